@@ -1,0 +1,15 @@
+# config.mk — build settings; override on the command line (make HAVE_CUDA=0).
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread
+# msgpack-c, zstd and libpng are linked statically so the programs also run
+# on machines that lack them (e.g. a GPU machine with only the CUDA stack).
+LDLIBS  = -Wl,-Bstatic -lmsgpackc -lzstd -lpng16 -Wl,-Bdynamic -lz -lm -pthread
+
+# CUDA: auto-detected from nvcc; HAVE_CUDA=0 forces a CPU-only build.
+CUDA_HOME ?= /usr/local/cuda
+NVCC      ?= $(shell command -v nvcc 2>/dev/null || ls $(CUDA_HOME)/bin/nvcc 2>/dev/null)
+HAVE_CUDA ?= $(if $(NVCC),1,0)
+USE_CUDNN ?= 1
+NVCCFLAGS ?= -O3 -std=c++17 -Xcompiler -Wall,-Werror

@@ -1,0 +1,66 @@
+/*
+ * util.h — the small helpers every cleanse program uses: diagnostics that
+ * name the program, allocation that exits on failure, strict number parsing,
+ * and output files that appear atomically (temp file + rename).
+ *
+ * Exit codes follow the project rule: 0 success, 1 runtime or data error,
+ * 2 usage error.
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+extern const char *argv0;       /* set by each main via util_init */
+
+void util_init(const char *prog);
+
+/* print "argv0: msg" to stderr; a trailing ':' in fmt appends strerror(errno) */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* as warn, then exit(1) */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* as warn, then exit(2): for usage errors */
+void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#define ALLOC_ATTR __attribute__((returns_nonnull, warn_unused_result))
+void *emalloc(size_t n) ALLOC_ATTR;
+void *ecalloc(size_t n, size_t size) ALLOC_ATTR;
+void *erealloc(void *p, size_t n) ALLOC_ATTR;
+char *estrdup(const char *s) ALLOC_ATTR;
+/* a freshly allocated string formatted as printf */
+char *esprintf(const char *fmt, ...) ALLOC_ATTR __attribute__((format(printf, 1, 2)));
+/* n*size, exiting if it overflows */
+size_t emul(size_t n, size_t size);
+
+/* strict parsers: the whole string must be a number in range; usage error
+ * (exit 2) naming `what` otherwise */
+uint64_t estrtou64(const char *s, uint64_t max, const char *what);
+double estrtod(const char *s, double lo, double hi, const char *what);
+
+/* Output files. out_open("-" or NULL) gives stdout; any other path gives a
+ * temporary file in the same directory that out_close renames into place
+ * only when every write and the close succeeded (a path that exists and is
+ * not a regular file, such as /dev/null or a FIFO, is written in place).
+ * force=0 refuses binary
+ * output to a terminal. out_close returns 0 or exits(1) with a message. */
+typedef struct out_file {
+	FILE *f;
+	char *path;     /* final path, NULL for stdout */
+	char *tmp;      /* temporary path, NULL for stdout and devices */
+} out_file;
+
+void out_open(out_file *o, const char *path, int force);
+void out_close(out_file *o);
+/* remove the temporary file of an unfinished output (error paths) */
+void out_abort(out_file *o);
+
+/* open an input: "-" or NULL for stdin; exits with a message on failure */
+FILE *in_open(const char *path);
+void in_close(FILE *f);
+
+/* fflush + ferror + fclose of stdout; exit 1 on failure */
+void fshut_stdout(void);
+
+#endif

@@ -1,0 +1,19 @@
+#!/bin/sh
+# pipelines/deps.sh — install the Debian packages cleanse builds, tests and
+# fetches data with (make deps). Uses sudo when not root.
+set -eu
+PKGS="build-essential libzstd-dev libmsgpack-dev libpng-dev zlib1g-dev libopenblas-dev
+      python3 python3-msgpack python3-zstandard dataset-fashion-mnist npm zstd bsdutils"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "deps: all Debian packages present" >&2
+	exit 0
+fi
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "deps: installing$missing" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null

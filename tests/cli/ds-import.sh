@@ -1,0 +1,48 @@
+# ds-import: every source layout, ids, class names, and its bad inputs
+. "$(dirname "$0")/lib.sh"
+
+gen-data idx 50 6 5 1 im lb
+t_ok "idx imports" 'ds-import idx im lb > a.ds'
+t_eq "idx: 50 examples, shape [1,6,5]" "examples 50|shape 1 6 5" \
+	"$(ds-view --stats a.ds | head -2 | paste -sd'|')"
+t_eq "idx: ids are file indices" "0 49" "$(ds-view --csv a.ds | sed -n '2p;51p' | cut -d, -f1 | paste -sd' ')"
+t_ok "idx is deterministic" 'ds-import idx im lb > b.ds && cmp a.ds b.ds'
+t_ok "names preset" 'ds-import --names mnist idx im lb | ds-view --header | grep -q "\"class_names\":\\[\"0\",\"1\""'
+t_fail "names count must match classes" 2 'ds-import: --names lists 2 names for 10 classes*' 'ds-import --names a,b idx im lb'
+head -c 100 im > im.cut
+t_fail "truncated IDX images" 1 'ds-import: im.cut: * bytes, header announces 50 images*' 'ds-import idx im.cut lb'
+t_fail "labels for images swapped" 1 'ds-import: lb: not an IDX image file*' 'ds-import idx lb im'
+gzip -c im > im.gz
+t_fail "gzip named" 1 'ds-import: im.gz: gzip-compressed; gunzip it first' 'ds-import idx im.gz lb'
+t_fail "missing file" 1 'ds-import: open nope: No such file or directory' 'ds-import idx nope lb'
+
+gen-data cifar 7 2 c1
+gen-data cifar 5 3 c2
+t_ok "cifar imports two batches" 'ds-import cifar c1 c2 > c.ds'
+t_eq "cifar: 12 examples of 3x32x32, 10 named classes" "examples 12|shape 3 32 32|classes 10" \
+	"$(ds-view --stats c.ds | grep -E '^(examples|shape|classes)' | paste -sd'|')"
+t_eq "cifar: ids run across files" "11" "$(ds-view --csv c.ds | tail -1 | cut -d, -f1)"
+head -c 3000 c1 > c.bad
+t_fail "cifar partial record" 1 'ds-import: c.bad: 3000 bytes is not a whole number of CIFAR-10 records*' 'ds-import cifar c.bad'
+
+gen-data png 9 4 p
+t_ok "csv of PNGs imports" 'ds-import csv p/list.csv > p.ds'
+t_eq "csv: RGB 4x5, 9 examples" "examples 9|shape 3 4 5" "$(ds-view --stats p.ds | head -2 | paste -sd'|')"
+t_ok "csv: gray on request" 'ds-import --channels 1 csv p/list.csv | ds-view --stats | grep -q "shape 1 4 5"'
+t_ok "dir of class folders imports" 'ds-import dir p/classes > d.ds'
+t_eq "dir: class names from folders" '"class_names":["cat","dog","emu"]' \
+	"$(ds-view --header d.ds | grep -o '"class_names":[^]]*]')"
+# the same pixels reach the same label whichever layout was read
+t_eq "csv and dir agree on label histogram" \
+	"$(ds-view --stats p.ds | grep ^label | cut -d' ' -f3 | paste -sd' ')" \
+	"$(ds-view --stats d.ds | grep ^label | cut -d' ' -f3 | paste -sd' ')"
+printf 'x:image,y:label\nimg/000.png,1\nimg/nope.png,0\n' > p/bad.csv
+t_fail "csv names a missing image" 1 'ds-import: p/img/nope.png: cannot read PNG*' 'ds-import csv p/bad.csv'
+printf 'file,label\n' > p/hdr.csv
+t_fail "csv without x:image column" 1 'ds-import: p/hdr.csv: header must name columns x:image and y:label' 'ds-import csv p/hdr.csv'
+
+t_fail "unknown format" 2 'ds-import: unknown format*' 'ds-import tiff x'
+t_fail "bad flag" 2 '*' 'ds-import --bogus'
+t_tty "refuses a terminal" 'ds-import idx im lb'
+t_ok "-f writes to a terminal anyway" 'script -qec "ds-import -f idx im lb" /dev/null </dev/null >/dev/null' 
+t_done

@@ -1,0 +1,84 @@
+/*
+ * test-util.c — the id set, the seeded RNG (determinism, range, rough
+ * uniformity) and id lists parsed from text.
+ */
+#include <string.h>
+
+#include "../../lib/ids.h"
+#include "../../lib/idset.h"
+#include "../../lib/rand.h"
+#include "../../lib/util.h"
+#include "check.h"
+
+static void test_idset(void)
+{
+	idset s;
+	idset_init(&s);
+	rng r;
+	rng_init(&r, 1);
+	for (int i = 0; i < 100000; i++)
+		idset_add(&s, rng_next(&r) >> 20);
+	rng_init(&r, 1);
+	for (int i = 0; i < 100000; i++)
+		CHECK(idset_has(&s, rng_next(&r) >> 20), "id %d present", i);
+	CHECK(!idset_has(&s, UINT64_MAX), "max absent");
+	CHECK(idset_add(&s, UINT64_MAX) == 1 && idset_add(&s, UINT64_MAX) == 0, "max once");
+	CHECK(idset_add(&s, 0) == 1 && idset_add(&s, 0) == 0, "zero once");
+	CHECK(idset_has(&s, 0) && idset_has(&s, UINT64_MAX), "zero and max present");
+	idset_free(&s);
+}
+
+static void test_rand(void)
+{
+	rng a, b;
+	rng_init(&a, 7);
+	rng_init(&b, 7);
+	for (int i = 0; i < 1000; i++)
+		CHECK(rng_next(&a) == rng_next(&b), "same seed, same stream");
+	rng_init(&b, 8);
+	CHECK(rng_next(&a) != rng_next(&b), "other seed, other stream");
+	uint64_t hist[10] = { 0 };
+	for (int i = 0; i < 100000; i++) {
+		uint64_t v = rng_below(&a, 10);
+		CHECK(v < 10, "below 10");
+		hist[v]++;
+	}
+	for (int k = 0; k < 10; k++)    /* 10000 expected, sd 95 */
+		CHECK(hist[k] > 9500 && hist[k] < 10500, "bucket %d: %llu", k,
+		      (unsigned long long)hist[k]);
+	CHECK(rng_key(1, 2, 3) == rng_key(1, 2, 3) && rng_key(1, 2, 3) != rng_key(1, 3, 2),
+	      "keyed values");
+	double u = rng_uniform(&a);
+	CHECK(u >= 0 && u < 1, "uniform in [0,1)");
+	uint32_t idx[100];
+	for (uint32_t i = 0; i < 100; i++)
+		idx[i] = i;
+	rng_shuffle_u32(&a, idx, 100);
+	uint32_t seen[100] = { 0 };
+	for (int i = 0; i < 100; i++)
+		seen[idx[i]]++;
+	for (int i = 0; i < 100; i++)
+		CHECK(seen[i] == 1, "shuffle is a permutation");
+}
+
+static void test_ids_text(void)
+{
+	const char text[] = "# ids to drop\n5\n\n  12  \n5\r\n0\n";
+	FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
+	id_list l;
+	ids_read(&l, f, "mem");
+	fclose(f);
+	CHECK(l.n == 3 && l.v[0] == 5 && l.v[1] == 12 && l.v[2] == 0,
+	      "text ids parsed, duplicates dropped (n=%zu)", l.n);
+	ids_free(&l);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	util_init(argv[0]);
+	test_idset();
+	test_rand();
+	test_ids_text();
+	return 0;
+}

@@ -1,0 +1,401 @@
+/*
+ * ds-import — turn a dataset in a common on-disk layout into a dataset
+ * stream (formats/dataset.md) on stdout or -o FILE.
+ *
+ *   ds-import idx IMAGES LABELS     MNIST / Fashion-MNIST IDX files
+ *   ds-import cifar FILE...          CIFAR-10 binary batches
+ *   ds-import csv LIST.csv           CSV with columns x:image,y:label (PNG)
+ *   ds-import dir DIRECTORY          DIRECTORY/<class>/<image>.png
+ *
+ * Each example's id is its index in the source (see formats/dataset.md).
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <png.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/ds.h"
+#include "../formats/formats.h"
+#include "../lib/util.h"
+
+static const char *usage_text =
+	"usage: ds-import [-f] [-o OUT] [--classes N] [--names LIST] FORMAT INPUT...\n"
+	"  FORMAT INPUT: idx IMAGES LABELS | cifar FILE... | csv LIST.csv | dir DIRECTORY\n"
+	"  -o OUT          write to OUT (atomically) instead of stdout\n"
+	"  -f              write binary records even to a terminal\n"
+	"  --classes N     number of classes (default: largest label + 1; cifar: 10)\n"
+	"  --names LIST    class names: comma-separated, or mnist, fashion-mnist, cifar10\n"
+	"  --channels C    csv/dir: 1 (gray) or 3 (RGB); default from the first image\n"
+	"  -q              no summary on stderr\n";
+
+static const char *preset_names[][2] = {
+	{ "mnist", "0,1,2,3,4,5,6,7,8,9" },
+	{ "fashion-mnist", "T-shirt/top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,"
+			   "Sneaker,Bag,Ankle boot" },
+	{ "cifar10", "airplane,automobile,bird,cat,deer,dog,frog,horse,ship,truck" },
+};
+
+/* an in-memory image of the examples before writing */
+static ds_set set;
+static uint32_t classes_opt, channels_opt;
+static const char *names_opt;
+static int quiet;
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+	FILE *f = in_open(path);
+	size_t cap = 1 << 20;
+	unsigned char *buf = emalloc(cap);
+	*n = 0;
+	for (;;) {
+		if (*n == cap)
+			buf = erealloc(buf, cap *= 2);
+		size_t got = fread(buf + *n, 1, cap - *n, f);
+		*n += got;
+		if (!got)
+			break;
+	}
+	if (ferror(f))
+		die("read %s:", path);
+	in_close(f);
+	if (*n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
+		die("%s: gzip-compressed; gunzip it first", path);
+	return buf;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void import_idx(const char *images, const char *labels)
+{
+	size_t ni, nl;
+	unsigned char *im = slurp(images, &ni), *lb = slurp(labels, &nl);
+	if (ni < 16 || be32(im) != 0x803)
+		die("%s: not an IDX image file (magic 0x00000803)", images);
+	if (nl < 8 || be32(lb) != 0x801)
+		die("%s: not an IDX label file (magic 0x00000801)", labels);
+	uint64_t n = be32(im + 4), rows = be32(im + 8), cols = be32(im + 12);
+	if (!rows || !cols || rows * cols > 1 << 24)
+		die("%s: absurd image size %llux%llu", images,
+		    (unsigned long long)rows, (unsigned long long)cols);
+	if (ni != 16 + n * rows * cols)
+		die("%s: %zu bytes, header announces %llu images of %llux%llu "
+		    "(%llu bytes)", images, ni, (unsigned long long)n,
+		    (unsigned long long)rows, (unsigned long long)cols,
+		    (unsigned long long)(16 + n * rows * cols));
+	if (be32(lb + 4) != n || nl != 8 + n)
+		die("%s: %llu labels for %llu images", labels,
+		    (unsigned long long)be32(lb + 4), (unsigned long long)n);
+	set.h = (ds_header){ .c = 1, .h = (uint32_t)rows, .w = (uint32_t)cols,
+			     .dtype = DS_U8 };
+	set.xbytes = rows * cols;
+	const char *base = strrchr(images, '/');
+	set.h.source = esprintf("idx:%s", base ? base + 1 : images);
+	for (uint64_t i = 0; i < n; i++)
+		ds_set_add(&set, i, lb[8 + i], im + 16 + i * rows * cols);
+	free(im);
+	free(lb);
+}
+
+static void import_cifar(char **files, int nfiles)
+{
+	set.h = (ds_header){ .c = 3, .h = 32, .w = 32, .dtype = DS_U8 };
+	set.xbytes = 3072;
+	set.h.source = estrdup("cifar10-binary");
+	if (!names_opt)
+		names_opt = "cifar10";
+	if (!classes_opt)
+		classes_opt = 10;
+	uint64_t id = 0;
+	for (int k = 0; k < nfiles; k++) {
+		size_t n;
+		unsigned char *b = slurp(files[k], &n);
+		if (n == 0 || n % 3073)
+			die("%s: %zu bytes is not a whole number of CIFAR-10 "
+			    "records (3073 bytes each)", files[k], n);
+		for (size_t i = 0; i < n; i += 3073)
+			ds_set_add(&set, id++, b[i], b + i + 1);
+		free(b);
+	}
+}
+
+/* read one PNG as gray (channels 1) or RGB (3) into a fresh buffer */
+static unsigned char *read_png(const char *path, uint32_t *c, uint32_t *h,
+			       uint32_t *w)
+{
+	png_image img;
+	memset(&img, 0, sizeof img);
+	img.version = PNG_IMAGE_VERSION;
+	if (!png_image_begin_read_from_file(&img, path))
+		die("%s: cannot read PNG: %s", path, img.message);
+	uint32_t ch = *c ? *c : (img.format & PNG_FORMAT_FLAG_COLOR) ? 3 : 1;
+	img.format = ch == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
+	if ((uint64_t)img.width * img.height * ch > FMT_MAX_EXAMPLE)
+		die("%s: image too large (%ux%u)", path, img.width, img.height);
+	unsigned char *px = emalloc(PNG_IMAGE_SIZE(img));
+	if (!png_image_finish_read(&img, NULL, px, 0, NULL))
+		die("%s: cannot decode PNG: %s", path, img.message);
+	*c = ch;
+	*h = img.height;
+	*w = img.width;
+	return px;
+}
+
+/* add one image; the first fixes the shape; px is interleaved (H,W,C) */
+static void add_image(const char *path, uint64_t id, uint32_t y)
+{
+	uint32_t c = set.n ? set.h.c : channels_opt, h, w;
+	unsigned char *px = read_png(path, &c, &h, &w);
+	if (!set.n && !set.xbytes) {
+		set.h = (ds_header){ .c = c, .h = h, .w = w, .dtype = DS_U8 };
+		set.xbytes = (size_t)c * h * w;
+	} else if (h != set.h.h || w != set.h.w)
+		die("%s: image is %ux%u, earlier images are %ux%u", path, w, h,
+		    set.h.w, set.h.h);
+	/* (H, W, C) -> (C, H, W) */
+	unsigned char *chw = emalloc(set.xbytes);
+	for (uint32_t k = 0; k < c; k++)
+		for (size_t i = 0; i < (size_t)h * w; i++)
+			chw[k * (size_t)h * w + i] = px[i * c + k];
+	ds_set_add(&set, id, y, chw);
+	free(chw);
+	free(px);
+}
+
+/* split one CSV line into fields (RFC 4180 quotes); returns field count */
+static int csv_fields(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line;
+	while (n < max) {
+		char *out = p;
+		f[n++] = p;
+		if (*p == '"') {
+			char *q = p + 1;
+			for (;;) {
+				if (!*q)
+					break;
+				if (*q == '"' && q[1] == '"')
+					*out++ = '"', q += 2;
+				else if (*q == '"') {
+					q++;
+					break;
+				} else
+					*out++ = *q++;
+			}
+			p = q;
+		} else {
+			while (*p && *p != ',')
+				*out++ = *p++;
+		}
+		char sep = *p;
+		*out = 0;
+		if (sep != ',')
+			break;
+		p++;
+	}
+	return n;
+}
+
+static void import_csv(const char *list)
+{
+	FILE *f = in_open(list);
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	int xi = -1, yi = -1;
+	char *fld[64];
+	const char *slash = strrchr(list, '/');
+	size_t dirlen = slash ? (size_t)(slash - list + 1) : 0;
+	uint64_t id = 0;
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = 0;
+		int n = csv_fields(line, fld, 64);
+		if (lineno == 1) {
+			for (int i = 0; i < n; i++) {
+				if (!strncmp(fld[i], "x:", 2) || !strcmp(fld[i], "x"))
+					xi = i;
+				if (!strncmp(fld[i], "y:", 2) || !strcmp(fld[i], "y"))
+					yi = i;
+			}
+			if (xi < 0 || yi < 0)
+				die("%s: header must name columns x:image and "
+				    "y:label", list);
+			continue;
+		}
+		if (!*line)
+			continue;
+		if (n <= xi || n <= yi)
+			die("%s:%zu: too few fields", list, lineno);
+		char *end;
+		unsigned long y = strtoul(fld[yi], &end, 10);
+		if (!*fld[yi] || *end || y >= FMT_MAX_CLASSES)
+			die("%s:%zu: bad label '%s'", list, lineno, fld[yi]);
+		char *path = fld[xi][0] == '/' ? estrdup(fld[xi]) :
+			     esprintf("%.*s%s", (int)dirlen, list, fld[xi]);
+		add_image(path, id++, (uint32_t)y);
+		free(path);
+	}
+	if (ferror(f))
+		die("read %s:", list);
+	free(line);
+	in_close(f);
+	set.h.source = esprintf("csv:%s", slash ? slash + 1 : list);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int visible(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
+static void import_dir(const char *dir)
+{
+	struct dirent **cls;
+	int nc = scandir(dir, &cls, visible, by_name);
+	if (nc < 0)
+		die("scandir %s:", dir);
+	char **names = ecalloc(nc ? nc : 1, sizeof(char *));
+	uint64_t id = 0;
+	int k = 0;
+	for (int i = 0; i < nc; i++) {
+		char *sub = esprintf("%s/%s", dir, cls[i]->d_name);
+		struct dirent **ims;
+		int ni = scandir(sub, &ims, visible, by_name);
+		if (ni >= 0) {          /* plain files at the top are ignored */
+			names[k] = estrdup(cls[i]->d_name);
+			for (int j = 0; j < ni; j++) {
+				char *p = esprintf("%s/%s", sub, ims[j]->d_name);
+				add_image(p, id++, (uint32_t)k);
+				free(p);
+				free(ims[j]);
+			}
+			free(ims);
+			k++;
+		}
+		free(sub);
+		free(cls[i]);
+	}
+	free(cls);
+	if (!k)
+		die("%s: no class folders", dir);
+	set.h.classes = (uint32_t)k;
+	set.h.class_names = names;
+	set.h.source = esprintf("dir:%s", dir);
+}
+
+static void set_names(const char *list)
+{
+	for (size_t i = 0; i < sizeof preset_names / sizeof *preset_names; i++)
+		if (!strcmp(list, preset_names[i][0]))
+			list = preset_names[i][1];
+	uint32_t n = 1;
+	for (const char *p = list; *p; p++)
+		n += *p == ',';
+	if (n != set.h.classes)
+		die_usage("--names lists %u names for %u classes", n, set.h.classes);
+	if (set.h.class_names)
+		for (uint32_t i = 0; i < n; i++)
+			free(set.h.class_names[i]);
+	free(set.h.class_names);
+	set.h.class_names = ecalloc(n, sizeof(char *));
+	const char *p = list;
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len = strcspn(p, ",");
+		set.h.class_names[i] = emalloc(len + 1);
+		memcpy(set.h.class_names[i], p, len);
+		set.h.class_names[i][len] = 0;
+		p += len + (p[len] == ',');
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "classes", required_argument, 0, 'C' },
+		{ "names", required_argument, 0, 'N' },
+		{ "channels", required_argument, 0, 'c' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *out_path = NULL;
+	int force = 0, opt;
+	util_init(argv[0]);
+	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'o': out_path = optarg; break;
+		case 'f': force = 1; break;
+		case 'q': quiet = 1; break;
+		case 'C': classes_opt = (uint32_t)estrtou64(optarg, FMT_MAX_CLASSES, "--classes"); break;
+		case 'N': names_opt = optarg; break;
+		case 'c':
+			channels_opt = (uint32_t)estrtou64(optarg, 3, "--channels");
+			if (channels_opt != 1 && channels_opt != 3)
+				die_usage("--channels must be 1 or 3");
+			break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 2)
+		die_usage("missing FORMAT and INPUT");
+	const char *fmt = argv[0];
+	if (classes_opt == 0 && !strcmp(fmt, "cifar"))
+		classes_opt = 10;
+	if (!strcmp(fmt, "idx")) {
+		if (argc != 3)
+			die_usage("idx needs IMAGES and LABELS");
+		import_idx(argv[1], argv[2]);
+	} else if (!strcmp(fmt, "cifar")) {
+		import_cifar(argv + 1, argc - 1);
+	} else if (!strcmp(fmt, "csv") || !strcmp(fmt, "dir")) {
+		if (argc != 2)
+			die_usage("%s needs exactly one INPUT", fmt);
+		if (!strcmp(fmt, "csv"))
+			import_csv(argv[1]);
+		else
+			import_dir(argv[1]);
+	} else {
+		die_usage("unknown format '%s' (want idx, cifar, csv or dir)", fmt);
+	}
+	if (set.n == 0)
+		die("no examples found");
+	uint32_t maxy = 0;
+	for (size_t i = 0; i < set.n; i++)
+		maxy = set.y[i] > maxy ? set.y[i] : maxy;
+	if (!set.h.classes)
+		set.h.classes = classes_opt ? classes_opt : maxy + 1;
+	else if (classes_opt && classes_opt != set.h.classes)
+		die_usage("--classes %u, but the source has %u classes",
+			  classes_opt, set.h.classes);
+	if (maxy >= set.h.classes)
+		die("label %u out of range (classes %u)", maxy, set.h.classes);
+	if (names_opt)
+		set_names(names_opt);
+	set.h.n = set.n;
+
+	out_file out;
+	out_open(&out, out_path, force);
+	ds_writer w;
+	ds_writer_open(&w, out.f, out_path ? out_path : "stdout", &set.h);
+	for (size_t i = 0; i < set.n; i++) {
+		ds_example ex = { set.id[i], set.y[i], set.x + i * set.xbytes };
+		ds_writer_put(&w, &ex);
+	}
+	ds_writer_close(&w);
+	out_close(&out);
+	if (!quiet)
+		warn("%zu examples, shape [%u, %u, %u], %u classes", set.n,
+		     set.h.c, set.h.h, set.h.w, set.h.classes);
+	ds_set_free(&set);
+	return 0;
+}
