@@ -54,6 +54,11 @@ bin/tests/%: tests/unit/%.c tests/unit/check.h lib/libfilt.a
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
 
+# the finite-difference oracle runs lib/nn.c compiled in double
+bin/tests/test-grad: tests/unit/test-grad.c lib/nn.c lib/nn.h tests/unit/check.h lib/libfilt.a
+	@mkdir -p bin/tests
+	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/libfilt.a $(LDLIBS)
+
 bin/tests/gen-data: tests/gen-data.c lib/libfilt.a
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
