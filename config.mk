@@ -2,10 +2,10 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -I/usr/include/x86_64-linux-gnu/openblas-pthread
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -fopenmp -I/usr/include/x86_64-linux-gnu/openblas-pthread
 # msgpack-c, zstd and libpng are linked statically so the programs also run
 # on machines that lack them (e.g. a GPU machine with only the CUDA stack).
-LDLIBS  = -Wl,-Bstatic -lmsgpackc -lzstd -lpng16 -Wl,-Bdynamic -lopenblas -lz -lm -pthread
+LDLIBS  = -Wl,-Bstatic -lmsgpackc -lzstd -lpng16 -Wl,-Bdynamic -lopenblas -lz -lm -pthread -fopenmp
 
 # CUDA: auto-detected from nvcc; HAVE_CUDA=0 forces a CPU-only build.
 CUDA_HOME ?= /usr/local/cuda

@@ -291,12 +291,32 @@ const real *nn_probs(const nn_ws *ws) { return ws->probs_bk; }
 
 /* ================================================================ helpers */
 
-/* C (M×N) = alpha·op(A)·op(B) + beta·C, row-major */
+extern void openblas_set_num_threads(int);
+
+/* C (M×N) = alpha·op(A)·op(B) + beta·C, row-major.
+ * Determinism whatever the thread count: BLAS itself runs single-threaded,
+ * and C is cut into column blocks chosen from the shape alone; OpenMP
+ * threads take the blocks, and every block is the same BLAS call however
+ * many threads there are, so the bits cannot depend on them. */
 static void gemm(int ta, int tb, int M, int N, int K, real alpha, const real *A,
 		 const real *B, real beta, real *C)
 {
-	GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-	     M, N, K, alpha, A, ta ? M : K, B, tb ? K : N, beta, C, N);
+	static int once;
+	if (!once) {
+		openblas_set_num_threads(1);
+		once = 1;
+	}
+	int blocks = (long)M * N * K >= (1L << 18) && N >= 128 ? (N + 127) / 128 : 1;
+	if (blocks > 64)
+		blocks = 64;
+#pragma omp parallel for schedule(dynamic) if (blocks > 1)
+	for (int j = 0; j < blocks; j++) {
+		int n0 = (int)((long)N * j / blocks), n1 = (int)((long)N * (j + 1) / blocks);
+		const real *Bj = tb ? B + (size_t)n0 * K : B + n0;
+		GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+		     tb ? CblasTrans : CblasNoTrans, M, n1 - n0, K, alpha, A, ta ? M : K,
+		     Bj, tb ? K : N, beta, C + n0, N);
+	}
 }
 
 /* (C, B, H, W) → (C·k·k, B·Ho·Wo) */

@@ -7,6 +7,9 @@
  *   gen-data cifar N SEED FILE
  *   gen-data png N SEED DIR            (DIR/list.csv, DIR/img/NNN.png, DIR/classes/C/NNN.png)
  *   gen-data ds N SEED [f32]           dataset stream on stdout (3 classes, 1x4x4)
+ *   gen-data blobs N SEED [SIZE]        learnable dataset on stdout: 4 classes,
+ *                                       1xSIZExSIZE (default 12), a bright 3x3
+ *                                       patch at a class's place, plus noise
  *   gen-data bad CASE                   a bad stream on stdout (see cases below)
  */
 #include <errno.h>
@@ -140,6 +143,31 @@ static void gen_ds(int n, uint64_t seed, int f32)
 	ds_writer_close(&w);
 }
 
+static void gen_blobs(int n, uint64_t seed, int size)
+{
+	rng r;
+	rng_init(&r, seed);
+	ds_header h = { .c = 1, .h = (uint32_t)size, .w = (uint32_t)size, .dtype = DS_U8,
+			.classes = 4, .source = "gen-data blobs", .n = (uint64_t)n };
+	ds_writer w;
+	ds_writer_open(&w, stdout, "stdout", &h);
+	unsigned char *x = emalloc((size_t)size * size);
+	for (int i = 0; i < n; i++) {
+		int y = (int)rng_below(&r, 4);
+		for (int k = 0; k < size * size; k++)
+			x[k] = (unsigned char)rng_below(&r, 80);
+		int oy = 1 + (y / 2) * (size / 2) + (int)rng_below(&r, 2);
+		int ox = 1 + (y % 2) * (size / 2) + (int)rng_below(&r, 2);
+		for (int dy = 0; dy < 3; dy++)
+			for (int dx = 0; dx < 3; dx++)
+				x[(oy + dy) * size + ox + dx] = (unsigned char)(170 + rng_below(&r, 80));
+		ds_example ex = { (uint64_t)i, (uint32_t)y, x };
+		ds_writer_put(&w, &ex);
+	}
+	ds_writer_close(&w);
+	free(x);
+}
+
 /* ---------------------------------------------------------- bad streams */
 
 static msgpack_sbuffer sb;
@@ -233,6 +261,12 @@ static void gen_bad(const char *c)
 		header(FMT_MAGIC, "dataset", 1, 1, 2, 2, "f32", 3, 0);
 		record(0, 1, nan4, 16);
 		trailer(count, crc);
+	} else if (!strcmp(c, "huge-values")) { /* valid, but overflows a network */
+		float big[4] = { 3e38f, -3e38f, 3e38f, 3e38f };
+		header(FMT_MAGIC, "dataset", 1, 1, 2, 2, "f32", 3, 0);
+		for (int i = 0; i < 8; i++)
+			record((uint64_t)i, (uint64_t)(i % 3), big, 16);
+		trailer(count, crc);
 	} else if (!strcmp(c, "label")) {
 		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 0);
 		record(0, 3, x, 16);
@@ -280,6 +314,8 @@ int main(int argc, char **argv)
 		gen_png(atoi(argv[2]), strtoull(argv[3], 0, 10), argv[4]);
 	else if ((argc == 4 || argc == 5) && !strcmp(argv[1], "ds"))
 		gen_ds(atoi(argv[2]), strtoull(argv[3], 0, 10), argc == 5);
+	else if ((argc == 4 || argc == 5) && !strcmp(argv[1], "blobs"))
+		gen_blobs(atoi(argv[2]), strtoull(argv[3], 0, 10), argc == 5 ? atoi(argv[4]) : 12);
 	else if (argc == 3 && !strcmp(argv[1], "bad"))
 		gen_bad(argv[2]);
 	else

@@ -1,0 +1,47 @@
+/*
+ * data.h — a dataset in memory as the network sees it: float pixels
+ * (u8 / 255), zero-padded and centred to the network's input shape, with
+ * labels and ids; the training set's digest; and the seeded augmentation
+ * (random crop with padding, horizontal flip) drawn from a counter-based
+ * RNG keyed on (seed, epoch, id), so any augmented image can be regenerated
+ * from its key alone.
+ */
+#ifndef DATA_H
+#define DATA_H
+
+#include <stdint.h>
+
+#include "ds.h"
+#include "nn.h"
+
+typedef struct data {
+	size_t n;
+	int c, h, w;            /* network input shape */
+	int data_shape[3];      /* the dataset's own shape */
+	int classes;
+	size_t dim;             /* c·h·w */
+	real *x;                /* n × dim */
+	int *y;
+	uint64_t *id;
+	uint32_t digest;
+} data;
+
+/* load a dataset stream for a network input of (c, h, w); exits with a
+ * message if the examples do not fit */
+void data_load(data *d, FILE *f, const char *name, int c, int h, int w);
+/* the same from a set already in memory (not modified) */
+void data_from_set(data *d, const ds_set *s, const char *name, int c, int h, int w);
+void data_free(data *d);
+
+typedef struct augment {
+	int crop;               /* padding of the random crop, 0 = none */
+	int flip;
+} augment;
+
+/* parse "none", "crop:P", "flip", "crop:P,flip"; 0 ok, -1 bad */
+int augment_parse(augment *a, const char *s);
+/* out = example i of d as seen in epoch e (a copy when no augmentation) */
+void augment_apply(const augment *a, const data *d, size_t i, uint64_t seed,
+		   int epoch, real *out);
+
+#endif

@@ -1,0 +1,65 @@
+# cnn-train and cnn-eval: learning, bit-exact determinism, the skip-replay
+# identity, trace contents, bad input
+. "$(dirname "$0")/lib.sh"
+NET="conv:6:3:1,bn,relu,pool,conv:8:3:1,relu,pool,affine"
+
+gen-data blobs 240 1 > train.ds
+gen-data blobs 200 2 > test.ds
+t_ok "trains" "cnn-train -q --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds > a.tr"
+t_ok "learns: test accuracy >= 90%" \
+	"cnn-eval -q --trace a.tr test.ds | ds-view | sed -n 2p | grep -Eq '\"acc\":0\\.(9|1)|\"acc\":1'"
+t_ok "same seed, same bytes" "cnn-train -q --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds | cmp - a.tr"
+t_ok "same bytes with 1 thread" "cnn-train -q --threads 1 --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds | cmp - a.tr"
+: > none.txt
+t_ok "empty --skip replays the trace bit for bit" \
+	"cnn-train -q --skip none.txt --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds | cmp - a.tr"
+t_ok "another seed, another run" "cnn-train -q --seed 3 --net '$NET' --batch 16 --lr 0.1 --epochs 4 train.ds > b.tr; ! cmp -s b.tr a.tr"
+
+# the traced epoch: 15 steps of 16 (240 examples), a snapshot every 3 steps,
+# θ at its start and the final θ
+ds-view a.tr > a.jsonl
+t_eq "15 step records (the last epoch)" 15 "$(grep -c '"t":"step"' a.jsonl)"
+t_eq "snapshots: epoch start, 5 steps, final" "epoch step step step step step final" \
+	"$(grep '"t":"theta"' a.jsonl | sed 's/.*"at":"\([a-z]*\)".*/\1/' | paste -sd' ')"
+t_eq "steps are numbered through the run" "45 59" \
+	"$(grep '"t":"step"' a.jsonl | sed -n '1p;$p' | sed 's/.*"step":\([0-9]*\).*/\1/' | paste -sd' ')"
+t_eq "each step lists its 16 ids" "16" "$(grep '"t":"step"' a.jsonl | head -1 | grep -o '"ids":\[[0-9,]*\]' | tr ',' '\n' | wc -l)"
+t_eq "an epoch's steps cover every example once" "240" \
+	"$(grep '"t":"step"' a.jsonl | grep -o '"ids":\[[0-9,]*\]' | tr -d 'ids":[]' | tr ',' '\n' | sort -nu | wc -l)"
+t_ok "a metric per epoch" "[ \$(grep -c '\"t\":\"metric\"' a.jsonl) = 4 ]"
+
+# counterfactual replay: the same batches, the left-out ids still listed,
+# divisors unchanged, parameters different
+printf '5\n17\n' > skip.txt
+t_ok "--skip trains" "cnn-train -q --skip skip.txt --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds > s.tr"
+ds-view s.tr > s.jsonl
+t_eq "--skip keeps the batches and divisors" "$(grep '"t":"step"' a.jsonl)" "$(grep '"t":"step"' s.jsonl)"
+t_ok "--skip changes the parameters" "[ \"\$(grep final a.jsonl)\" != \"\$(grep final s.jsonl)\" ]"
+t_ok "--skip is recorded in the header" "ds-view --header s.tr | grep -q '\"skip\":\\[5,17\\]'"
+
+t_ok "augmentation is seeded" "cnn-train -q --augment crop:2,flip --net '$NET' --epochs 1 train.ds > g1.tr && cnn-train -q --augment crop:2,flip --net '$NET' --epochs 1 train.ds | cmp - g1.tr"
+t_ok "augmentation changes training" "cnn-train -q --net '$NET' --epochs 1 train.ds > g0.tr; ! cmp -s g0.tr g1.tr"
+t_ok "conv6 (small run): 32x32 padded input, 307370-parameter layout for 1x28x28... here 1x12x12" \
+	"cnn-train -q --net conv6 --epochs 1 --batch 32 train.ds | ds-view --header | grep -q '\"input\":\\[1,32,32\\],\"data_shape\":\\[1,12,12\\]'"
+t_ok "hara-mnist has 13750 parameters on 28x28" \
+	"gen-data idx 20 28 28 1 im lb && ds-import -q idx im lb | cnn-train -q --net hara-mnist --epochs 1 | ds-view --header | grep -q '\"nparams\":13750'"
+t_ok "conv6 has 307370 parameters and 448 state on 28x28" \
+	"ds-import -q idx im lb | cnn-train -q --net conv6 --epochs 1 --batch 10 | ds-view --header | grep -q '\"nparams\":307370,\"nstate\":448'"
+
+t_fail "bad net spec" 2 "cnn-train: bad network spec 'conv:0:3:1,affine'*" "cnn-train --net conv:0:3:1,affine train.ds"
+t_fail "skip id not in the data" 1 "cnn-train: --skip: id 999 is not in the training set" "echo 999 | cnn-train --skip - train.ds"
+gen-data bad huge-values > huge.ds
+t_fail "divergence is an error" 1 "cnn-train: training diverged at epoch 0 step 0 *" "cnn-train -q --net linear --epochs 1 huge.ds"
+t_fail "bad augment" 2 "cnn-train: bad --augment 'crop:x'*" "cnn-train --augment crop:x train.ds"
+t_fail "truncated dataset" 1 "cnn-train: train.cut: truncated stream*" "head -c 3000 train.ds > train.cut; cnn-train train.cut"
+t_tty "refuses a terminal" "cnn-train --net linear --epochs 1 train.ds"
+
+gen-data idx 10 12 12 1 im12 lb12
+ds-import -q --classes 10 idx im12 lb12 > ten.ds
+t_fail "cnn-eval: other classes" 1 "cnn-eval: ten.ds: examples \\[1, 12, 12\\] with 10 classes; the network was trained on \\[1, 12, 12\\] with 4" "cnn-eval --trace a.tr ten.ds"
+head -c 2000 a.tr > a.cut
+t_fail "cnn-eval: truncated trace" 1 "cnn-eval: a.cut: truncated stream*" "cnn-eval --trace a.cut test.ds"
+t_fail "cnn-eval: a dataset as the trace" 1 "cnn-eval: test.ds: input is a 'dataset' stream, want 'trace'" "cnn-eval --trace test.ds test.ds"
+t_ok "cnn-eval: predictions, one per example" "cnn-eval -q --trace a.tr --predictions p.ds test.ds > /dev/null && [ \$(ds-view --csv p.ds | wc -l) = 201 ]"
+t_ok "cnn-eval: trace on stdin" "cnn-eval -q test.ds < a.tr | ds-view | grep -q '\"n\":200'"
+t_done

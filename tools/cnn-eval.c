@@ -1,0 +1,215 @@
+/*
+ * cnn-eval — evaluate the final parameters of a training trace on a
+ * dataset: loss, accuracy, per-class accuracy and the confusion matrix, as
+ * a metrics record (formats/metrics.md) and human-readable on stderr;
+ * optionally one prediction record per example. Batch-norm uses its running
+ * statistics (evaluation mode).
+ *
+ *   cnn-train ... < train.ds | cnn-eval test.ds          (trace on stdin)
+ *   cnn-eval --trace run.tr test.ds
+ * When stdout is a terminal the metrics record is not written (the summary
+ * on stderr is the result); with -o or a pipe it is.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/data.h"
+#include "../lib/nn.h"
+#include "../lib/trace.h"
+#include "../lib/util.h"
+
+static const char *usage_text =
+	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [-q] DATASET\n"
+	"  --trace TRACE       the training trace (default stdin)\n"
+	"  -o OUT              the metrics record (default stdout, unless a terminal)\n"
+	"  --predictions FILE  one record per example: id, label, prediction, loss, probabilities\n"
+	"  -q                  no summary on stderr\n";
+
+/* read a trace up to its final θ; theta and state are allocated */
+static void read_final(const char *path, trace_header *th, real **theta, real **state)
+{
+	const char *name = path && strcmp(path, "-") ? path : "stdin";
+	FILE *f = in_open(path);
+	rec_reader *r = rec_reader_open_or_die(f, name, TRACE_KIND, TRACE_VERSION, NULL);
+	trace_header_read(th, r, name);
+	*theta = emalloc(th->nparams * sizeof **theta);
+	*state = emalloc((th->nstate + 1) * sizeof **state);
+	int have = 0;
+	const msgpack_object *o;
+	while (rec_reader_next_or_die(r, &o)) {
+		if (!rec_str_eq(rec_get(o, "t"), "theta") || !rec_str_eq(rec_get(o, "at"), "final"))
+			continue;
+		const void *p, *q;
+		size_t n, m;
+		if (rec_get_bin(o, "theta", &p, &n) != 1 || n != th->nparams * sizeof(float) ||
+		    rec_get_bin(o, "state", &q, &m) != 1 || m != th->nstate * sizeof(float))
+			die("%s: final parameters of the wrong size for '%s'", name, th->net);
+		memcpy(*theta, p, n);
+		memcpy(*state, q, m);
+		for (size_t i = 0; i < th->nparams; i++)
+			if (!isfinite((*theta)[i]))
+				die("%s: NaN or infinity in the final parameters", name);
+		have = 1;
+	}
+	if (!have)
+		die("%s: no final parameters in the trace", name);
+	rec_reader_close(r);
+	in_close(f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "trace", required_argument, 0, 't' },
+		{ "predictions", required_argument, 0, 'P' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL;
+	int quiet = 0, opt;
+	util_init(argv[0]);
+	while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 't': trace_path = optarg; break;
+		case 'P': pred_path = optarg; break;
+		case 'o': out_path = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (argc - optind != 1)
+		die_usage("give exactly one DATASET");
+	const char *ds_path = argv[optind];
+	if ((!trace_path || !strcmp(trace_path, "-")) && !strcmp(ds_path, "-"))
+		die_usage("the trace and the dataset cannot both come from stdin");
+
+	trace_header th;
+	real *theta, *state;
+	read_final(trace_path, &th, &theta, &state);
+	nn_net net;
+	char err[256];
+	if (nn_init(&net, th.net, th.input[0], th.input[1], th.input[2], th.classes,
+		    err, sizeof err) < 0)
+		die("%s", err);
+	if (net.nparams != th.nparams || net.nstate != th.nstate)
+		die("trace: '%s' has %zu parameters here, the trace says %llu", th.net,
+		    net.nparams, (unsigned long long)th.nparams);
+	FILE *fd = in_open(ds_path);
+	const char *ds_name = strcmp(ds_path, "-") ? ds_path : "stdin";
+	data d;
+	data_load(&d, fd, ds_name, th.input[0], th.input[1], th.input[2]);
+	in_close(fd);
+	if (d.data_shape[0] != th.data_shape[0] || d.data_shape[1] != th.data_shape[1] ||
+	    d.data_shape[2] != th.data_shape[2] || d.classes != th.classes)
+		die("%s: examples [%d, %d, %d] with %d classes; the network was trained on "
+		    "[%d, %d, %d] with %d", ds_name, d.data_shape[0], d.data_shape[1],
+		    d.data_shape[2], d.classes, th.data_shape[0], th.data_shape[1],
+		    th.data_shape[2], th.classes);
+
+	int K = th.classes, BS = 256;
+	nn_ws *ws = nn_ws_new(&net, BS);
+	uint64_t *conf = ecalloc((size_t)K * K, sizeof *conf);
+	double loss = 0;
+	size_t correct = 0;
+	out_file po;
+	rec_writer *pw = NULL;
+	if (pred_path) {
+		out_open(&po, pred_path, 1);
+		pw = rec_writer_open(po.f, pred_path);
+		rec_header_begin(pw, "predictions", 1, 1);
+		pk_kv_u64(rec_writer_pk(pw), "classes", (uint64_t)K);
+		rec_writer_begin(pw);
+	}
+	float *pf = emalloc((size_t)K * sizeof *pf);
+	for (size_t at = 0; at < d.n; at += (size_t)BS) {
+		int B = (int)(d.n - at < (size_t)BS ? d.n - at : (size_t)BS);
+		nn_forward(&net, ws, theta, state, d.x + at * d.dim, d.y + at, B, B, NN_EVAL);
+		const real *p = nn_probs(ws), *l = nn_losses(ws);
+		for (int b = 0; b < B; b++) {
+			int best = 0;
+			for (int k = 1; k < K; k++)
+				if (p[(size_t)b * K + k] > p[(size_t)b * K + best])
+					best = k;
+			int y = d.y[at + (size_t)b];
+			conf[(size_t)y * K + best]++;
+			correct += best == y;
+			loss += l[b];
+			if (pw) {
+				msgpack_packer *pk = rec_writer_pk(pw);
+				for (int k = 0; k < K; k++)
+					pf[k] = (float)p[(size_t)b * K + k];
+				msgpack_pack_map(pk, 5);
+				pk_kv_u64(pk, "id", d.id[at + (size_t)b]);
+				pk_kv_u64(pk, "y", (uint64_t)y);
+				pk_kv_u64(pk, "pred", (uint64_t)best);
+				pk_kv_f64(pk, "loss", l[b]);
+				pk_kv_bin(pk, "p", pf, (size_t)K * sizeof *pf);
+				rec_writer_commit(pw);
+			}
+		}
+	}
+	if (pw) {
+		rec_writer_close(pw);
+		out_close(&po);
+	}
+	double acc = d.n ? (double)correct / (double)d.n : 0;
+	loss = d.n ? loss / (double)d.n : 0;
+	if (!quiet) {
+		warn("%s on %s: %zu examples, loss %.4f, accuracy %.2f%%", th.net, ds_name,
+		     d.n, loss, 100 * acc);
+		for (int y = 0; y < K; y++) {
+			uint64_t n = 0;
+			for (int k = 0; k < K; k++)
+				n += conf[(size_t)y * K + k];
+			fprintf(stderr, "  class %2d: %6.2f%% of %llu  |", y,
+				n ? 100.0 * (double)conf[(size_t)y * K + y] / (double)n : 0.0,
+				(unsigned long long)n);
+			for (int k = 0; k < K && K <= 20; k++)
+				fprintf(stderr, " %5llu", (unsigned long long)conf[(size_t)y * K + k]);
+			fputc('\n', stderr);
+		}
+	}
+	if (out_path || !isatty(STDOUT_FILENO)) {
+		out_file out;
+		out_open(&out, out_path, 0);
+		rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
+		msgpack_packer *pk = rec_writer_pk(w);
+		rec_header_begin(w, "metrics", 1, 3);
+		pk_kv_str(pk, "what", "eval");
+		pk_kv_str(pk, "net", th.net);
+		pk_kv_str(pk, "dataset", ds_name);
+		rec_writer_begin(w);
+		msgpack_pack_map(pk, 5);
+		pk_kv_u64(pk, "n", d.n);
+		pk_kv_f64(pk, "loss", loss);
+		pk_kv_f64(pk, "acc", acc);
+		pk_str(pk, "per_class");
+		msgpack_pack_array(pk, (size_t)K);
+		for (int y = 0; y < K; y++) {
+			uint64_t n = 0;
+			for (int k = 0; k < K; k++)
+				n += conf[(size_t)y * K + k];
+			msgpack_pack_double(pk, n ? (double)conf[(size_t)y * K + y] / (double)n : 0);
+		}
+		pk_str(pk, "confusion");
+		msgpack_pack_array(pk, (size_t)K);
+		for (int y = 0; y < K; y++) {
+			msgpack_pack_array(pk, (size_t)K);
+			for (int k = 0; k < K; k++)
+				msgpack_pack_uint64(pk, conf[(size_t)y * K + k]);
+		}
+		rec_writer_commit(w);
+		rec_writer_close(w);
+		out_close(&out);
+	}
+	free(pf), free(conf), free(theta), free(state);
+	nn_ws_free(ws);
+	nn_free(&net);
+	data_free(&d);
+	trace_header_free(&th);
+	return 0;
+}

@@ -1,0 +1,324 @@
+/*
+ * cnn-train — train a network with SGD on a dataset stream and write a
+ * training trace (formats/trace.md): the schedule of the traced epochs and
+ * parameter snapshots. Deterministic: the same data, options and seed give
+ * the same bytes, whatever the thread count. With --skip it replays exactly
+ * the same batches and augmentation leaving those examples out, each batch
+ * keeping its original divisor |S_t|: the true counterfactual that influence
+ * estimates are judged against.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/data.h"
+#include "../lib/idset.h"
+#include "../lib/ids.h"
+#include "../lib/nn.h"
+#include "../lib/rand.h"
+#include "../lib/trace.h"
+#include "../lib/util.h"
+
+#include <omp.h>
+
+static const char *usage_text =
+	"usage: cnn-train [options] [TRAIN]\n"
+	"  --net SPEC           conv6 (default), hara-mnist, linear, mlp:H, or a layer list\n"
+	"  --lr F               learning rate (default 0.05)\n"
+	"  --lr-decay F         multiply the learning rate by F after each epoch (default 1)\n"
+	"  --batch N            batch size (default 32)\n"
+	"  --epochs N           epochs (default 20)\n"
+	"  --momentum F         heavy-ball momentum (default 0)\n"
+	"  --weight-decay F     L2 coefficient (default 0)\n"
+	"  --seed S             initialisation, batch order, augmentation (default 0)\n"
+	"  --augment A          none (default), crop:P, flip, crop:P,flip\n"
+	"  --trace-epochs E     last (default), all, none, or a list like 0,5,19\n"
+	"  --snapshots S        none, final (default), every, every:K (in traced epochs)\n"
+	"  --skip IDS           leave these examples out (ids stream or text): counterfactual replay\n"
+	"  --threads N          threads (default: all cores); the results do not depend on it\n"
+	"  -o OUT               write the trace to OUT (default stdout)\n"
+	"  -f                   write to a terminal anyway;  -q  no progress on stderr\n";
+
+static int *parse_epochs(const char *s, int epochs, int *n)
+{
+	int *v = ecalloc((size_t)epochs, sizeof *v);
+	*n = 0;
+	if (!strcmp(s, "none"))
+		return v;
+	if (!strcmp(s, "last")) {
+		v[(*n)++] = epochs - 1;
+		return v;
+	}
+	if (!strcmp(s, "all")) {
+		for (int e = 0; e < epochs; e++)
+			v[(*n)++] = e;
+		return v;
+	}
+	char *copy = estrdup(s), *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int e = (int)estrtou64(t, (uint64_t)epochs - 1, "--trace-epochs entry");
+		if (*n && e <= v[*n - 1])
+			die_usage("--trace-epochs must be increasing");
+		v[(*n)++] = e;
+	}
+	free(copy);
+	return v;
+}
+
+static void put_theta(rec_writer *w, const char *at, int epoch, long step,
+		      const real *theta, size_t np, const real *state, size_t ns)
+{
+	msgpack_packer *pk = rec_writer_pk(w);
+	msgpack_pack_map(pk, 6);
+	pk_kv_str(pk, "t", "theta");
+	pk_kv_str(pk, "at", at);
+	pk_kv_u64(pk, "epoch", (uint64_t)epoch);
+	pk_kv_u64(pk, "step", (uint64_t)step);
+	pk_kv_bin(pk, "theta", theta, np * sizeof *theta);
+	pk_kv_bin(pk, "state", state, ns * sizeof *state);
+	rec_writer_commit(w);
+}
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "net", required_argument, 0, 'N' }, { "lr", required_argument, 0, 'l' },
+		{ "lr-decay", required_argument, 0, 'D' }, { "batch", required_argument, 0, 'b' },
+		{ "epochs", required_argument, 0, 'e' }, { "momentum", required_argument, 0, 'm' },
+		{ "weight-decay", required_argument, 0, 'w' }, { "seed", required_argument, 0, 's' },
+		{ "augment", required_argument, 0, 'a' }, { "trace-epochs", required_argument, 0, 'T' },
+		{ "snapshots", required_argument, 0, 'S' }, { "skip", required_argument, 0, 'k' },
+		{ "threads", required_argument, 0, 't' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	trace_header th = { .net = "conv6", .lr = 0.05, .lr_decay = 1, .batch = 32,
+			    .epochs = 20, .augment = "none", .snapshots = "final" };
+	const char *trace_opt = "last", *skip_path = NULL, *out_path = NULL;
+	int force = 0, quiet = 0, threads = 0, opt;
+	util_init(argv[0]);
+	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'N': th.net = optarg; break;
+		case 'l': th.lr = estrtod(optarg, 0, 1e3, "--lr"); break;
+		case 'D': th.lr_decay = estrtod(optarg, 0, 1, "--lr-decay"); break;
+		case 'b': th.batch = (int)estrtou64(optarg, 1 << 16, "--batch"); break;
+		case 'e': th.epochs = (int)estrtou64(optarg, 100000, "--epochs"); break;
+		case 'm': th.momentum = estrtod(optarg, 0, 0.9999, "--momentum"); break;
+		case 'w': th.weight_decay = estrtod(optarg, 0, 1, "--weight-decay"); break;
+		case 's': th.seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
+		case 'a': th.augment = optarg; break;
+		case 'T': trace_opt = optarg; break;
+		case 'S': th.snapshots = optarg; break;
+		case 'k': skip_path = optarg; break;
+		case 't': threads = (int)estrtou64(optarg, 256, "--threads"); break;
+		case 'o': out_path = optarg; break;
+		case 'f': force = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (th.batch < 1 || th.epochs < 1)
+		die_usage("--batch and --epochs must be at least 1");
+	if (argc - optind > 1)
+		die_usage("at most one TRAIN dataset");
+	augment aug;
+	if (augment_parse(&aug, th.augment) < 0)
+		die_usage("bad --augment '%s' (want none, crop:P, flip or crop:P,flip)", th.augment);
+	int every = 0;
+	if (!strcmp(th.snapshots, "every"))
+		every = 1;
+	else if (!strncmp(th.snapshots, "every:", 6))
+		every = (int)estrtou64(th.snapshots + 6, 1 << 30, "--snapshots every:K");
+	else if (strcmp(th.snapshots, "none") && strcmp(th.snapshots, "final"))
+		die_usage("bad --snapshots '%s' (want none, final, every or every:K)", th.snapshots);
+	if (every < 0 || (!strncmp(th.snapshots, "every:", 6) && every == 0))
+		die_usage("--snapshots every:K needs K >= 1");
+	th.trace_epochs = parse_epochs(trace_opt, th.epochs, &th.ntrace);
+	if (threads)
+		omp_set_num_threads(threads);
+
+	/* the data, padded to the network's input */
+	const char *in_path = optind < argc ? argv[optind] : NULL;
+	const char *in_name = in_path ? in_path : "stdin";
+	FILE *in = in_open(in_path);
+	data d;
+	ds_set s;
+	ds_set_load(&s, in, in_name);
+	int ic = (int)s.h.c, ih = (int)s.h.h, iw = (int)s.h.w;
+	nn_input_shape(th.net, &ic, &ih, &iw);
+	data_from_set(&d, &s, in_name, ic, ih, iw);
+	ds_set_free(&s);
+	in_close(in);
+	if (d.n == 0)
+		die("%s: no training examples", in_name);
+
+	nn_net net;
+	char err[256];
+	if (nn_init(&net, th.net, d.c, d.h, d.w, d.classes, err, sizeof err) < 0)
+		die_usage("%s", err);
+	th.input[0] = d.c, th.input[1] = d.h, th.input[2] = d.w;
+	memcpy(th.data_shape, d.data_shape, sizeof th.data_shape);
+	th.classes = d.classes;
+	th.nparams = net.nparams;
+	th.nstate = net.nstate;
+	th.train_n = d.n;
+	th.train_digest = d.digest;
+
+	/* counterfactual: which examples are left out */
+	idset skip;
+	idset_init(&skip);
+	id_list skip_ids = { 0 };
+	if (skip_path) {
+		FILE *f = in_open(skip_path);
+		ids_read(&skip_ids, f, skip_path);
+		in_close(f);
+		idset present;
+		idset_init(&present);
+		for (size_t i = 0; i < d.n; i++)
+			idset_add(&present, d.id[i]);
+		for (size_t i = 0; i < skip_ids.n; i++) {
+			if (!idset_has(&present, skip_ids.v[i]))
+				die("--skip: id %llu is not in the training set",
+				    (unsigned long long)skip_ids.v[i]);
+			idset_add(&skip, skip_ids.v[i]);
+		}
+		idset_free(&present);
+	}
+	th.skip = skip_ids.v;
+	th.nskip = skip_ids.n;
+
+	real *theta = emalloc(net.nparams * sizeof *theta);
+	real *state = emalloc((net.nstate + 1) * sizeof *state);
+	real *grad = emalloc(net.nparams * sizeof *grad);
+	real *vel = th.momentum > 0 ? ecalloc(net.nparams, sizeof *vel) : NULL;
+	nn_init_params(&net, theta, state, th.seed);
+	nn_ws *ws = nn_ws_new(&net, th.batch);
+	real *xb = emalloc(emul((size_t)th.batch, d.dim * sizeof *xb));
+	int *yb = emalloc((size_t)th.batch * sizeof *yb);
+	uint32_t *perm = emalloc(emul(d.n, sizeof *perm));
+	uint64_t *bids = emalloc((size_t)th.batch * sizeof *bids);
+
+	out_file out;
+	out_open(&out, out_path, force);
+	rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
+	trace_header_write(w, &th);
+	msgpack_packer *pk = rec_writer_pk(w);
+	int progress = !quiet && isatty(STDERR_FILENO);
+	if (!quiet) {
+		char desc[1024];
+		nn_describe(&net, desc, sizeof desc);
+		warn("%s; %zu examples, batch %d, lr %g, %d epochs%s", desc, d.n,
+		     th.batch, th.lr, th.epochs, th.nskip ? ", counterfactual" : "");
+	}
+
+	long step = 0;
+	long steps_per_epoch = (long)((d.n + (size_t)th.batch - 1) / (size_t)th.batch);
+	double lr = th.lr;
+	for (int e = 0; e < th.epochs; e++, lr *= th.lr_decay) {
+		double t0 = now(), loss_sum = 0;
+		size_t seen = 0, correct = 0;
+		int traced = trace_has_epoch(&th, e);
+		rng r;
+		rng_init(&r, rng_key(th.seed, 0x5EED, (uint64_t)e));
+		for (uint32_t i = 0; i < d.n; i++)
+			perm[i] = i;
+		rng_shuffle_u32(&r, perm, (uint32_t)d.n);
+		if (traced)
+			put_theta(w, "epoch", e, step, theta, net.nparams, state, net.nstate);
+		for (size_t at = 0; at < d.n; at += (size_t)th.batch, step++) {
+			int full = (int)(d.n - at < (size_t)th.batch ? d.n - at : (size_t)th.batch);
+			if (traced && every && (step - (long)e * steps_per_epoch) % every == 0)
+				put_theta(w, "step", e, step, theta, net.nparams, state, net.nstate);
+			if (traced) {
+				msgpack_pack_map(pk, 6);
+				pk_kv_str(pk, "t", "step");
+				pk_kv_u64(pk, "epoch", (uint64_t)e);
+				pk_kv_u64(pk, "step", (uint64_t)step);
+				pk_kv_f64(pk, "lr", lr);
+				pk_kv_u64(pk, "n", (uint64_t)full);
+				pk_str(pk, "ids");
+				msgpack_pack_array(pk, (size_t)full);
+				for (int j = 0; j < full; j++)
+					msgpack_pack_uint64(pk, d.id[perm[at + (size_t)j]]);
+				rec_writer_commit(w);
+			}
+			int B = 0;
+			for (int j = 0; j < full; j++) {
+				size_t i = perm[at + (size_t)j];
+				if (th.nskip && idset_has(&skip, d.id[i]))
+					continue;
+				augment_apply(&aug, &d, i, th.seed, e, xb + (size_t)B * d.dim);
+				yb[B] = d.y[i];
+				bids[B] = d.id[i];
+				B++;
+			}
+			if (B == 0)
+				continue;       /* every example left out: no update */
+			double L = nn_forward(&net, ws, theta, state, xb, yb, B, full, NN_TRAIN);
+			if (!isfinite(L))
+				die("training diverged at epoch %d step %ld (loss %g); "
+				    "lower --lr", e, step, L);
+			nn_backward(&net, ws, theta, grad);
+			const real *p = nn_probs(ws);
+			for (int b = 0; b < B; b++) {
+				int best = 0;
+				for (int k = 1; k < net.classes; k++)
+					if (p[(size_t)b * net.classes + k] > p[(size_t)b * net.classes + best])
+						best = k;
+				correct += best == yb[b];
+				loss_sum += nn_losses(ws)[b];
+			}
+			seen += (size_t)B;
+			for (size_t k = 0; k < net.nparams; k++) {
+				real g = grad[k] + (real)th.weight_decay * theta[k];
+				if (vel) {
+					vel[k] = (real)th.momentum * vel[k] + g;
+					g = vel[k];
+				}
+				theta[k] -= (real)lr * g;
+			}
+			if (progress && step % 50 == 0)
+				fprintf(stderr, "\r%s: epoch %d/%d  %3.0f%%  loss %.4f ", argv0,
+					e + 1, th.epochs, 100.0 * (double)(at + (size_t)full) / (double)d.n,
+					loss_sum / (double)(seen ? seen : 1));
+		}
+		double secs = now() - t0;
+		double mloss = loss_sum / (double)(seen ? seen : 1);
+		double acc = (double)correct / (double)(seen ? seen : 1);
+		/* no wall time in the trace: it would break bit-exact determinism */
+		msgpack_pack_map(pk, 4);
+		pk_kv_str(pk, "t", "metric");
+		pk_kv_u64(pk, "epoch", (uint64_t)e);
+		pk_kv_f64(pk, "loss", mloss);
+		pk_kv_f64(pk, "acc", acc);
+		rec_writer_commit(w);
+		if (progress)
+			fputc('\r', stderr);
+		if (!quiet)
+			warn("epoch %d/%d: loss %.4f, train accuracy %.2f%% (%.1f s, %.0f images/s)",
+			     e + 1, th.epochs, mloss, 100 * acc, secs, (double)seen / secs);
+	}
+	put_theta(w, "final", th.epochs - 1, step, theta, net.nparams, state, net.nstate);
+	rec_writer_close(w);
+	out_close(&out);
+
+	free(theta), free(state), free(grad), free(vel), free(xb), free(yb);
+	free(perm), free(bids), free(th.trace_epochs);
+	nn_ws_free(ws);
+	nn_free(&net);
+	data_free(&d);
+	idset_free(&skip);
+	ids_free(&skip_ids);
+	return 0;
+}
