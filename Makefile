@@ -82,6 +82,7 @@ demo: data
 
 bench: data
 	@sh bench/stream.sh
+	@sh bench/train.sh
 
 deps:
 	@sh pipelines/deps.sh
