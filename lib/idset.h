@@ -21,4 +21,18 @@ int idset_add(idset *s, uint64_t id);
 int idset_has(const idset *s, uint64_t id);
 size_t idset_count(const idset *s);
 
+/* a map from id to index (e.g. into a dataset in memory) */
+typedef struct idmap {
+	idset keys;
+	size_t *vals;           /* parallel to keys.keys */
+	size_t max_val;         /* for UINT64_MAX */
+} idmap;
+
+void idmap_init(idmap *m);
+void idmap_free(idmap *m);
+/* set id -> val (replacing) */
+void idmap_put(idmap *m, uint64_t id, size_t val);
+/* 1 and *val if present, else 0 */
+int idmap_get(const idmap *m, uint64_t id, size_t *val);
+
 #endif

@@ -33,6 +33,7 @@ struct rec_writer {
 	int state;
 	uint32_t crc;
 	uint64_t count;
+	uint64_t bytes_out;      /* compressed bytes written */
 };
 
 static void w_compress(rec_writer *w, ZSTD_EndDirective mode)
@@ -45,6 +46,7 @@ static void w_compress(rec_writer *w, ZSTD_EndDirective mode)
 			die("%s: zstd: %s", w->name, ZSTD_getErrorName(left));
 		if (out.pos && fwrite(w->out, 1, out.pos, w->f) != out.pos)
 			die("write %s:", w->name);
+		w->bytes_out += out.pos;
 		int done = mode == ZSTD_e_continue ? in.pos == in.size : left == 0;
 		if (done)
 			break;
@@ -127,7 +129,7 @@ uint64_t rec_writer_count(const rec_writer *w)
 	return w->count;
 }
 
-void rec_writer_close(rec_writer *w)
+uint64_t rec_writer_close(rec_writer *w)
 {
 	w->state = W_TRAILER;
 	msgpack_pack_map(&w->pk, 3);
@@ -137,11 +139,13 @@ void rec_writer_close(rec_writer *w)
 	w_compress(w, ZSTD_e_end);
 	if (fflush(w->f) != 0 || ferror(w->f))
 		die("write %s:", w->name);
+	uint64_t bytes = w->bytes_out;
 	ZSTD_freeCCtx(w->cctx);
 	free(w->stage);
 	free(w->out);
 	free(w->name);
 	free(w);
+	return bytes;
 }
 
 void pk_str(msgpack_packer *pk, const char *s)

@@ -41,8 +41,9 @@ void rec_writer_begin(rec_writer *w);
 /* one record has been packed */
 void rec_writer_commit(rec_writer *w);
 uint64_t rec_writer_count(const rec_writer *w);
-/* write the trailer, end the zstd frame, fflush f, free w */
-void rec_writer_close(rec_writer *w);
+/* write the trailer, end the zstd frame, fflush f, free w; returns the
+ * number of compressed bytes written */
+uint64_t rec_writer_close(rec_writer *w);
 
 /* packing helpers */
 void pk_str(msgpack_packer *pk, const char *s);

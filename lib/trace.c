@@ -18,8 +18,15 @@ static void pk_shape(msgpack_packer *pk, const char *key, const int *s)
 
 void trace_header_write(rec_writer *w, const trace_header *h)
 {
+	trace_header_write_as(w, h, TRACE_KIND, TRACE_VERSION, 0);
+	rec_writer_begin(w);
+}
+
+void trace_header_write_as(rec_writer *w, const trace_header *h, const char *kind,
+			   unsigned version, size_t nextra)
+{
 	msgpack_packer *pk = rec_writer_pk(w);
-	rec_header_begin(w, TRACE_KIND, TRACE_VERSION, 20);
+	rec_header_begin(w, kind, version, 20 + nextra);
 	pk_kv_str(pk, "net", h->net);
 	pk_shape(pk, "input", h->input);
 	pk_shape(pk, "data_shape", h->data_shape);
@@ -46,7 +53,6 @@ void trace_header_write(rec_writer *w, const trace_header *h)
 	for (size_t i = 0; i < h->nskip; i++)
 		msgpack_pack_uint64(pk, h->skip[i]);
 	pk_kv_str(pk, "created_by", "cnn-train");
-	rec_writer_begin(w);
 }
 
 static char *get_str(const msgpack_object *o, const char *key, const char *name)

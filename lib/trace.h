@@ -30,7 +30,11 @@ typedef struct trace_header {
 	size_t nskip;
 } trace_header;
 
+/* write the header of a trace, or (kind "cache") the same keys plus nextra
+ * more that the caller packs before rec_writer_begin */
 void trace_header_write(rec_writer *w, const trace_header *h);
+void trace_header_write_as(rec_writer *w, const trace_header *h, const char *kind,
+			   unsigned version, size_t nextra);
 /* parse r's header; exits with a message naming `name` if anything is off */
 void trace_header_read(trace_header *h, const rec_reader *r, const char *name);
 void trace_header_free(trace_header *h);

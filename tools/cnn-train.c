@@ -19,6 +19,7 @@
 #include "../lib/ids.h"
 #include "../lib/nn.h"
 #include "../lib/rand.h"
+#include "../lib/sgd.h"
 #include "../lib/trace.h"
 #include "../lib/util.h"
 
@@ -200,14 +201,12 @@ int main(int argc, char **argv)
 
 	real *theta = emalloc(net.nparams * sizeof *theta);
 	real *state = emalloc((net.nstate + 1) * sizeof *state);
-	real *grad = emalloc(net.nparams * sizeof *grad);
-	real *vel = th.momentum > 0 ? ecalloc(net.nparams, sizeof *vel) : NULL;
 	nn_init_params(&net, theta, state, th.seed);
-	nn_ws *ws = nn_ws_new(&net, th.batch);
-	real *xb = emalloc(emul((size_t)th.batch, d.dim * sizeof *xb));
-	int *yb = emalloc((size_t)th.batch * sizeof *yb);
+	sgd opt_sgd;
+	sgd_init(&opt_sgd, &net, &d, th.batch, &aug, th.seed, th.weight_decay, th.momentum,
+		 th.nskip ? &skip : NULL);
 	uint32_t *perm = emalloc(emul(d.n, sizeof *perm));
-	uint64_t *bids = emalloc((size_t)th.batch * sizeof *bids);
+	size_t *bidx = emalloc((size_t)th.batch * sizeof *bidx);
 
 	out_file out;
 	out_open(&out, out_path, force);
@@ -253,41 +252,14 @@ int main(int argc, char **argv)
 					msgpack_pack_uint64(pk, d.id[perm[at + (size_t)j]]);
 				rec_writer_commit(w);
 			}
-			int B = 0;
-			for (int j = 0; j < full; j++) {
-				size_t i = perm[at + (size_t)j];
-				if (th.nskip && idset_has(&skip, d.id[i]))
-					continue;
-				augment_apply(&aug, &d, i, th.seed, e, xb + (size_t)B * d.dim);
-				yb[B] = d.y[i];
-				bids[B] = d.id[i];
-				B++;
-			}
-			if (B == 0)
-				continue;       /* every example left out: no update */
-			double L = nn_forward(&net, ws, theta, state, xb, yb, B, full, NN_TRAIN);
-			if (!isfinite(L))
-				die("training diverged at epoch %d step %ld (loss %g); "
-				    "lower --lr", e, step, L);
-			nn_backward(&net, ws, theta, grad);
-			const real *p = nn_probs(ws);
-			for (int b = 0; b < B; b++) {
-				int best = 0;
-				for (int k = 1; k < net.classes; k++)
-					if (p[(size_t)b * net.classes + k] > p[(size_t)b * net.classes + best])
-						best = k;
-				correct += best == yb[b];
-				loss_sum += nn_losses(ws)[b];
-			}
+			for (int j = 0; j < full; j++)
+				bidx[j] = perm[at + (size_t)j];
+			int B = sgd_step(&opt_sgd, theta, state, bidx, full, e, lr, SIZE_MAX,
+					 &loss_sum, &correct);
+			if (B < 0)
+				die("training diverged at epoch %d step %ld (loss not finite); "
+				    "lower --lr", e, step);
 			seen += (size_t)B;
-			for (size_t k = 0; k < net.nparams; k++) {
-				real g = grad[k] + (real)th.weight_decay * theta[k];
-				if (vel) {
-					vel[k] = (real)th.momentum * vel[k] + g;
-					g = vel[k];
-				}
-				theta[k] -= (real)lr * g;
-			}
 			if (progress && step % 50 == 0)
 				fprintf(stderr, "\r%s: epoch %d/%d  %3.0f%%  loss %.4f ", argv0,
 					e + 1, th.epochs, 100.0 * (double)(at + (size_t)full) / (double)d.n,
@@ -313,9 +285,8 @@ int main(int argc, char **argv)
 	rec_writer_close(w);
 	out_close(&out);
 
-	free(theta), free(state), free(grad), free(vel), free(xb), free(yb);
-	free(perm), free(bids), free(th.trace_epochs);
-	nn_ws_free(ws);
+	free(theta), free(state), free(perm), free(bidx), free(th.trace_epochs);
+	sgd_free(&opt_sgd);
 	nn_free(&net);
 	data_free(&d);
 	idset_free(&skip);

@@ -28,6 +28,23 @@ static void test_idset(void)
 	idset_free(&s);
 }
 
+static void test_idmap(void)
+{
+	idmap m;
+	idmap_init(&m);
+	for (uint64_t i = 0; i < 50000; i++)
+		idmap_put(&m, i * 7919, (size_t)i);
+	idmap_put(&m, UINT64_MAX, 3);
+	idmap_put(&m, 7919, 42);        /* replace */
+	size_t v;
+	for (uint64_t i = 0; i < 50000; i++)
+		CHECK(idmap_get(&m, i * 7919, &v) && v == (i == 1 ? 42 : i), "map %llu",
+		      (unsigned long long)i);
+	CHECK(!idmap_get(&m, 5, &v), "absent");
+	CHECK(idmap_get(&m, UINT64_MAX, &v) && v == 3, "max");
+	idmap_free(&m);
+}
+
 static void test_rand(void)
 {
 	rng a, b;
@@ -78,6 +95,7 @@ int main(int argc, char **argv)
 	(void)argc;
 	util_init(argv[0]);
 	test_idset();
+	test_idmap();
 	test_rand();
 	test_ids_text();
 	return 0;

@@ -1,0 +1,473 @@
+/*
+ * inf-score — score every training example by its estimated effect on the
+ * validation loss, from a cache (formats/cache.md), the training set and the
+ * validation set; writes a scores stream (formats/scores.md).
+ *
+ * u = ∇ of the mean validation loss at θ_T (batch-norm in evaluation mode,
+ * with the running statistics, as the papers did). Then the traced steps are
+ * walked backwards, t = T−1 … 0:
+ *   every example j of S_t gains (η_t/|S_t|)·⟨u, g(z_j; θ_t)⟩   (R-forward pass)
+ *   u ← u − η_t·(H_t u + λu)                                    (R-backward pass)
+ * with H_t the exact Hessian of S_t's batch-mean loss and λ the weight decay.
+ *   sgd            θ_t of every step (every-step cache, or exact replay from
+ *                  checkpoints) — Hara et al.
+ *   sgd-last       θ_T in place of every θ_t — Suzuki et al.
+ *   tracin-last    the same sum without the u update (no Hessian)
+ *   counterfactual the true L_val(θ_T without j) − L_val(θ_T), by replaying
+ *                  the traced epochs without j (needs the θ at their start)
+ * Negative: removing the example is predicted to lower the validation loss.
+ * Memory: O(|θ| + batch + N); every-step parameters are spooled to a
+ * temporary file and read back in reverse.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/data.h"
+#include "../lib/ids.h"
+#include "../lib/nn.h"
+#include "../lib/scores.h"
+#include "../lib/sgd.h"
+#include "../lib/trace.h"
+#include "../lib/util.h"
+
+static const char *usage_text =
+	"usage: inf-score --method M --train TRAIN --val VAL [options] [CACHE]\n"
+	"  --method M      sgd, sgd-last, tracin-last or counterfactual\n"
+	"  --train TRAIN   the training set the cache was made from\n"
+	"  --val VAL       the validation set\n"
+	"  --ids IDS       score only these training examples (ids stream or text)\n"
+	"  --ref-u-scale   u <- u - (eta/|S|) H u, as both published implementations do\n"
+	"                  (the derivation has no 1/|S|; default off)\n"
+	"  --csv FILE      also write CSV x:image,y:label,influence,datasource_index,\n"
+	"                  most negative first (x:image and datasource_index hold the id)\n"
+	"  -o OUT          the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
+
+enum { M_SGD, M_LAST, M_TRACIN, M_CF };
+
+typedef struct step {
+	int epoch;
+	long step;
+	double lr;
+	int n;                  /* |S_t| */
+	size_t *idx;            /* indices into the training data */
+} step;
+
+typedef struct cache {
+	trace_header th;
+	char *policy;
+	step *steps;
+	size_t nsteps, capsteps;
+	real *theta_T, *state_T;
+	/* snapshots at traced steps: checkpoints in memory, every-step spooled */
+	size_t nsnap;
+	long *snap_step;
+	real **snap_theta, **snap_state;        /* checkpoints only */
+	FILE *spool;                            /* every-step */
+	real *start_theta, *start_state;        /* the first snapshot */
+} cache;
+
+/* the records of a cache whose header c->th was read from r */
+static void read_cache(cache *c, rec_reader *r, const char *name, const data *train,
+		       const idmap *where)
+{
+	const char *s;
+	size_t n;
+	if (rec_get_str(rec_reader_header(r), "policy", &s, &n) != 1)
+		die("%s: bad cache header: no policy", name);
+	c->policy = emalloc(n + 1);
+	memcpy(c->policy, s, n);
+	c->policy[n] = 0;
+	if (c->th.train_n != train->n || c->th.train_digest != train->digest)
+		die("%s: made from another training set (%llu examples, digest %08x; "
+		    "this one has %zu, digest %08x)", name, (unsigned long long)c->th.train_n,
+		    c->th.train_digest, train->n, train->digest);
+	size_t nb = c->th.nparams * sizeof(real), ns = c->th.nstate * sizeof(real);
+	unsigned char *prev = ecalloc(nb + 1, 1);
+	real *buf = emalloc(nb + 1);
+	const msgpack_object *o;
+	while (rec_reader_next_or_die(r, &o)) {
+		const msgpack_object *t = rec_get(o, "t");
+		if (rec_str_eq(t, "step")) {
+			uint64_t e, st, sn;
+			double lr;
+			const msgpack_object *ids = rec_get(o, "ids");
+			if (rec_get_u64(o, "epoch", &e) != 1 || rec_get_u64(o, "step", &st) != 1 ||
+			    rec_get_u64(o, "n", &sn) != 1 || rec_get_f64(o, "lr", &lr) != 1 ||
+			    !ids || ids->type != MSGPACK_OBJECT_ARRAY || ids->via.array.size != sn ||
+			    sn == 0 || sn > (uint64_t)c->th.batch)
+				die("%s: bad step record", name);
+			if (c->nsteps == c->capsteps) {
+				c->capsteps = c->capsteps ? 2 * c->capsteps : 256;
+				c->steps = erealloc(c->steps, c->capsteps * sizeof *c->steps);
+			}
+			step *p = &c->steps[c->nsteps++];
+			p->epoch = (int)e, p->step = (long)st, p->lr = lr, p->n = (int)sn;
+			p->idx = emalloc(sn * sizeof *p->idx);
+			for (uint64_t j = 0; j < sn; j++) {
+				const msgpack_object *v = &ids->via.array.ptr[j];
+				if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+				    !idmap_get(where, v->via.u64, &p->idx[j]))
+					die("%s: step %llu names an id not in the training set",
+					    name, (unsigned long long)st);
+			}
+			continue;
+		}
+		if (!rec_str_eq(t, "theta"))
+			continue;
+		const void *tp, *sp;
+		size_t tn, sn2;
+		uint64_t st;
+		if (rec_get_bin(o, "theta", &tp, &tn) != 1 || tn != nb ||
+		    rec_get_bin(o, "state", &sp, &sn2) != 1 || sn2 != ns ||
+		    rec_get_u64(o, "step", &st) != 1)
+			die("%s: bad theta record (parameters of another network?)", name);
+		if (rec_str_eq(rec_get(o, "enc"), "xor")) {
+			const unsigned char *q = tp;
+			unsigned char *out = (unsigned char *)buf;
+			size_t np = c->th.nparams;
+			for (size_t i = 0; i < np; i++)
+				for (int b = 0; b < 4; b++)
+					out[4 * i + b] = prev[4 * i + b] ^= q[(size_t)b * np + i];
+		} else if (rec_str_eq(rec_get(o, "enc"), "raw")) {
+			memcpy(buf, tp, nb);
+		} else {
+			die("%s: unknown parameter encoding", name);
+		}
+		for (size_t i = 0; i < c->th.nparams; i++)
+			if (!isfinite(buf[i]))
+				die("%s: NaN or infinity in the parameters of step %llu", name,
+				    (unsigned long long)st);
+		if (rec_str_eq(rec_get(o, "at"), "final")) {
+			c->theta_T = emalloc(nb + 1);
+			c->state_T = emalloc(ns + 1);
+			memcpy(c->theta_T, buf, nb);
+			memcpy(c->state_T, sp, ns);
+			continue;
+		}
+		c->snap_step = erealloc(c->snap_step, (c->nsnap + 1) * sizeof *c->snap_step);
+		c->snap_step[c->nsnap] = (long)st;
+		if (c->nsnap == 0) {
+			c->start_theta = emalloc(nb + 1);
+			c->start_state = emalloc(ns + 1);
+			memcpy(c->start_theta, buf, nb);
+			memcpy(c->start_state, sp, ns);
+		}
+		if (!strcmp(c->policy, "every-step")) {
+			if (!c->spool && !(c->spool = tmpfile()))
+				die("tmpfile:");
+			if (fwrite(buf, 1, nb, c->spool) != nb)
+				die("write temporary file:");
+		} else {
+			c->snap_theta = erealloc(c->snap_theta, (c->nsnap + 1) * sizeof(real *));
+			c->snap_state = erealloc(c->snap_state, (c->nsnap + 1) * sizeof(real *));
+			c->snap_theta[c->nsnap] = emalloc(nb + 1);
+			c->snap_state[c->nsnap] = emalloc(ns + 1);
+			memcpy(c->snap_theta[c->nsnap], buf, nb);
+			memcpy(c->snap_state[c->nsnap], sp, ns);
+		}
+		c->nsnap++;
+	}
+	if (!c->theta_T)
+		die("%s: no final parameters", name);
+	if (c->spool && fflush(c->spool) != 0)
+		die("write temporary file:");
+	free(prev);
+	free(buf);
+}
+
+/* mean loss over d at (theta, state) in evaluation mode; grad (may be NULL)
+ * gets its gradient */
+static double val_loss(const nn_net *net, nn_ws *ws, int bs, const data *d,
+		       const real *theta, real *state, real *grad, real *tmp)
+{
+	double total = 0;
+	if (grad)
+		memset(grad, 0, net->nparams * sizeof *grad);
+	for (size_t at = 0; at < d->n; at += (size_t)bs) {
+		int B = (int)(d->n - at < (size_t)bs ? d->n - at : (size_t)bs);
+		/* each batch's loss divided by the whole count: the sum is the mean */
+		total += nn_forward(net, ws, theta, state, d->x + at * d->dim, d->y + at, B,
+				    (double)d->n, NN_EVAL);
+		if (grad) {
+			nn_backward(net, ws, theta, tmp);
+			for (size_t k = 0; k < net->nparams; k++)
+				grad[k] += tmp[k];
+		}
+	}
+	return total;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "method", required_argument, 0, 'm' }, { "train", required_argument, 0, 'T' },
+		{ "val", required_argument, 0, 'V' }, { "ids", required_argument, 0, 'i' },
+		{ "ref-u-scale", no_argument, 0, 'R' }, { "csv", required_argument, 0, 'c' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
+	const char *csv_path = NULL, *out_path = NULL;
+	int ref = 0, force = 0, quiet = 0, opt;
+	util_init(argv[0]);
+	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm': method = optarg; break;
+		case 'T': train_path = optarg; break;
+		case 'V': val_path = optarg; break;
+		case 'i': ids_path = optarg; break;
+		case 'R': ref = 1; break;
+		case 'c': csv_path = optarg; break;
+		case 'o': out_path = optarg; break;
+		case 'f': force = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (!method || !train_path || !val_path)
+		die_usage("--method, --train and --val are required");
+	int m = !strcmp(method, "sgd") ? M_SGD : !strcmp(method, "sgd-last") ? M_LAST :
+		!strcmp(method, "tracin-last") ? M_TRACIN :
+		!strcmp(method, "counterfactual") ? M_CF : -1;
+	if (m < 0)
+		die_usage("unknown --method '%s' (want sgd, sgd-last, tracin-last or "
+			  "counterfactual)", method);
+	if (argc - optind > 1)
+		die_usage("at most one CACHE");
+	const char *cache_path = optind < argc ? argv[optind] : NULL;
+	const char *cname = cache_path ? cache_path : "stdin";
+
+	FILE *cf = in_open(cache_path);
+	rec_reader *r = rec_reader_open_or_die(cf, cname, "cache", 1, NULL);
+	cache c;
+	memset(&c, 0, sizeof c);
+	trace_header_read(&c.th, r, cname);
+	trace_header *th = &c.th;
+
+	/* the data, as the network saw it */
+	data train, val;
+	FILE *f = in_open(train_path);
+	data_load(&train, f, train_path, th->input[0], th->input[1], th->input[2]);
+	in_close(f);
+	f = in_open(val_path);
+	data_load(&val, f, val_path, th->input[0], th->input[1], th->input[2]);
+	in_close(f);
+	if (val.classes != th->classes || memcmp(val.data_shape, th->data_shape, sizeof val.data_shape))
+		die("%s: validation examples [%d, %d, %d] with %d classes; the network was "
+		    "trained on [%d, %d, %d] with %d", val_path, val.data_shape[0],
+		    val.data_shape[1], val.data_shape[2], val.classes, th->data_shape[0],
+		    th->data_shape[1], th->data_shape[2], th->classes);
+	idmap where;
+	idmap_init(&where);
+	for (size_t i = 0; i < train.n; i++)
+		idmap_put(&where, train.id[i], i);
+	read_cache(&c, r, cname, &train, &where);
+	rec_reader_close(r);
+	in_close(cf);
+	if (c.nsteps == 0)
+		die("%s: no traced steps (train with --trace-epochs)", cname);
+
+	nn_net net;
+	char err[256];
+	if (nn_init(&net, th->net, th->input[0], th->input[1], th->input[2], th->classes,
+		    err, sizeof err) < 0)
+		die("%s: %s", cname, err);
+	if (net.nparams != th->nparams || net.nstate != th->nstate)
+		die("%s: '%s' has %zu parameters here, the cache says %llu", cname, th->net,
+		    net.nparams, (unsigned long long)th->nparams);
+	augment aug;
+	if (augment_parse(&aug, th->augment) < 0)
+		die("%s: bad augmentation '%s'", cname, th->augment);
+	idset skip;
+	idset_init(&skip);
+	for (size_t i = 0; i < th->nskip; i++)
+		idset_add(&skip, th->skip[i]);
+	if (m == M_SGD && strcmp(c.policy, "every-step") && strncmp(c.policy, "checkpoints:", 12))
+		die("%s: --method sgd needs every θ_t: make the cache with --keep every-step "
+		    "or checkpoints:K (this one is '%s'); or use sgd-last", cname, c.policy);
+	if ((m == M_CF || (m == M_SGD && c.snap_theta)) && th->momentum != 0)
+		die("%s: replay is plain SGD; this run used momentum", cname);
+	if (m == M_CF && !c.start_theta)
+		die("%s: counterfactual replays the traced epochs from their start: make the "
+		    "cache with --keep every-step or checkpoints:K", cname);
+
+	/* which examples to report */
+	unsigned char *want = NULL;
+	size_t nwant = train.n;
+	if (ids_path) {
+		id_list l;
+		FILE *fi = in_open(ids_path);
+		ids_read(&l, fi, ids_path);
+		in_close(fi);
+		want = ecalloc(train.n, 1);
+		for (size_t i = 0; i < l.n; i++) {
+			size_t k;
+			if (!idmap_get(&where, l.v[i], &k))
+				die("%s: id %llu is not in the training set", ids_path,
+				    (unsigned long long)l.v[i]);
+			want[k] = 1;
+		}
+		nwant = l.n;
+		ids_free(&l);
+	}
+
+	int BS = th->batch > 256 ? th->batch : 256;
+	nn_ws *vws = nn_ws_new(&net, BS);
+	size_t P = net.nparams;
+	real *u = emalloc(P * sizeof *u), *tmp = emalloc(P * sizeof *tmp);
+	real *hv = emalloc(P * sizeof *hv), *theta = emalloc(P * sizeof *theta);
+	real *state = emalloc((net.nstate + 1) * sizeof *state);
+	double L0 = val_loss(&net, vws, BS, &val, c.theta_T, c.state_T, u, tmp);
+	double *score = ecalloc(train.n, sizeof *score);
+	sgd sg;
+	sgd_init(&sg, &net, &train, th->batch, &aug, th->seed, th->weight_decay, 0,
+		 th->nskip ? &skip : NULL);
+	size_t *kept = emalloc((size_t)th->batch * sizeof *kept);
+	real *dots = emalloc((size_t)th->batch * sizeof *dots);
+	int progress = !quiet && isatty(STDERR_FILENO);
+	size_t nb = P * sizeof(real), ns = net.nstate * sizeof(real);
+
+	if (m == M_CF) {
+		/* replay without nothing must give θ_T back, bit for bit */
+		for (size_t pass = 0, done = 0; pass <= train.n; pass++) {
+			size_t j = pass == 0 ? SIZE_MAX : pass - 1;
+			if (j != SIZE_MAX && want && !want[j])
+				continue;
+			memcpy(theta, c.start_theta, nb);
+			memcpy(state, c.start_state, ns);
+			for (size_t t = 0; t < c.nsteps; t++) {
+				step *p = &c.steps[t];
+				if (sgd_step(&sg, theta, state, p->idx, p->n, p->epoch, p->lr, j,
+					     NULL, NULL) < 0)
+					die("replay diverged at step %ld", p->step);
+			}
+			if (j == SIZE_MAX) {
+				if (memcmp(theta, c.theta_T, nb))
+					die("%s: replaying the traced steps does not reproduce θ_T: "
+					    "the training set or the program differs from the run's",
+					    cname);
+				continue;
+			}
+			score[j] = val_loss(&net, vws, BS, &val, theta, state, NULL, NULL) - L0;
+			if (progress && ++done % 10 == 0)
+				fprintf(stderr, "\r%s: counterfactual %zu/%zu ", argv0, done, nwant);
+		}
+	} else {
+		/* checkpoints: replay each segment forward, newest first, then walk
+		 * it backwards; every-step: read the spooled θ_t in reverse */
+		size_t K = c.snap_theta ? c.nsnap : 0;
+		size_t *pos = ecalloc(K + 1, sizeof *pos);
+		for (size_t k = 0; k < K; k++) {
+			while (pos[k] < c.nsteps && c.steps[pos[k]].step != c.snap_step[k])
+				pos[k]++;
+			if (pos[k] == c.nsteps)
+				die("%s: checkpoint at step %ld is not a traced step", cname,
+				    c.snap_step[k]);
+		}
+		pos[K] = c.nsteps;
+		size_t seglen = 0;
+		for (size_t k = 0; k < K; k++)
+			seglen = pos[k + 1] - pos[k] > seglen ? pos[k + 1] - pos[k] : seglen;
+		real *seg = m == M_SGD && K ? emalloc(emul(seglen ? seglen : 1, nb)) : NULL;
+		size_t k = K;
+		for (size_t t = c.nsteps; t-- > 0;) {
+			step *p = &c.steps[t];
+			const real *th_t = c.theta_T;
+			if (m == M_SGD && c.spool) {
+				if (pread(fileno(c.spool), theta, nb, (off_t)(t * nb)) != (ssize_t)nb)
+					die("read temporary file:");
+				th_t = theta;
+			} else if (m == M_SGD) {
+				if (k == K || t < pos[k]) {
+					k--;    /* replay segment k: steps pos[k] .. pos[k+1]-1 */
+					memcpy(theta, c.snap_theta[k], nb);
+					for (size_t q = pos[k]; q < pos[k + 1]; q++) {
+						memcpy(seg + (q - pos[k]) * P, theta, nb);
+						step *sq = &c.steps[q];
+						if (sgd_step(&sg, theta, NULL, sq->idx, sq->n, sq->epoch,
+							     sq->lr, SIZE_MAX, NULL, NULL) < 0)
+							die("replay diverged at step %ld", sq->step);
+					}
+					const real *next = k + 1 < K ? c.snap_theta[k + 1] : c.theta_T;
+					if (memcmp(theta, next, nb))
+						die("%s: replay from the checkpoint at step %ld does not "
+						    "reproduce the next one bit for bit", cname, c.snap_step[k]);
+				}
+				th_t = seg + (t - pos[k]) * P;
+			}
+			int B = sgd_batch(&sg, p->idx, p->n, p->epoch, SIZE_MAX, kept);
+			if (B == 0)
+				continue;
+			nn_forward(&net, sg.ws, th_t, NULL, sg.xb, sg.yb, B, p->n, NN_TRAIN);
+			if (m != M_TRACIN)
+				nn_backward(&net, sg.ws, th_t, tmp);
+			nn_rforward(&net, sg.ws, th_t, u, dots);
+			for (int b = 0; b < B; b++)
+				score[kept[b]] += p->lr / p->n * (double)dots[b];
+			if (m != M_TRACIN) {
+				nn_rbackward(&net, sg.ws, th_t, u, hv);
+				real a = (real)(ref ? p->lr / p->n : p->lr), wd = (real)th->weight_decay;
+				for (size_t i = 0; i < P; i++)
+					u[i] -= a * (hv[i] + wd * u[i]);
+			}
+			if (progress && t % 50 == 0)
+				fprintf(stderr, "\r%s: %zu steps to go ", argv0, t);
+		}
+		free(seg);
+		free(pos);
+	}
+	if (progress)
+		fputc('\r', stderr);
+
+	/* the scores, in training-set order */
+	out_file out;
+	out_open(&out, out_path, force);
+	rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
+	msgpack_packer *pk = rec_writer_pk(w);
+	rec_header_begin(w, "scores", 1, 8);
+	pk_kv_str(pk, "method", method);
+	pk_kv_str(pk, "net", th->net);
+	pk_kv_u64(pk, "train_n", train.n);
+	pk_kv_u64(pk, "train_digest", train.digest);
+	pk_kv_u64(pk, "val_n", val.n);
+	pk_kv_f64(pk, "val_loss", L0);
+	pk_str(pk, "ref_u_scale");
+	ref ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	pk_kv_u64(pk, "n", nwant);
+	rec_writer_begin(w);
+	for (size_t i = 0; i < train.n; i++) {
+		if (want && !want[i])
+			continue;
+		if (!isfinite(score[i]))
+			die("score of example %llu is not finite", (unsigned long long)train.id[i]);
+		msgpack_pack_map(pk, 3);
+		pk_kv_u64(pk, "id", train.id[i]);
+		pk_kv_u64(pk, "y", (uint64_t)train.y[i]);
+		pk_kv_f64(pk, "score", score[i]);
+		rec_writer_commit(w);
+	}
+	rec_writer_close(w);
+	out_close(&out);
+	if (csv_path) {
+		size_t *ord = emalloc(emul(nwant ? nwant : 1, sizeof *ord)), n = 0;
+		for (size_t i = 0; i < train.n; i++)
+			if (!want || want[i])
+				ord[n++] = i;
+		scores_order(ord, n, score, train.id);
+		out_file co;
+		out_open(&co, csv_path, 1);
+		fprintf(co.f, "x:image,y:label,influence,datasource_index\n");
+		for (size_t q = 0; q < n; q++)
+			fprintf(co.f, "%llu,%d,%.9g,%llu\n", (unsigned long long)train.id[ord[q]],
+				train.y[ord[q]], score[ord[q]], (unsigned long long)train.id[ord[q]]);
+		out_close(&co);
+		free(ord);
+	}
+	if (!quiet)
+		warn("%s: %zu training examples scored over %zu traced steps; validation loss "
+		     "%.6f on %zu examples", method, nwant, c.nsteps, L0, val.n);
+	return 0;
+}
