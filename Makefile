@@ -79,6 +79,7 @@ data: all
 
 demo: data
 	@$(MAKE) --no-print-directory -f pipelines/demo.mk
+	@$(MAKE) --no-print-directory -f pipelines/cleanse.mk
 
 bench: data
 	@sh bench/stream.sh

@@ -156,7 +156,7 @@ void nn_describe(const nn_net *net, char *buf, size_t n)
 void nn_init_params(const nn_net *net, real *theta, real *state, uint64_t seed)
 {
 	rng r;
-	rng_init(&r, seed);
+	rng_init_for(&r, seed, "nn init");
 	memset(theta, 0, net->nparams * sizeof *theta);
 	for (int i = 0; i < net->nl; i++) {
 		const nn_layer *L = &net->l[i];

@@ -24,6 +24,14 @@ void rng_init(rng *r, uint64_t seed)
 		r->s[i] = splitmix64(&x);
 }
 
+void rng_init_for(rng *r, uint64_t seed, const char *purpose)
+{
+	uint64_t h = 0xcbf29ce484222325ull;     /* FNV-1a of the purpose */
+	for (const char *p = purpose; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	rng_init(r, rng_key(seed, h, 0));
+}
+
 uint64_t rng_next(rng *r)
 {
 	uint64_t *s = r->s;

@@ -17,6 +17,11 @@ typedef struct rng {
 } rng;
 
 void rng_init(rng *r, uint64_t seed);
+/* seed a generator for one purpose ("ds-split", "top-neg random", ...):
+ * the same user seed given to two programs must not give them the same
+ * stream (ds-noise --seed 1 and top-neg --random --seed 1 would otherwise
+ * pick the same examples) */
+void rng_init_for(rng *r, uint64_t seed, const char *purpose);
 uint64_t rng_next(rng *r);
 /* uniform in [0, n), unbiased (Lemire); n > 0 */
 uint64_t rng_below(rng *r, uint64_t n);

@@ -229,7 +229,7 @@ int main(int argc, char **argv)
 		size_t seen = 0, correct = 0;
 		int traced = trace_has_epoch(&th, e);
 		rng r;
-		rng_init(&r, rng_key(th.seed, 0x5EED, (uint64_t)e));
+		rng_init_for(&r, rng_key(th.seed, (uint64_t)e, 0), "batch order");
 		for (uint32_t i = 0; i < d.n; i++)
 			perm[i] = i;
 		rng_shuffle_u32(&r, perm, (uint32_t)d.n);

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 		    (unsigned long long)k, s.n);
 
 	rng r;
-	rng_init(&r, seed);
+	rng_init_for(&r, seed, "ds-noise");
 	uint32_t *idx = emalloc(emul(s.n, sizeof *idx));
 	for (uint32_t i = 0; i < s.n; i++)
 		idx[i] = i;

@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 
 	unsigned char *pick = ecalloc(s.n, 1);
 	rng r;
-	rng_init(&r, seed);
+	rng_init_for(&r, seed, "ds-split");
 	if (!stratify) {
 		uint32_t *idx = emalloc(emul(s.n, sizeof *idx));
 		for (uint32_t i = 0; i < s.n; i++)

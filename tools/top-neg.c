@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 		scores_order(ord, s.n, zero, s.id);
 		free(zero);
 		rng r;
-		rng_init(&r, seed);
+		rng_init_for(&r, seed, "top-neg random");
 		for (size_t i = s.n; i > 1; i--) {
 			size_t j = (size_t)rng_below(&r, i), t = ord[i - 1];
 			ord[i - 1] = ord[j];

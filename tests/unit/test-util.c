@@ -63,6 +63,9 @@ static void test_rand(void)
 	for (int k = 0; k < 10; k++)    /* 10000 expected, sd 95 */
 		CHECK(hist[k] > 9500 && hist[k] < 10500, "bucket %d: %llu", k,
 		      (unsigned long long)hist[k]);
+	rng_init_for(&a, 7, "ds-noise");
+	rng_init_for(&b, 7, "top-neg random");
+	CHECK(rng_next(&a) != rng_next(&b), "one seed, two purposes, two streams");
 	CHECK(rng_key(1, 2, 3) == rng_key(1, 2, 3) && rng_key(1, 2, 3) != rng_key(1, 3, 2),
 	      "keyed values");
 	double u = rng_uniform(&a);

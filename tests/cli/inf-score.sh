@@ -1,0 +1,85 @@
+# theta-cache, inf-score, top-neg: estimates judged against the true
+# counterfactual (replaying the traced epoch without each example)
+. "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+CMP="$PY $ROOT/tests/py/compare_scores.py"
+
+# 500 learnable examples, 10% of the labels flipped; an MLP, 4 epochs, the
+# last traced with every θ_t
+gen-data blobs 500 1 | ds-noise -q --frac 0.1 --seed 3 --flipped flipped.ds > train.ds
+gen-data blobs 200 2 > val.ds
+cnn-train -q --net mlp:16 --batch 20 --lr 0.1 --epochs 4 --snapshots every train.ds > run.tr
+for k in final every-step checkpoints:1 checkpoints:5 checkpoints:25; do
+	t_ok "theta-cache --keep $k" "theta-cache -q --keep $k run.tr > c.$k"
+done
+t_eq "final cache keeps 1 snapshot of the 2388 parameters" "1 9552" \
+	"$(ds-view --header c.final | sed 's/.*"kept":\([0-9]*\),"theta_bytes":\([0-9]*\).*/\1 \2/')"
+t_eq "every-step keeps 25 steps + final = 26 x 2388 x 4 bytes" "26 248352" \
+	"$(ds-view --header c.every-step | sed 's/.*"kept":\([0-9]*\),"theta_bytes":\([0-9]*\).*/\1 \2/')"
+for meth in sgd sgd-last tracin-last; do
+	t_ok "inf-score $meth" "inf-score -q --method $meth --train train.ds --val val.ds c.every-step > s.$meth"
+done
+t_ok "inf-score counterfactual (500 replays)" "inf-score -q --method counterfactual --train train.ds --val val.ds < c.every-step > s.cf"
+for k in checkpoints:1 checkpoints:5 checkpoints:25; do
+	t_ok "sgd from $k equals sgd from every-step, bit for bit" \
+		"inf-score -q --method sgd --train train.ds --val val.ds c.$k | cmp - s.sgd"
+done
+t_ok "sgd-last from the final cache equals sgd-last from every-step" \
+	"inf-score -q --method sgd-last --train train.ds --val val.ds c.final | cmp - s.sgd-last"
+for meth in sgd sgd-last tracin-last; do
+	echo "# $meth vs counterfactual: $($CMP s.$meth s.cf 20)"
+done
+t_ok "sgd: Kendall tau >= 0.6 against the counterfactual" \
+	"$CMP s.sgd s.cf 20 | awk '{ split(\$2, a, \"=\"); exit !(a[2] >= 0.6) }'"
+t_ok "sgd: the 20 most negative are truly harmful (same sign)" "$CMP s.sgd s.cf 20 | grep -q 'sign@20=20/20'"
+t_ok "sgd ranks closer to the truth than tracin-last" \
+	"[ \$($CMP s.sgd s.cf | cut -d' ' -f2 | cut -d= -f2 | tr -d .) -gt \$($CMP s.tracin-last s.cf | cut -d' ' -f2 | cut -d= -f2 | tr -d .) ]"
+ds-view --csv flipped.ds | tail -n +2 | cut -d, -f1 > flipped.txt
+hits=$(top-neg -q -n 50 --text s.sgd | grep -cFxf flipped.txt)
+rhits=$(top-neg -q --random 50 --seed 1 --text s.sgd | grep -cFxf flipped.txt)
+echo "# flipped labels among 50 removed: sgd $hits, random $rhits (10% flipped)"
+t_ok "sgd's 50 most negative are mostly the flipped labels (>= 40; random ~5)" "[ $hits -ge 40 ] && [ $rhits -le 15 ]"
+t_ok "--ref-u-scale changes the scores and says so" \
+	"inf-score -q --ref-u-scale --method sgd --train train.ds --val val.ds c.every-step > s.ref && ! cmp -s s.ref s.sgd && ds-view --header s.ref | grep -q '\"ref_u_scale\":true'"
+printf '7\n3\n' > two.txt
+t_eq "--ids scores only those (in training-set order)" "3 7" \
+	"$(inf-score -q --method sgd-last --ids two.txt --train train.ds --val val.ds c.final | ds-view --csv | tail -n +2 | cut -d, -f1 | paste -sd' ')"
+t_ok "CSV export, most negative first" \
+	"inf-score -q --method sgd --csv s.csv --train train.ds --val val.ds c.every-step > /dev/null && head -1 s.csv | grep -qx 'x:image,y:label,influence,datasource_index' && tail -n +2 s.csv | cut -d, -f3 | sort -g -c"
+
+# the cleansing loop as a pipeline
+t_ok "top-neg | ds-remove | cnn-train | cnn-eval" \
+	"top-neg -q -n 50 s.sgd | ds-remove -q train.ds | cnn-train -q --net mlp:16 --batch 20 --lr 0.1 --epochs 4 | cnn-eval -q val.ds | ds-view | grep -q '\"n\":200'"
+t_eq "top-neg -n: the most negative, in order" "$(ds-view --csv s.sgd | tail -n +2 | sort -t, -k3,3g | head -5 | cut -d, -f1)" \
+	"$(top-neg -q -n 5 --text s.sgd)"
+t_eq "top-neg --frac 0.1 = 50" "50" "$(top-neg -q --frac 0.1 --text s.sgd | wc -l)"
+t_ok "top-neg --below 0 takes exactly the negative ones" \
+	"[ \$(top-neg -q --below 0 --text s.sgd | wc -l) = \$(ds-view --csv s.sgd | tail -n +2 | awk -F, '\$3 < 0' | wc -l) ]"
+t_ok "top-neg --random is seeded and differs by seed" \
+	"top-neg -q --random 50 --seed 1 s.sgd > r1 && top-neg -q --random 50 --seed 1 s.sgd | cmp - r1 && top-neg -q --random 50 --seed 2 s.sgd > r2; ! cmp -s r1 r2"
+t_fail "top-neg: more than scored" 1 "top-neg: -n 501: only 500 examples scored" "top-neg -n 501 s.sgd"
+t_fail "top-neg: two selections" 2 "top-neg: give exactly one of*" "top-neg -n 3 --frac 0.1 s.sgd"
+t_fail "top-neg: a dataset is not scores" 1 "top-neg: train.ds: input is a 'dataset' stream, want 'scores'" "top-neg -n 3 train.ds"
+
+# bad input
+gen-data blobs 500 9 > other.ds
+t_fail "cache from another training set" 1 "inf-score: stdin: made from another training set*" \
+	"inf-score --method sgd-last --train other.ds --val val.ds < c.final"
+head -c 5000 c.every-step > c.cut
+t_fail "truncated cache" 1 "inf-score: c.cut: truncated stream*" "inf-score --method sgd --train train.ds --val val.ds c.cut"
+t_fail "sgd needs every theta_t" 1 "inf-score: c.final: --method sgd needs every θ_t*" "inf-score --method sgd --train train.ds --val val.ds c.final"
+t_fail "counterfactual needs the epoch start" 1 "inf-score: c.final: counterfactual replays*" "inf-score --method counterfactual --train train.ds --val val.ds c.final"
+echo 9999 > far.txt
+t_fail "--ids not in the training set" 1 "inf-score: far.txt: id 9999 is not in the training set" "inf-score --method sgd-last --ids far.txt --train train.ds --val val.ds c.final"
+t_fail "a trace is not a cache" 1 "inf-score: run.tr: input is a 'trace' stream, want 'cache'" "inf-score --method sgd --train train.ds --val val.ds run.tr"
+gen-data idx 20 12 12 1 im lb
+ds-import -q --classes 10 idx im lb > val10.ds
+t_fail "validation set of other classes" 1 "inf-score: val10.ds: validation examples *" "inf-score --method sgd-last --train train.ds --val val10.ds c.final"
+t_fail "unknown method" 2 "inf-score: unknown --method 'magic'*" "inf-score --method magic --train train.ds --val val.ds c.final"
+t_fail "theta-cache: every-step needs step snapshots" 1 "theta-cache: stdin: --keep every-step needs a trace written with --snapshots every*" \
+	"cnn-train -q --net linear --epochs 1 train.ds | theta-cache --keep every-step"
+t_fail "theta-cache: more checkpoints than steps" 1 "theta-cache: checkpoints:26: more than the 25 traced steps" "theta-cache --keep checkpoints:26 run.tr"
+t_fail "theta-cache: truncated trace" 1 "theta-cache: stdin: truncated stream*" "head -c 20000 run.tr | theta-cache"
+t_tty "theta-cache refuses a terminal" "theta-cache run.tr"
+t_tty "inf-score refuses a terminal" "inf-score --method sgd-last --train train.ds --val val.ds c.final"
+t_done
