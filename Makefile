@@ -84,6 +84,7 @@ demo: data
 bench: data
 	@sh bench/stream.sh
 	@sh bench/train.sh
+	@sh bench/cache.sh
 
 deps:
 	@sh pipelines/deps.sh
