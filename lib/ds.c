@@ -263,3 +263,24 @@ void ds_set_free(ds_set *s)
 	free(s->x);
 	memset(s, 0, sizeof *s);
 }
+
+void ds_set_write(const ds_set *s, const char *path, int force,
+		  const unsigned char *pick, int want)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		n += !pick || pick[i] == want;
+	out_file out;
+	out_open(&out, path, force);
+	ds_header h = s->h;
+	h.n = n;
+	ds_writer w;
+	ds_writer_open(&w, out.f, path && strcmp(path, "-") ? path : "stdout", &h);
+	for (size_t i = 0; i < s->n; i++)
+		if (!pick || pick[i] == want) {
+			ds_example ex = { s->id[i], s->y[i], s->x + i * s->xbytes };
+			ds_writer_put(&w, &ex);
+		}
+	ds_writer_close(&w);
+	out_close(&out);
+}

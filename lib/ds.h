@@ -81,5 +81,9 @@ typedef struct ds_set {
 void ds_set_load(ds_set *s, FILE *f, const char *name);
 void ds_set_add(ds_set *s, uint64_t id, uint32_t y, const unsigned char *x);
 void ds_set_free(ds_set *s);
+/* write the examples i with pick[i] == want (all when pick is NULL) to path
+ * ("-" or NULL: stdout), atomically; exits on error */
+void ds_set_write(const ds_set *s, const char *path, int force,
+		  const unsigned char *pick, int want);
 
 #endif

@@ -381,18 +381,7 @@ int main(int argc, char **argv)
 		die("label %u out of range (classes %u)", maxy, set.h.classes);
 	if (names_opt)
 		set_names(names_opt);
-	set.h.n = set.n;
-
-	out_file out;
-	out_open(&out, out_path, force);
-	ds_writer w;
-	ds_writer_open(&w, out.f, out_path ? out_path : "stdout", &set.h);
-	for (size_t i = 0; i < set.n; i++) {
-		ds_example ex = { set.id[i], set.y[i], set.x + i * set.xbytes };
-		ds_writer_put(&w, &ex);
-	}
-	ds_writer_close(&w);
-	out_close(&out);
+	ds_set_write(&set, out_path, force, NULL, 0);
 	if (!quiet)
 		warn("%zu examples, shape [%u, %u, %u], %u classes", set.n,
 		     set.h.c, set.h.h, set.h.w, set.h.classes);

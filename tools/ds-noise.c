@@ -102,18 +102,7 @@ int main(int argc, char **argv)
 	rec_writer_close(fw);
 	out_close(&fo);
 
-	out_file out;
-	out_open(&out, out_path, force);
-	ds_header h = s.h;
-	h.n = s.n;
-	ds_writer w;
-	ds_writer_open(&w, out.f, out_path ? out_path : "stdout", &h);
-	for (size_t i = 0; i < s.n; i++) {
-		ds_example ex = { s.id[i], s.y[i], s.x + i * s.xbytes };
-		ds_writer_put(&w, &ex);
-	}
-	ds_writer_close(&w);
-	out_close(&out);
+	ds_set_write(&s, out_path, force, NULL, 0);
 	if (!quiet)
 		warn("flipped %llu of %zu labels", (unsigned long long)k, s.n);
 	free(idx);

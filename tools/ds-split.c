@@ -22,24 +22,6 @@ static const char *usage_text =
 	"  --stratify     keep each class's share in both parts (largest remainder)\n"
 	"  -o OUT         the rest (default stdout)\n";
 
-static void write_part(const ds_set *s, const unsigned char *pick, int want,
-		       const char *path, int force, size_t count)
-{
-	out_file out;
-	out_open(&out, path, force);
-	ds_header h = s->h;
-	h.n = count;
-	ds_writer w;
-	ds_writer_open(&w, out.f, path ? path : "stdout", &h);
-	for (size_t i = 0; i < s->n; i++)
-		if (pick[i] == want) {
-			ds_example ex = { s->id[i], s->y[i], s->x + i * s->xbytes };
-			ds_writer_put(&w, &ex);
-		}
-	ds_writer_close(&w);
-	out_close(&out);
-}
-
 /* choose k of the indices idx[0..n) (shuffled in place), marking pick[] */
 static void choose(rng *r, uint32_t *idx, uint32_t n, size_t k, unsigned char *pick)
 {
@@ -145,8 +127,8 @@ int main(int argc, char **argv)
 		free(quota);
 		free(rem);
 	}
-	write_part(&s, pick, 1, val_path, force, k);
-	write_part(&s, pick, 0, out_path, force, s.n - k);
+	ds_set_write(&s, val_path, force, pick, 1);
+	ds_set_write(&s, out_path, force, pick, 0);
 	if (!quiet)
 		warn("%zu examples: %llu held out, %llu kept", s.n,
 		     (unsigned long long)k, (unsigned long long)(s.n - k));
