@@ -16,10 +16,12 @@ CU_SRC   = $(wildcard kernels/*.cu)
 CU_OBJ   = $(CU_SRC:.cu=.o)
 BINS     = $(TOOLS:%=bin/%)
 UNIT     = $(patsubst tests/unit/%.c,bin/tests/%,$(wildcard tests/unit/test-*.c))
+PARITY   = $(patsubst tests/parity/%.c,bin/tests/%,$(wildcard tests/parity/parity-*.c))
 TESTBINS = $(UNIT) bin/tests/gen-data
 
 ifeq ($(HAVE_CUDA),1)
 LIB_OBJ += $(CU_OBJ)
+TESTBINS += $(PARITY)
 CFLAGS  += -DHAVE_CUDA=1 -I$(CUDA_HOME)/include
 LDLIBS  += -Wl,--as-needed -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++
 ifeq ($(USE_CUDNN),1)
@@ -43,7 +45,7 @@ lib/libfilt.a: $(LIB_OBJ)
 lib/%.o: lib/%.c lib/*.h formats/formats.h
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-kernels/%.o: kernels/%.cu kernels/*.cuh lib/*.h
+kernels/%.o: kernels/%.cu kernels/*.h lib/*.h
 	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
 
 bin/%: tools/%.c lib/libfilt.a lib/*.h
@@ -58,6 +60,11 @@ bin/tests/%: tests/unit/%.c tests/unit/check.h lib/libfilt.a
 bin/tests/test-grad: tests/unit/test-grad.c lib/nn.c lib/nn.h tests/unit/check.h lib/libfilt.a
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/libfilt.a $(LDLIBS)
+
+# CPU/GPU parity: built wherever nvcc is, run by make test-gpu (SKIP without a GPU)
+bin/tests/parity-%: tests/parity/parity-%.c lib/libfilt.a kernels/*.h
+	@mkdir -p bin/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
 
 bin/tests/gen-data: tests/gen-data.c lib/libfilt.a
 	@mkdir -p bin/tests

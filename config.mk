@@ -12,4 +12,7 @@ CUDA_HOME ?= /usr/local/cuda
 NVCC      ?= $(shell command -v nvcc 2>/dev/null || ls $(CUDA_HOME)/bin/nvcc 2>/dev/null)
 HAVE_CUDA ?= $(if $(NVCC),1,0)
 USE_CUDNN ?= 1
-NVCCFLAGS ?= -O3 -std=c++17 -Xcompiler -Wall,-Werror
+# SASS for Ampere and Hopper, PTX for anything newer
+NVCC_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+	     -gencode arch=compute_90,code=compute_90
+NVCCFLAGS ?= -O3 -std=c++17 $(NVCC_ARCH) -Xcompiler -Wall,-Werror

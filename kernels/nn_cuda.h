@@ -1,0 +1,51 @@
+/*
+ * nn_cuda.h — the GPU twin of lib/nn.h: the same layers and the same four
+ * passes (forward, backward, R-forward, R-backward) in float on a CUDA
+ * device, with the same (C, B, H, W) layout and the same order of every
+ * reduction as the CPU reference, which it must match (tests/parity).
+ * Matrix products go to cuBLAS; every other pass is a kernel of ours, and
+ * none uses atomics, so results do not vary from run to run.
+ *
+ * Vectors of nparams (θ, v, gradients, H v) live on the device; inputs,
+ * labels, per-sample outputs and the loss cross to and from the host.
+ */
+#ifndef NN_CUDA_H
+#define NN_CUDA_H
+
+#include "../lib/nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nn_cuda nn_cuda;
+
+/* number of CUDA devices (0 without a driver or a device) */
+int nn_cuda_devices(void);
+/* a one-line description of device 0 into buf */
+void nn_cuda_describe(char *buf, size_t n);
+
+nn_cuda *nn_cuda_new(const nn_net *net, int max_batch);
+void nn_cuda_free(nn_cuda *g);
+
+/* device vectors */
+float *nn_cuda_alloc(size_t n);
+void nn_cuda_release(float *d);
+void nn_cuda_upload(float *d, const float *h, size_t n);
+void nn_cuda_download(float *h, const float *d, size_t n);
+
+/* as nn_forward; x and y on the host, theta and state on the device */
+double nn_cuda_forward(nn_cuda *g, const float *theta, float *state, const float *x,
+		       const int *y, int B, double denom, int mode);
+/* per-sample losses and probabilities (B × classes) to the host */
+void nn_cuda_losses(nn_cuda *g, float *loss, float *probs);
+void nn_cuda_backward(nn_cuda *g, const float *theta, float *grad);
+/* dots (host, may be NULL) = ⟨v, ∇ℓ_j⟩ */
+void nn_cuda_rforward(nn_cuda *g, const float *theta, const float *v, float *dots);
+void nn_cuda_rbackward(nn_cuda *g, const float *theta, const float *v, float *hv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
