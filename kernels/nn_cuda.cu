@@ -379,6 +379,35 @@ __global__ void k_ce_r(const float *prob, const float *rz, const int *y, float *
 	rloss[b] = e - rz[(size_t)y[b] * B + b];
 }
 
+/* the element-wise updates, written exactly as the CPU loops */
+__global__ void k_sgd(float *theta, const float *grad, float *vel, size_t n, float lr,
+		      float wd, float mom)
+{
+	size_t k = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+	if (k >= n)
+		return;
+	float g = grad[k] + wd * theta[k];
+	if (vel) {
+		vel[k] = mom * vel[k] + g;
+		g = vel[k];
+	}
+	theta[k] -= lr * g;
+}
+
+__global__ void k_u_update(float *u, const float *hv, size_t n, float a, float wd)
+{
+	size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+	if (i < n)
+		u[i] -= a * (hv[i] + wd * u[i]);
+}
+
+__global__ void k_add(float *y, const float *x, size_t n)
+{
+	size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+	if (i < n)
+		y[i] += x[i];
+}
+
 /* ============================================================= host side */
 
 struct nn_cuda {
@@ -822,4 +851,23 @@ extern "C" void nn_cuda_rbackward(nn_cuda *g, const float *theta, const float *v
 		}
 		}
 	}
+}
+
+extern "C" void nn_cuda_sgd(float *theta, const float *grad, float *vel, size_t n, float lr,
+			    float wd, float mom)
+{
+	k_sgd<<<GRID(n), TPB>>>(theta, grad, vel, n, lr, wd, mom);
+	LAUNCH_CHECK();
+}
+
+extern "C" void nn_cuda_u_update(float *u, const float *hv, size_t n, float a, float wd)
+{
+	k_u_update<<<GRID(n), TPB>>>(u, hv, n, a, wd);
+	LAUNCH_CHECK();
+}
+
+extern "C" void nn_cuda_add(float *y, const float *x, size_t n)
+{
+	k_add<<<GRID(n), TPB>>>(y, x, n);
+	LAUNCH_CHECK();
 }

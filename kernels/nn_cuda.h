@@ -44,6 +44,14 @@ void nn_cuda_backward(nn_cuda *g, const float *theta, float *grad);
 void nn_cuda_rforward(nn_cuda *g, const float *theta, const float *v, float *dots);
 void nn_cuda_rbackward(nn_cuda *g, const float *theta, const float *v, float *hv);
 
+/* θ ← θ − η(g + λθ) (momentum: v ← μv + g + λθ, θ ← θ − ηv; vel NULL without) */
+void nn_cuda_sgd(float *theta, const float *grad, float *vel, size_t n, float lr,
+		 float wd, float mom);
+/* u ← u − a(hv + λu) */
+void nn_cuda_u_update(float *u, const float *hv, size_t n, float a, float wd);
+/* y ← y + x */
+void nn_cuda_add(float *y, const float *x, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,23 +10,26 @@
 
 #include "util.h"
 
-void sgd_init(sgd *s, const nn_net *net, const data *d, int batch, const augment *aug,
-	      uint64_t seed, double weight_decay, double momentum, const idset *skip)
+void sgd_init(sgd *s, engine *eng, const nn_net *net, const data *d, int batch,
+	      const augment *aug, uint64_t seed, double weight_decay, double momentum,
+	      const idset *skip)
 {
 	memset(s, 0, sizeof *s);
-	s->net = net, s->d = d, s->batch = batch, s->aug = *aug, s->seed = seed;
-	s->weight_decay = weight_decay, s->momentum = momentum, s->skip = skip;
-	s->ws = nn_ws_new(net, batch);
-	s->grad = emalloc(net->nparams * sizeof *s->grad);
-	s->vel = momentum > 0 ? ecalloc(net->nparams, sizeof *s->vel) : NULL;
+	s->eng = eng, s->net = net, s->d = d, s->batch = batch, s->aug = *aug;
+	s->seed = seed, s->weight_decay = weight_decay, s->momentum = momentum;
+	s->skip = skip;
+	s->grad = engine_alloc(eng, net->nparams);
+	s->vel = momentum > 0 ? engine_alloc(eng, net->nparams) : NULL;
 	s->xb = emalloc(emul((size_t)batch, d->dim * sizeof *s->xb));
 	s->yb = emalloc((size_t)batch * sizeof *s->yb);
 }
 
 void sgd_free(sgd *s)
 {
-	nn_ws_free(s->ws);
-	free(s->grad), free(s->vel), free(s->xb), free(s->yb);
+	engine_release(s->eng, s->grad);
+	if (s->vel)
+		engine_release(s->eng, s->vel);
+	free(s->xb), free(s->yb);
 	memset(s, 0, sizeof *s);
 }
 
@@ -53,12 +56,12 @@ int sgd_step(sgd *s, real *theta, real *state, const size_t *idx, int n, int epo
 	int B = sgd_batch(s, idx, n, epoch, also, NULL);
 	if (B == 0)
 		return 0;               /* every example left out: no update */
-	double L = nn_forward(net, s->ws, theta, state, s->xb, s->yb, B, n, NN_TRAIN);
+	double L = engine_forward(s->eng, theta, state, s->xb, s->yb, B, n, NN_TRAIN);
 	if (!isfinite(L))
 		return -1;
-	nn_backward(net, s->ws, theta, s->grad);
+	engine_backward(s->eng, theta, s->grad);
 	if (loss_sum || correct) {
-		const real *p = nn_probs(s->ws);
+		const real *p = engine_probs(s->eng), *l = engine_losses(s->eng);
 		int K = net->classes;
 		for (int b = 0; b < B; b++) {
 			int best = 0;
@@ -68,17 +71,10 @@ int sgd_step(sgd *s, real *theta, real *state, const size_t *idx, int n, int epo
 			if (correct)
 				*correct += best == s->yb[b];
 			if (loss_sum)
-				*loss_sum += nn_losses(s->ws)[b];
+				*loss_sum += l[b];
 		}
 	}
-	real wd = (real)s->weight_decay, mu = (real)s->momentum, eta = (real)lr;
-	for (size_t k = 0; k < net->nparams; k++) {
-		real g = s->grad[k] + wd * theta[k];
-		if (s->vel) {
-			s->vel[k] = mu * s->vel[k] + g;
-			g = s->vel[k];
-		}
-		theta[k] -= eta * g;
-	}
+	engine_sgd(s->eng, theta, s->grad, s->vel, net->nparams, lr, s->weight_decay,
+		   s->momentum);
 	return B;
 }

@@ -14,24 +14,27 @@
 #define SGD_H
 
 #include "data.h"
+#include "engine.h"
 #include "idset.h"
 #include "nn.h"
 
 typedef struct sgd {
 	const nn_net *net;
 	const data *d;
-	nn_ws *ws;
+	engine *eng;            /* where it computes; θ, state are its vectors */
 	augment aug;
 	uint64_t seed;
 	double weight_decay, momentum;
 	const idset *skip;      /* may be NULL */
-	real *grad, *vel, *xb;
+	real *grad, *vel;       /* engine vectors */
+	real *xb;               /* host: the batch's inputs */
 	int *yb;
 	int batch;
 } sgd;
 
-void sgd_init(sgd *s, const nn_net *net, const data *d, int batch, const augment *aug,
-	      uint64_t seed, double weight_decay, double momentum, const idset *skip);
+void sgd_init(sgd *s, engine *eng, const nn_net *net, const data *d, int batch,
+	      const augment *aug, uint64_t seed, double weight_decay, double momentum,
+	      const idset *skip);
 void sgd_free(sgd *s);
 
 /* the batch of a step as the network sees it: the kept examples of
@@ -39,7 +42,7 @@ void sgd_free(sgd *s);
  * their indices into kept (may be NULL). Returns how many were kept. */
 int sgd_batch(sgd *s, const size_t *idx, int n, int epoch, size_t also, size_t *kept);
 
-/* one step over the n examples idx[0..n); also leaves out example `also`
+/* one step over the n examples idx[0..n) (theta, state: engine vectors); also leaves out example `also`
  * (an index, or SIZE_MAX for none). Adds the kept examples' losses and hits
  * to *loss_sum, *correct (may be NULL). Returns the number kept, or -1 if
  * the loss was not finite. */

@@ -17,15 +17,17 @@
 #include <unistd.h>
 
 #include "../lib/data.h"
+#include "../lib/engine.h"
 #include "../lib/nn.h"
 #include "../lib/trace.h"
 #include "../lib/util.h"
 
 static const char *usage_text =
-	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [-q] DATASET\n"
+	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [--device D] [-q] DATASET\n"
 	"  --trace TRACE       the training trace (default stdin)\n"
 	"  -o OUT              the metrics record (default stdout, unless a terminal)\n"
 	"  --predictions FILE  one record per example: id, label, prediction, loss, probabilities\n"
+	"  --device D          auto (default), cpu or cuda\n"
 	"  -q                  no summary on stderr\n";
 
 /* read a trace up to its final θ; theta and state are allocated */
@@ -65,16 +67,21 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "trace", required_argument, 0, 't' },
 		{ "predictions", required_argument, 0, 'P' },
+		{ "device", required_argument, 0, 'd' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL;
-	int quiet = 0, opt;
+	int quiet = 0, device = DEV_AUTO, opt;
 	util_init(argv[0]);
 	while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': trace_path = optarg; break;
 		case 'P': pred_path = optarg; break;
+		case 'd':
+			if ((device = engine_parse(optarg)) < 0)
+				die_usage("bad --device '%s' (want auto, cpu or cuda)", optarg);
+			break;
 		case 'o': out_path = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
@@ -111,7 +118,10 @@ int main(int argc, char **argv)
 		    th.data_shape[2], th.classes);
 
 	int K = th.classes, BS = 256;
-	nn_ws *ws = nn_ws_new(&net, BS);
+	engine *eng = engine_new(&net, BS, device, quiet);
+	real *dtheta = engine_alloc(eng, net.nparams), *dstate = engine_alloc(eng, net.nstate + 1);
+	engine_put(eng, dtheta, theta, net.nparams);
+	engine_put(eng, dstate, state, net.nstate);
 	uint64_t *conf = ecalloc((size_t)K * K, sizeof *conf);
 	double loss = 0;
 	size_t correct = 0;
@@ -127,8 +137,8 @@ int main(int argc, char **argv)
 	float *pf = emalloc((size_t)K * sizeof *pf);
 	for (size_t at = 0; at < d.n; at += (size_t)BS) {
 		int B = (int)(d.n - at < (size_t)BS ? d.n - at : (size_t)BS);
-		nn_forward(&net, ws, theta, state, d.x + at * d.dim, d.y + at, B, B, NN_EVAL);
-		const real *p = nn_probs(ws), *l = nn_losses(ws);
+		engine_forward(eng, dtheta, dstate, d.x + at * d.dim, d.y + at, B, B, NN_EVAL);
+		const real *p = engine_probs(eng), *l = engine_losses(eng);
 		for (int b = 0; b < B; b++) {
 			int best = 0;
 			for (int k = 1; k < K; k++)
@@ -207,7 +217,9 @@ int main(int argc, char **argv)
 		out_close(&out);
 	}
 	free(pf), free(conf), free(theta), free(state);
-	nn_ws_free(ws);
+	engine_release(eng, dtheta);
+	engine_release(eng, dstate);
+	engine_free(eng);
 	nn_free(&net);
 	data_free(&d);
 	trace_header_free(&th);

@@ -39,7 +39,8 @@ static const char *usage_text =
 	"  --trace-epochs E     last (default), all, none, or a list like 0,5,19\n"
 	"  --snapshots S        none, final (default), every, every:K (in traced epochs)\n"
 	"  --skip IDS           leave these examples out (ids stream or text): counterfactual replay\n"
-	"  --threads N          threads (default: all cores); the results do not depend on it\n"
+	"  --threads N          CPU threads (default: all cores); the results do not depend on it\n"
+	"  --device D           auto (default: a CUDA GPU when there is one), cpu, cuda\n"
 	"  -o OUT               write the trace to OUT (default stdout)\n"
 	"  -f                   write to a terminal anyway;  -q  no progress on stderr\n";
 
@@ -69,10 +70,15 @@ static int *parse_epochs(const char *s, int epochs, int *n)
 	return v;
 }
 
-static void put_theta(rec_writer *w, const char *at, int epoch, long step,
-		      const real *theta, size_t np, const real *state, size_t ns)
+/* θ and state are engine vectors; hbuf holds np + ns host floats */
+static void put_theta(rec_writer *w, engine *eng, real *hbuf, const char *at, int epoch,
+		      long step, const real *theta, size_t np, const real *state, size_t ns)
 {
 	msgpack_packer *pk = rec_writer_pk(w);
+	engine_get(eng, hbuf, theta, np);
+	engine_get(eng, hbuf + np, state, ns);
+	theta = hbuf;
+	state = hbuf + np;
 	msgpack_pack_map(pk, 6);
 	pk_kv_str(pk, "t", "theta");
 	pk_kv_str(pk, "at", at);
@@ -99,13 +105,14 @@ int main(int argc, char **argv)
 		{ "weight-decay", required_argument, 0, 'w' }, { "seed", required_argument, 0, 's' },
 		{ "augment", required_argument, 0, 'a' }, { "trace-epochs", required_argument, 0, 'T' },
 		{ "snapshots", required_argument, 0, 'S' }, { "skip", required_argument, 0, 'k' },
-		{ "threads", required_argument, 0, 't' }, { "help", no_argument, 0, 'h' },
+		{ "threads", required_argument, 0, 't' }, { "device", required_argument, 0, 'd' },
+		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	trace_header th = { .net = "conv6", .lr = 0.05, .lr_decay = 1, .batch = 32,
 			    .epochs = 20, .augment = "none", .snapshots = "final" };
 	const char *trace_opt = "last", *skip_path = NULL, *out_path = NULL;
-	int force = 0, quiet = 0, threads = 0, opt;
+	int force = 0, quiet = 0, threads = 0, device = DEV_AUTO, opt;
 	util_init(argv[0]);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -122,6 +129,10 @@ int main(int argc, char **argv)
 		case 'S': th.snapshots = optarg; break;
 		case 'k': skip_path = optarg; break;
 		case 't': threads = (int)estrtou64(optarg, 256, "--threads"); break;
+		case 'd':
+			if ((device = engine_parse(optarg)) < 0)
+				die_usage("bad --device '%s' (want auto, cpu or cuda)", optarg);
+			break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
@@ -199,11 +210,15 @@ int main(int argc, char **argv)
 	th.skip = skip_ids.v;
 	th.nskip = skip_ids.n;
 
-	real *theta = emalloc(net.nparams * sizeof *theta);
-	real *state = emalloc((net.nstate + 1) * sizeof *state);
-	nn_init_params(&net, theta, state, th.seed);
+	engine *eng = engine_new(&net, th.batch, device, quiet);
+	real *hbuf = emalloc((net.nparams + net.nstate + 1) * sizeof *hbuf);
+	nn_init_params(&net, hbuf, hbuf + net.nparams, th.seed);
+	real *theta = engine_alloc(eng, net.nparams);
+	real *state = engine_alloc(eng, net.nstate + 1);
+	engine_put(eng, theta, hbuf, net.nparams);
+	engine_put(eng, state, hbuf + net.nparams, net.nstate);
 	sgd opt_sgd;
-	sgd_init(&opt_sgd, &net, &d, th.batch, &aug, th.seed, th.weight_decay, th.momentum,
+	sgd_init(&opt_sgd, eng, &net, &d, th.batch, &aug, th.seed, th.weight_decay, th.momentum,
 		 th.nskip ? &skip : NULL);
 	uint32_t *perm = emalloc(emul(d.n, sizeof *perm));
 	size_t *bidx = emalloc((size_t)th.batch * sizeof *bidx);
@@ -217,8 +232,9 @@ int main(int argc, char **argv)
 	if (!quiet) {
 		char desc[1024];
 		nn_describe(&net, desc, sizeof desc);
-		warn("%s; %zu examples, batch %d, lr %g, %d epochs%s", desc, d.n,
-		     th.batch, th.lr, th.epochs, th.nskip ? ", counterfactual" : "");
+		warn("%s; %zu examples, batch %d, lr %g, %d epochs%s; on %s", desc, d.n,
+		     th.batch, th.lr, th.epochs, th.nskip ? ", counterfactual" : "",
+		     engine_name(eng));
 	}
 
 	long step = 0;
@@ -234,11 +250,12 @@ int main(int argc, char **argv)
 			perm[i] = i;
 		rng_shuffle_u32(&r, perm, (uint32_t)d.n);
 		if (traced)
-			put_theta(w, "epoch", e, step, theta, net.nparams, state, net.nstate);
+			put_theta(w, eng, hbuf, "epoch", e, step, theta, net.nparams, state, net.nstate);
 		for (size_t at = 0; at < d.n; at += (size_t)th.batch, step++) {
 			int full = (int)(d.n - at < (size_t)th.batch ? d.n - at : (size_t)th.batch);
 			if (traced && every && (step - (long)e * steps_per_epoch) % every == 0)
-				put_theta(w, "step", e, step, theta, net.nparams, state, net.nstate);
+				put_theta(w, eng, hbuf, "step", e, step, theta, net.nparams, state,
+					  net.nstate);
 			if (traced) {
 				msgpack_pack_map(pk, 6);
 				pk_kv_str(pk, "t", "step");
@@ -281,12 +298,16 @@ int main(int argc, char **argv)
 			warn("epoch %d/%d: loss %.4f, train accuracy %.2f%% (%.1f s, %.0f images/s)",
 			     e + 1, th.epochs, mloss, 100 * acc, secs, (double)seen / secs);
 	}
-	put_theta(w, "final", th.epochs - 1, step, theta, net.nparams, state, net.nstate);
+	put_theta(w, eng, hbuf, "final", th.epochs - 1, step, theta, net.nparams, state,
+		  net.nstate);
 	rec_writer_close(w);
 	out_close(&out);
 
-	free(theta), free(state), free(perm), free(bidx), free(th.trace_epochs);
+	free(perm), free(bidx), free(th.trace_epochs), free(hbuf);
 	sgd_free(&opt_sgd);
+	engine_release(eng, theta);
+	engine_release(eng, state);
+	engine_free(eng);
 	nn_free(&net);
 	data_free(&d);
 	idset_free(&skip);

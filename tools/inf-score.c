@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "../lib/data.h"
+#include "../lib/engine.h"
 #include "../lib/ids.h"
 #include "../lib/nn.h"
 #include "../lib/scores.h"
@@ -43,6 +44,7 @@ static const char *usage_text =
 	"                  (the derivation has no 1/|S|; default off)\n"
 	"  --csv FILE      also write CSV x:image,y:label,influence,datasource_index,\n"
 	"                  most negative first (x:image and datasource_index hold the id)\n"
+	"  --device D      auto (default), cpu or cuda\n"
 	"  -o OUT          the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
 enum { M_SGD, M_LAST, M_TRACIN, M_CF };
@@ -178,23 +180,20 @@ static void read_cache(cache *c, rec_reader *r, const char *name, const data *tr
 	free(buf);
 }
 
-/* mean loss over d at (theta, state) in evaluation mode; grad (may be NULL)
- * gets its gradient */
-static double val_loss(const nn_net *net, nn_ws *ws, int bs, const data *d,
-		       const real *theta, real *state, real *grad, real *tmp)
+/* mean loss over d at (theta, state) in evaluation mode; grad (may be NULL;
+ * zero on entry) gets its gradient added. All vectors are engine vectors. */
+static double val_loss(engine *eng, size_t P, int bs, const data *d, const real *theta,
+		       real *state, real *grad, real *tmp)
 {
 	double total = 0;
-	if (grad)
-		memset(grad, 0, net->nparams * sizeof *grad);
 	for (size_t at = 0; at < d->n; at += (size_t)bs) {
 		int B = (int)(d->n - at < (size_t)bs ? d->n - at : (size_t)bs);
 		/* each batch's loss divided by the whole count: the sum is the mean */
-		total += nn_forward(net, ws, theta, state, d->x + at * d->dim, d->y + at, B,
-				    (double)d->n, NN_EVAL);
+		total += engine_forward(eng, theta, state, d->x + at * d->dim, d->y + at, B,
+					(double)d->n, NN_EVAL);
 		if (grad) {
-			nn_backward(net, ws, theta, tmp);
-			for (size_t k = 0; k < net->nparams; k++)
-				grad[k] += tmp[k];
+			engine_backward(eng, theta, tmp);
+			engine_add(eng, grad, tmp, P);
 		}
 	}
 	return total;
@@ -206,11 +205,12 @@ int main(int argc, char **argv)
 		{ "method", required_argument, 0, 'm' }, { "train", required_argument, 0, 'T' },
 		{ "val", required_argument, 0, 'V' }, { "ids", required_argument, 0, 'i' },
 		{ "ref-u-scale", no_argument, 0, 'R' }, { "csv", required_argument, 0, 'c' },
+		{ "device", required_argument, 0, 'd' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
 	const char *csv_path = NULL, *out_path = NULL;
-	int ref = 0, force = 0, quiet = 0, opt;
+	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt;
 	util_init(argv[0]);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -220,6 +220,10 @@ int main(int argc, char **argv)
 		case 'i': ids_path = optarg; break;
 		case 'R': ref = 1; break;
 		case 'c': csv_path = optarg; break;
+		case 'd':
+			if ((device = engine_parse(optarg)) < 0)
+				die_usage("bad --device '%s' (want auto, cpu or cuda)", optarg);
+			break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
@@ -315,20 +319,24 @@ int main(int argc, char **argv)
 	}
 
 	int BS = th->batch > 256 ? th->batch : 256;
-	nn_ws *vws = nn_ws_new(&net, BS);
-	size_t P = net.nparams;
-	real *u = emalloc(P * sizeof *u), *tmp = emalloc(P * sizeof *tmp);
-	real *hv = emalloc(P * sizeof *hv), *theta = emalloc(P * sizeof *theta);
-	real *state = emalloc((net.nstate + 1) * sizeof *state);
-	double L0 = val_loss(&net, vws, BS, &val, c.theta_T, c.state_T, u, tmp);
+	size_t P = net.nparams, S = net.nstate + 1;
+	size_t nb = P * sizeof(real);
+	engine *eng = engine_new(&net, BS, device, quiet);
+	/* engine vectors */
+	real *u = engine_alloc(eng, P), *tmp = engine_alloc(eng, P), *hv = engine_alloc(eng, P);
+	real *theta = engine_alloc(eng, P), *state = engine_alloc(eng, S);
+	real *thT = engine_alloc(eng, P), *stT = engine_alloc(eng, S);
+	engine_put(eng, thT, c.theta_T, P);
+	engine_put(eng, stT, c.state_T, net.nstate);
+	real *host = emalloc(nb + 1);   /* a host copy of one θ */
+	double L0 = val_loss(eng, P, BS, &val, thT, stT, u, tmp);
 	double *score = ecalloc(train.n, sizeof *score);
 	sgd sg;
-	sgd_init(&sg, &net, &train, th->batch, &aug, th->seed, th->weight_decay, 0,
+	sgd_init(&sg, eng, &net, &train, th->batch, &aug, th->seed, th->weight_decay, 0,
 		 th->nskip ? &skip : NULL);
 	size_t *kept = emalloc((size_t)th->batch * sizeof *kept);
 	real *dots = emalloc((size_t)th->batch * sizeof *dots);
 	int progress = !quiet && isatty(STDERR_FILENO);
-	size_t nb = P * sizeof(real), ns = net.nstate * sizeof(real);
 
 	if (m == M_CF) {
 		/* replay without nothing must give θ_T back, bit for bit */
@@ -336,8 +344,8 @@ int main(int argc, char **argv)
 			size_t j = pass == 0 ? SIZE_MAX : pass - 1;
 			if (j != SIZE_MAX && want && !want[j])
 				continue;
-			memcpy(theta, c.start_theta, nb);
-			memcpy(state, c.start_state, ns);
+			engine_put(eng, theta, c.start_theta, P);
+			engine_put(eng, state, c.start_state, net.nstate);
 			for (size_t t = 0; t < c.nsteps; t++) {
 				step *p = &c.steps[t];
 				if (sgd_step(&sg, theta, state, p->idx, p->n, p->epoch, p->lr, j,
@@ -345,13 +353,14 @@ int main(int argc, char **argv)
 					die("replay diverged at step %ld", p->step);
 			}
 			if (j == SIZE_MAX) {
-				if (memcmp(theta, c.theta_T, nb))
+				engine_get(eng, host, theta, P);
+				if (memcmp(host, c.theta_T, nb))
 					die("%s: replaying the traced steps does not reproduce θ_T: "
 					    "the training set or the program differs from the run's",
 					    cname);
 				continue;
 			}
-			score[j] = val_loss(&net, vws, BS, &val, theta, state, NULL, NULL) - L0;
+			score[j] = val_loss(eng, P, BS, &val, theta, state, NULL, NULL) - L0;
 			if (progress && ++done % 10 == 0)
 				fprintf(stderr, "\r%s: counterfactual %zu/%zu ", argv0, done, nwant);
 		}
@@ -371,47 +380,50 @@ int main(int argc, char **argv)
 		size_t seglen = 0;
 		for (size_t k = 0; k < K; k++)
 			seglen = pos[k + 1] - pos[k] > seglen ? pos[k + 1] - pos[k] : seglen;
+		/* the θ_t of one segment, on the host */
 		real *seg = m == M_SGD && K ? emalloc(emul(seglen ? seglen : 1, nb)) : NULL;
 		size_t k = K;
 		for (size_t t = c.nsteps; t-- > 0;) {
 			step *p = &c.steps[t];
-			const real *th_t = c.theta_T;
+			const real *th_t = thT;
 			if (m == M_SGD && c.spool) {
-				if (pread(fileno(c.spool), theta, nb, (off_t)(t * nb)) != (ssize_t)nb)
+				if (pread(fileno(c.spool), host, nb, (off_t)(t * nb)) != (ssize_t)nb)
 					die("read temporary file:");
+				engine_put(eng, theta, host, P);
 				th_t = theta;
 			} else if (m == M_SGD) {
 				if (k == K || t < pos[k]) {
 					k--;    /* replay segment k: steps pos[k] .. pos[k+1]-1 */
-					memcpy(theta, c.snap_theta[k], nb);
+					engine_put(eng, theta, c.snap_theta[k], P);
 					for (size_t q = pos[k]; q < pos[k + 1]; q++) {
-						memcpy(seg + (q - pos[k]) * P, theta, nb);
+						engine_get(eng, seg + (q - pos[k]) * P, theta, P);
 						step *sq = &c.steps[q];
 						if (sgd_step(&sg, theta, NULL, sq->idx, sq->n, sq->epoch,
 							     sq->lr, SIZE_MAX, NULL, NULL) < 0)
 							die("replay diverged at step %ld", sq->step);
 					}
 					const real *next = k + 1 < K ? c.snap_theta[k + 1] : c.theta_T;
-					if (memcmp(theta, next, nb))
+					engine_get(eng, host, theta, P);
+					if (memcmp(host, next, nb))
 						die("%s: replay from the checkpoint at step %ld does not "
 						    "reproduce the next one bit for bit", cname, c.snap_step[k]);
 				}
-				th_t = seg + (t - pos[k]) * P;
+				engine_put(eng, theta, seg + (t - pos[k]) * P, P);
+				th_t = theta;
 			}
 			int B = sgd_batch(&sg, p->idx, p->n, p->epoch, SIZE_MAX, kept);
 			if (B == 0)
 				continue;
-			nn_forward(&net, sg.ws, th_t, NULL, sg.xb, sg.yb, B, p->n, NN_TRAIN);
+			engine_forward(eng, th_t, NULL, sg.xb, sg.yb, B, p->n, NN_TRAIN);
 			if (m != M_TRACIN)
-				nn_backward(&net, sg.ws, th_t, tmp);
-			nn_rforward(&net, sg.ws, th_t, u, dots);
+				engine_backward(eng, th_t, tmp);
+			engine_rforward(eng, th_t, u, dots);
 			for (int b = 0; b < B; b++)
 				score[kept[b]] += p->lr / p->n * (double)dots[b];
 			if (m != M_TRACIN) {
-				nn_rbackward(&net, sg.ws, th_t, u, hv);
-				real a = (real)(ref ? p->lr / p->n : p->lr), wd = (real)th->weight_decay;
-				for (size_t i = 0; i < P; i++)
-					u[i] -= a * (hv[i] + wd * u[i]);
+				engine_rbackward(eng, th_t, u, hv);
+				engine_u_update(eng, u, hv, P, ref ? p->lr / p->n : p->lr,
+						th->weight_decay);
 			}
 			if (progress && t % 50 == 0)
 				fprintf(stderr, "\r%s: %zu steps to go ", argv0, t);

@@ -53,6 +53,14 @@ t_fail "divergence is an error" 1 "cnn-train: training diverged at epoch 0 step 
 t_fail "bad augment" 2 "cnn-train: bad --augment 'crop:x'*" "cnn-train --augment crop:x train.ds"
 t_fail "truncated dataset" 1 "cnn-train: train.cut: truncated stream*" "head -c 3000 train.ds > train.cut; cnn-train train.cut"
 t_tty "refuses a terminal" "cnn-train --net linear --epochs 1 train.ds"
+t_ok "--device cpu gives the same bytes" "cnn-train -q --device cpu --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds | cmp - a.tr"
+if [ -x "$ROOT/bin/tests/parity-nn" ] && [ "$("$ROOT/bin/tests/parity-nn")" = "SKIP: no CUDA device" ]; then
+	t_fail "--device cuda without a device" 1 "cnn-train: --device cuda: no CUDA device" "cnn-train --device cuda train.ds"
+	t_fail "cnn-eval --device cuda without a device" 1 "cnn-eval: --device cuda: no CUDA device" "cnn-eval --device cuda --trace a.tr test.ds"
+elif [ ! -x "$ROOT/bin/tests/parity-nn" ]; then
+	t_fail "--device cuda in a CPU-only build" 1 "cnn-train: --device cuda: built without CUDA*" "cnn-train --device cuda train.ds"
+fi
+t_fail "bad --device" 2 "cnn-train: bad --device 'gpu'*" "cnn-train --device gpu train.ds"
 
 gen-data idx 10 12 12 1 im12 lb12
 ds-import -q --classes 10 idx im12 lb12 > ten.ds

@@ -1,0 +1,59 @@
+/*
+ * engine.h — where the network computes: the CPU reference (lib/nn.c) or a
+ * CUDA device (kernels/nn_cuda.cu), behind one interface. This is the only
+ * place that dispatches between the two; sgd.c, cnn-eval and inf-score
+ * compute through it, so their streams do not depend on the device.
+ *
+ * Vectors of the parameters' size (θ, the running statistics, gradients,
+ * directions, H v) are "engine vectors": host memory on the CPU, device
+ * memory on CUDA. Move them with engine_put / engine_get. Inputs, labels
+ * and per-sample results are host memory.
+ *
+ * --device auto picks CUDA when the build has it and a device is present,
+ * else the CPU (with a note on stderr when the build has CUDA but the
+ * machine has no device). --device cuda without a device is an error.
+ */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include "nn.h"
+
+enum { DEV_AUTO, DEV_CPU, DEV_CUDA };
+
+/* "auto", "cpu" or "cuda" → DEV_*; -1 if none of them */
+int engine_parse(const char *s);
+
+typedef struct engine engine;
+
+/* quiet: no note when auto falls back to the CPU */
+engine *engine_new(const nn_net *net, int max_batch, int device, int quiet);
+void engine_free(engine *e);
+int engine_is_cuda(const engine *e);
+/* "cpu" or a description of the GPU */
+const char *engine_name(const engine *e);
+
+real *engine_alloc(engine *e, size_t n);        /* zeroed */
+void engine_release(engine *e, real *v);
+void engine_put(engine *e, real *dst, const real *host, size_t n);
+void engine_get(engine *e, real *host, const real *src, size_t n);
+
+double engine_forward(engine *e, const real *theta, real *state, const real *x,
+		      const int *y, int B, double denom, int mode);
+/* per-sample losses and probabilities (B × classes) of the last forward,
+ * host memory valid until the next engine_forward */
+const real *engine_losses(engine *e);
+const real *engine_probs(engine *e);
+void engine_backward(engine *e, const real *theta, real *grad);
+void engine_rforward(engine *e, const real *theta, const real *v, real *dots);
+void engine_rbackward(engine *e, const real *theta, const real *v, real *hv);
+
+/* θ ← θ − η(g + λθ), or with momentum v ← μv + g + λθ, θ ← θ − ηv
+ * (vel NULL without momentum) */
+void engine_sgd(engine *e, real *theta, const real *grad, real *vel, size_t n,
+		double lr, double wd, double mom);
+/* u ← u − a(hv + λu) */
+void engine_u_update(engine *e, real *u, const real *hv, size_t n, double a, double wd);
+/* y ← y + x */
+void engine_add(engine *e, real *y, const real *x, size_t n);
+
+#endif
