@@ -36,7 +36,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-.PHONY: all test test-gpu check bench data demo deps clean
+.PHONY: all test test-gpu check check-cpu-only bench data demo deps clean
 all: $(BINS) $(TESTBINS)
 
 lib/libfilt.a: $(LIB_OBJ)
@@ -70,8 +70,15 @@ bin/tests/gen-data: tests/gen-data.c lib/libfilt.a
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
 
-test: all
+test: all check-cpu-only
 	@VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) sh tests/run.sh
+
+# where nvcc is found, the CPU-only build must still compile: check every
+# source without HAVE_CUDA (syntax and warnings only, a few seconds)
+check-cpu-only:
+	@for f in lib/*.c tools/*.c tests/gen-data.c; do \
+		$(CC) $(filter-out -DHAVE_CUDA=1,$(CFLAGS)) -fsyntax-only $$f || \
+		{ echo "CPU-only build broken: $$f" >&2; exit 1; }; done
 
 test-gpu: all
 	@sh tests/run-gpu.sh

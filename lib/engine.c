@@ -77,7 +77,7 @@ const char *engine_name(const engine *e) { return e->name; }
 #ifdef HAVE_CUDA
 #define ON_CUDA(call) do { if (e->cuda) { call; return; } } while (0)
 #else
-#define ON_CUDA(call) do { } while (0)
+#define ON_CUDA(call) do { (void)e; } while (0)
 #endif
 
 real *engine_alloc(engine *e, size_t n)
