@@ -25,8 +25,13 @@ struct engine {
 
 int engine_parse(const char *s)
 {
-	return !strcmp(s, "auto") ? DEV_AUTO : !strcmp(s, "cpu") ? DEV_CPU :
-	       !strcmp(s, "cuda") ? DEV_CUDA : -1;
+	if (!strcmp(s, "auto"))
+		return DEV_AUTO;
+	if (!strcmp(s, "cpu"))
+		return DEV_CPU;
+	if (!strcmp(s, "cuda"))
+		return DEV_CUDA;
+	die_usage("bad --device '%s' (want auto, cpu or cuda)", s);
 }
 
 engine *engine_new(const nn_net *net, int max_batch, int device, int quiet)

@@ -20,7 +20,7 @@
 
 enum { DEV_AUTO, DEV_CPU, DEV_CUDA };
 
-/* "auto", "cpu" or "cuda" → DEV_*; -1 if none of them */
+/* "auto", "cpu" or "cuda" → DEV_*; anything else is a usage error (exit 2) */
 int engine_parse(const char *s);
 
 typedef struct engine engine;

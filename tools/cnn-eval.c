@@ -78,10 +78,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 't': trace_path = optarg; break;
 		case 'P': pred_path = optarg; break;
-		case 'd':
-			if ((device = engine_parse(optarg)) < 0)
-				die_usage("bad --device '%s' (want auto, cpu or cuda)", optarg);
-			break;
+		case 'd': device = engine_parse(optarg); break;
 		case 'o': out_path = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;

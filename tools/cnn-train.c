@@ -129,10 +129,7 @@ int main(int argc, char **argv)
 		case 'S': th.snapshots = optarg; break;
 		case 'k': skip_path = optarg; break;
 		case 't': threads = (int)estrtou64(optarg, 256, "--threads"); break;
-		case 'd':
-			if ((device = engine_parse(optarg)) < 0)
-				die_usage("bad --device '%s' (want auto, cpu or cuda)", optarg);
-			break;
+		case 'd': device = engine_parse(optarg); break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;

@@ -220,10 +220,7 @@ int main(int argc, char **argv)
 		case 'i': ids_path = optarg; break;
 		case 'R': ref = 1; break;
 		case 'c': csv_path = optarg; break;
-		case 'd':
-			if ((device = engine_parse(optarg)) < 0)
-				die_usage("bad --device '%s' (want auto, cpu or cuda)", optarg);
-			break;
+		case 'd': device = engine_parse(optarg); break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
