@@ -69,5 +69,7 @@ head -c 2000 a.tr > a.cut
 t_fail "cnn-eval: truncated trace" 1 "cnn-eval: a.cut: truncated stream*" "cnn-eval --trace a.cut test.ds"
 t_fail "cnn-eval: a dataset as the trace" 1 "cnn-eval: test.ds: input is a 'dataset' stream, want 'trace'" "cnn-eval --trace test.ds test.ds"
 t_ok "cnn-eval: predictions, one per example" "cnn-eval -q --trace a.tr --predictions p.ds test.ds > /dev/null && [ \$(ds-view --csv p.ds | wc -l) = 201 ]"
+t_ok "cnn-eval: to a terminal, the summary and no binary records" \
+	"script -qec 'cnn-eval --trace a.tr test.ds' /dev/null </dev/null > tty.out; grep -q 'accuracy' tty.out && ! grep -q cleanse tty.out"
 t_ok "cnn-eval: trace on stdin" "cnn-eval -q test.ds < a.tr | ds-view | grep -q '\"n\":200'"
 t_done
