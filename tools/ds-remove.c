@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	const char *ds_path = optind < argc ? argv[optind] : NULL;
 	if (!ids_path && !ds_path)
 		die_usage("give the ids with -i IDS, or DATASET with the ids on stdin");
-	if (ids_path && ds_path && !strcmp(ids_path, "-") && !strcmp(ds_path, "-"))
+	if ((!ids_path || !strcmp(ids_path, "-")) && (!ds_path || !strcmp(ds_path, "-")))
 		die_usage("the ids and the dataset cannot both come from stdin");
 
 	id_list ids;

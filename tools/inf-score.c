@@ -240,6 +240,10 @@ int main(int argc, char **argv)
 		die_usage("at most one CACHE");
 	const char *cache_path = optind < argc ? argv[optind] : NULL;
 	const char *cname = cache_path ? cache_path : "stdin";
+	int from_stdin = (!cache_path || !strcmp(cache_path, "-")) + !strcmp(train_path, "-") +
+			 !strcmp(val_path, "-");
+	if (from_stdin > 1)
+		die_usage("only one of the cache, --train and --val can come from stdin");
 
 	FILE *cf = in_open(cache_path);
 	rec_reader *r = rec_reader_open_or_die(cf, cname, "cache", 1, NULL);

@@ -25,6 +25,7 @@ gen-data ds 3 1 > notids.ds
 t_fail "a dataset given as the ids" 1 "ds-remove: notids.ds: input is a 'dataset' stream, want 'ids'" 'ds-remove -i notids.ds all.ds'
 head -c 20 ids.ds > cut.ids
 t_fail "truncated ids stream" 1 "ds-remove: cut.ids: truncated stream*" 'ds-remove -i cut.ids all.ds'
+t_fail "ids and dataset both on stdin" 2 'ds-remove: the ids and the dataset cannot both come from stdin*' 'ds-remove -i - < all.ds'
 t_fail "needs ids" 2 'ds-remove: give the ids with -i IDS*' 'ds-remove < all.ds'
 t_fail "write error" 1 'ds-remove: write *' 'ds-remove -q -i drop.txt all.ds > /dev/full'
 t_tty "refuses a terminal" 'ds-remove -i drop.txt all.ds'

@@ -76,6 +76,7 @@ gen-data idx 20 12 12 1 im lb
 ds-import -q --classes 10 idx im lb > val10.ds
 t_fail "validation set of other classes" 1 "inf-score: val10.ds: validation examples *" "inf-score --method sgd-last --train train.ds --val val10.ds c.final"
 t_ok "--device cpu gives the same scores" "inf-score -q --device cpu --method sgd --train train.ds --val val.ds c.every-step | cmp - s.sgd"
+t_fail "two inputs on stdin" 2 "inf-score: only one of the cache, --train and --val can come from stdin*" "inf-score --method sgd --train - --val val.ds < c.final"
 t_fail "unknown method" 2 "inf-score: unknown --method 'magic'*" "inf-score --method magic --train train.ds --val val.ds c.final"
 t_fail "theta-cache: every-step needs step snapshots" 1 "theta-cache: stdin: --keep every-step needs a trace written with --snapshots every*" \
 	"cnn-train -q --net linear --epochs 1 train.ds | theta-cache --keep every-step"
