@@ -274,6 +274,8 @@ int main(int argc, char **argv)
 	in_close(cf);
 	if (c.nsteps == 0)
 		die("%s: no traced steps (train with --trace-epochs)", cname);
+	if (c.spool && c.nsnap != c.nsteps)
+		die("%s: %zu parameter snapshots for %zu traced steps", cname, c.nsnap, c.nsteps);
 
 	nn_net net;
 	char err[256];
@@ -295,6 +297,9 @@ int main(int argc, char **argv)
 		    "or checkpoints:K (this one is '%s'); or use sgd-last", cname, c.policy);
 	if ((m == M_CF || (m == M_SGD && c.snap_theta)) && th->momentum != 0)
 		die("%s: replay is plain SGD; this run used momentum", cname);
+	if (th->momentum != 0 && !quiet)
+		warn("the run used momentum %g; the estimate assumes plain SGD steps",
+		     th->momentum);
 	if (m == M_CF && !c.start_theta)
 		die("%s: counterfactual replays the traced epochs from their start: make the "
 		    "cache with --keep every-step or checkpoints:K", cname);
