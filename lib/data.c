@@ -65,6 +65,20 @@ void data_from_set(data *d, const ds_set *sp, const char *name, int c, int h, in
 	d->digest = crc;
 }
 
+void data_load_for(data *d, const char *path, const trace_header *th, const char *what)
+{
+	const char *name = strcmp(path, "-") ? path : "stdin";
+	FILE *f = in_open(path);
+	data_load(d, f, name, th->input[0], th->input[1], th->input[2]);
+	in_close(f);
+	if (d->classes != th->classes ||
+	    memcmp(d->data_shape, th->data_shape, sizeof d->data_shape))
+		die("%s: %sexamples [%d, %d, %d] with %d classes; the network was trained "
+		    "on [%d, %d, %d] with %d", name, what, d->data_shape[0], d->data_shape[1],
+		    d->data_shape[2], d->classes, th->data_shape[0], th->data_shape[1],
+		    th->data_shape[2], th->classes);
+}
+
 void data_free(data *d)
 {
 	free(d->x);

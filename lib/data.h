@@ -13,6 +13,7 @@
 
 #include "ds.h"
 #include "nn.h"
+#include "trace.h"
 
 typedef struct data {
 	size_t n;
@@ -32,6 +33,10 @@ void data_load(data *d, FILE *f, const char *name, int c, int h, int w);
 /* the same from a set already in memory (not modified) */
 void data_from_set(data *d, const ds_set *s, const char *name, int c, int h, int w);
 void data_free(data *d);
+/* load path ("-": stdin) as the network of trace header th sees it, and
+ * exit with "name: <what>examples [..] with K classes; the network was
+ * trained on [..] with K" if its shape or classes differ */
+void data_load_for(data *d, const char *path, const trace_header *th, const char *what);
 
 typedef struct augment {
 	int crop;               /* padding of the random crop, 0 = none */

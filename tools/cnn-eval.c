@@ -102,17 +102,9 @@ int main(int argc, char **argv)
 	if (net.nparams != th.nparams || net.nstate != th.nstate)
 		die("trace: '%s' has %zu parameters here, the trace says %llu", th.net,
 		    net.nparams, (unsigned long long)th.nparams);
-	FILE *fd = in_open(ds_path);
 	const char *ds_name = strcmp(ds_path, "-") ? ds_path : "stdin";
 	data d;
-	data_load(&d, fd, ds_name, th.input[0], th.input[1], th.input[2]);
-	in_close(fd);
-	if (d.data_shape[0] != th.data_shape[0] || d.data_shape[1] != th.data_shape[1] ||
-	    d.data_shape[2] != th.data_shape[2] || d.classes != th.classes)
-		die("%s: examples [%d, %d, %d] with %d classes; the network was trained on "
-		    "[%d, %d, %d] with %d", ds_name, d.data_shape[0], d.data_shape[1],
-		    d.data_shape[2], d.classes, th.data_shape[0], th.data_shape[1],
-		    th.data_shape[2], th.classes);
+	data_load_for(&d, ds_path, &th, "");
 
 	int K = th.classes, BS = 256;
 	engine *eng = engine_new(&net, BS, device, quiet);

@@ -257,14 +257,7 @@ int main(int argc, char **argv)
 	FILE *f = in_open(train_path);
 	data_load(&train, f, train_path, th->input[0], th->input[1], th->input[2]);
 	in_close(f);
-	f = in_open(val_path);
-	data_load(&val, f, val_path, th->input[0], th->input[1], th->input[2]);
-	in_close(f);
-	if (val.classes != th->classes || memcmp(val.data_shape, th->data_shape, sizeof val.data_shape))
-		die("%s: validation examples [%d, %d, %d] with %d classes; the network was "
-		    "trained on [%d, %d, %d] with %d", val_path, val.data_shape[0],
-		    val.data_shape[1], val.data_shape[2], val.classes, th->data_shape[0],
-		    th->data_shape[1], th->data_shape[2], th->classes);
+	data_load_for(&val, val_path, th, "validation ");
 	idmap where;
 	idmap_init(&where);
 	for (size_t i = 0; i < train.n; i++)
