@@ -23,10 +23,8 @@ ifeq ($(HAVE_CUDA),1)
 LIB_OBJ += $(CU_OBJ)
 TESTBINS += $(PARITY)
 CFLAGS  += -DHAVE_CUDA=1 -I$(CUDA_HOME)/include
-LDLIBS  += -Wl,--as-needed -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++
-ifeq ($(USE_CUDNN),1)
-LDLIBS  += -lcudnn -lcublas
-endif
+# cuBLAS is linked; cuDNN is opened at run time (kernels/nn_cuda.cu)
+LDLIBS  += -Wl,--as-needed -L$(CUDA_HOME)/lib64 -lcublas -lcudart_static -ldl -lrt -lstdc++
 else
 $(info ✗ nvcc not found, building CPU-only)
 endif

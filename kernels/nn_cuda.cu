@@ -8,6 +8,8 @@
  */
 #include "nn_cuda.h"
 
+#include <cudnn.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,6 +412,77 @@ __global__ void k_add(float *y, const float *x, size_t n)
 
 /* ============================================================= host side */
 
+/*
+ * cuDNN convolutions. libcudnn is opened at run time, so the programs start
+ * (and compute on the CPU, or with im2col + cuBLAS) where it is missing.
+ * Only deterministic algorithms in plain FMA arithmetic are used: implicit
+ * GEMM forward, ALGO_1 for both backward passes (no atomics, no TF32), so a
+ * run gives the same bits every time on one GPU and agrees with the CPU to
+ * float round-off. Activations stay (C, B, H, W): the descriptors say so
+ * with strides. A layer cuDNN does not take falls back to im2col + cuBLAS;
+ * CLEANSE_CONV=gemm asks for that everywhere.
+ */
+#define DNN_FUNCS(X)                                                                     \
+	X(cudnnCreate) X(cudnnDestroy) X(cudnnGetErrorString) X(cudnnGetVersion)         \
+	X(cudnnCreateTensorDescriptor) X(cudnnSetTensor4dDescriptorEx)                   \
+	X(cudnnDestroyTensorDescriptor) X(cudnnCreateFilterDescriptor)                   \
+	X(cudnnSetFilter4dDescriptor) X(cudnnDestroyFilterDescriptor)                    \
+	X(cudnnCreateConvolutionDescriptor) X(cudnnSetConvolution2dDescriptor)           \
+	X(cudnnSetConvolutionMathType) X(cudnnDestroyConvolutionDescriptor)              \
+	X(cudnnGetConvolutionForwardWorkspaceSize)                                       \
+	X(cudnnGetConvolutionBackwardDataWorkspaceSize)                                  \
+	X(cudnnGetConvolutionBackwardFilterWorkspaceSize) X(cudnnConvolutionForward)     \
+	X(cudnnConvolutionBackwardData) X(cudnnConvolutionBackwardFilter)
+
+static struct {
+	int tried, ok;
+	char why[160];
+#define X(f) decltype(&::f) f;
+	DNN_FUNCS(X)
+#undef X
+} dnn;
+
+static int dnn_load(void)
+{
+	if (dnn.tried)
+		return dnn.ok;
+	dnn.tried = 1;
+	const char *want = getenv("CLEANSE_CONV");
+	if (want && !strcmp(want, "gemm")) {
+		snprintf(dnn.why, sizeof dnn.why, "CLEANSE_CONV=gemm");
+		return 0;
+	}
+	void *h = dlopen("libcudnn.so.9", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(dnn.why, sizeof dnn.why, "libcudnn.so.9 not found");
+		return 0;
+	}
+#define X(f)                                                                     \
+	if (!(*(void **)&dnn.f = dlsym(h, #f))) {                                \
+		snprintf(dnn.why, sizeof dnn.why, "libcudnn.so.9 lacks %s", #f); \
+		return 0;                                                        \
+	}
+	DNN_FUNCS(X)
+#undef X
+	return dnn.ok = 1;
+}
+
+/* per convolution layer: descriptors for the current batch size, and
+ * whether cuDNN takes it */
+typedef struct convd {
+	cudnnTensorDescriptor_t x, y;
+	cudnnFilterDescriptor_t w;
+	cudnnConvolutionDescriptor_t c;
+	cudnnConvolutionFwdAlgo_t fwd;
+	int B, ok;
+	size_t ws;
+} convd;
+
+static const cudnnConvolutionBwdDataAlgo_t BWD_DATA = CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;
+static const cudnnConvolutionBwdFilterAlgo_t BWD_FILTER = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1;
+#define WS_CAP ((size_t)256 << 20)
+
+
 struct nn_cuda {
 	const nn_net *net;
 	cublasHandle_t blas;
@@ -420,7 +493,204 @@ struct nn_cuda {
 	int **arg;
 	float *col, *col2, *prob, *rprob, *pbk, *loss, *rloss, *sums, *x;
 	int *y;
+	cudnnHandle_t dnn;      /* NULL: im2col + cuBLAS for every layer */
+	convd *cv;              /* per layer */
+	void *ws;               /* cuDNN workspace */
+	size_t wsz;
+	char conv[200];         /* which convolutions, for the description */
 };
+
+#define DNN_CHECK(x, what)                                                          \
+	do {                                                                        \
+		cudnnStatus_t s_ = (x);                                             \
+		if (s_ != CUDNN_STATUS_SUCCESS) {                                   \
+			fprintf(stderr, "cuDNN convolution %s failed: %s "          \
+				"(CLEANSE_CONV=gemm computes without cuDNN)\n", what, \
+				dnn.cudnnGetErrorString(s_));                       \
+			exit(1);                                                    \
+		}                                                                   \
+	} while (0)
+
+static void dnn_open(nn_cuda *g)
+{
+	const nn_net *net = g->net;
+	int any = 0;
+	for (int i = 0; i < net->nl; i++)
+		any |= net->l[i].type == NN_CONV;
+	if (!any) {
+		snprintf(g->conv, sizeof g->conv, "no convolutions");
+		return;
+	}
+	if (!dnn_load()) {
+		snprintf(g->conv, sizeof g->conv, "im2col + cuBLAS (%s)", dnn.why);
+		return;
+	}
+	if (dnn.cudnnCreate(&g->dnn) != CUDNN_STATUS_SUCCESS) {
+		g->dnn = NULL;
+		snprintf(g->conv, sizeof g->conv, "im2col + cuBLAS (cudnnCreate failed)");
+		return;
+	}
+	g->cv = (convd *)calloc((size_t)net->nl, sizeof *g->cv);
+	if (!g->cv)
+		abort();
+	for (int i = 0; i < net->nl; i++) {
+		const nn_layer *L = &net->l[i];
+		convd *c = &g->cv[i];
+		if (L->type != NN_CONV)
+			continue;
+		DNN_CHECK(dnn.cudnnCreateTensorDescriptor(&c->x), "setup");
+		DNN_CHECK(dnn.cudnnCreateTensorDescriptor(&c->y), "setup");
+		DNN_CHECK(dnn.cudnnCreateFilterDescriptor(&c->w), "setup");
+		DNN_CHECK(dnn.cudnnCreateConvolutionDescriptor(&c->c), "setup");
+		DNN_CHECK(dnn.cudnnSetFilter4dDescriptor(c->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+							 L->oc, L->ic, L->k, L->k), "setup");
+		DNN_CHECK(dnn.cudnnSetConvolution2dDescriptor(c->c, L->pad, L->pad, 1, 1, 1, 1,
+							      CUDNN_CROSS_CORRELATION,
+							      CUDNN_DATA_FLOAT), "setup");
+		/* plain FMA: no tensor cores, no TF32 */
+		DNN_CHECK(dnn.cudnnSetConvolutionMathType(c->c, CUDNN_FMA_MATH), "setup");
+	}
+	int v = (int)dnn.cudnnGetVersion();
+	snprintf(g->conv, sizeof g->conv, "cuDNN %d.%d.%d", v / 10000, v / 100 % 100, v % 100);
+}
+
+static void dnn_close(nn_cuda *g)
+{
+	if (g->cv)
+		for (int i = 0; i < g->net->nl; i++)
+			if (g->net->l[i].type == NN_CONV) {
+				dnn.cudnnDestroyTensorDescriptor(g->cv[i].x);
+				dnn.cudnnDestroyTensorDescriptor(g->cv[i].y);
+				dnn.cudnnDestroyFilterDescriptor(g->cv[i].w);
+				dnn.cudnnDestroyConvolutionDescriptor(g->cv[i].c);
+			}
+	free(g->cv);
+	if (g->dnn)
+		dnn.cudnnDestroy(g->dnn);
+	cudaFree(g->ws);
+}
+
+/* does cuDNN take convolution layer i at the current batch size? Sets the
+ * descriptors for it and grows the workspace. The workspace queries are
+ * where cuDNN says whether it supports a layout and algorithm. */
+static int conv_ready(nn_cuda *g, int i)
+{
+	if (!g->dnn)
+		return 0;
+	const nn_layer *L = &g->net->l[i];
+	convd *c = &g->cv[i];
+	int B = g->B;
+	if (c->B == B)
+		return c->ok;
+	c->B = B, c->ok = 0;
+	int pi = L->ih * L->iw, po = L->oh * L->ow;
+	if (dnn.cudnnSetTensor4dDescriptorEx(c->x, CUDNN_DATA_FLOAT, B, L->ic, L->ih, L->iw, pi,
+					     B * pi, L->iw, 1) ||
+	    dnn.cudnnSetTensor4dDescriptorEx(c->y, CUDNN_DATA_FLOAT, B, L->oc, L->oh, L->ow, po,
+					     B * po, L->ow, 1))
+		return 0;
+	static const cudnnConvolutionFwdAlgo_t fwd[] = {
+		CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM,
+		CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
+	};
+	size_t need = 0, sz = 0;
+	int found = 0;
+	for (size_t k = 0; k < sizeof fwd / sizeof *fwd && !found; k++)
+		if (!dnn.cudnnGetConvolutionForwardWorkspaceSize(g->dnn, c->x, c->w, c->c, c->y,
+								 fwd[k], &sz))
+			c->fwd = fwd[k], need = sz, found = 1;
+	if (!found)
+		return 0;
+	if (dnn.cudnnGetConvolutionBackwardDataWorkspaceSize(g->dnn, c->w, c->y, c->c, c->x,
+							     BWD_DATA, &sz))
+		return 0;
+	need = sz > need ? sz : need;
+	if (dnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(g->dnn, c->x, c->y, c->c, c->w,
+							       BWD_FILTER, &sz))
+		return 0;
+	need = sz > need ? sz : need;
+	if (need > WS_CAP)
+		return 0;
+	if (need > g->wsz) {
+		CUDA_CHECK(cudaFree(g->ws));
+		CUDA_CHECK(cudaMalloc(&g->ws, need));
+		g->wsz = need;
+	}
+	return c->ok = 1;
+}
+
+/* without a device: does cuDNN open, and does it accept the descriptors of
+ * every convolution of net at batch B (filters, padding, CNHW strides)? */
+extern "C" int nn_cuda_dnn_probe(const nn_net *net, int B, char *why, size_t n)
+{
+	if (!dnn_load()) {
+		snprintf(why, n, "%s", dnn.why);
+		return 0;
+	}
+	for (int i = 0; i < net->nl; i++) {
+		const nn_layer *L = &net->l[i];
+		if (L->type != NN_CONV)
+			continue;
+		cudnnTensorDescriptor_t x, y;
+		cudnnFilterDescriptor_t w;
+		cudnnConvolutionDescriptor_t c;
+		int pi = L->ih * L->iw, po = L->oh * L->ow, oc, on, oh, ow;
+		cudnnStatus_t st;
+		if ((st = dnn.cudnnCreateTensorDescriptor(&x)) ||
+		    (st = dnn.cudnnCreateTensorDescriptor(&y)) ||
+		    (st = dnn.cudnnCreateFilterDescriptor(&w)) ||
+		    (st = dnn.cudnnCreateConvolutionDescriptor(&c)) ||
+		    (st = dnn.cudnnSetTensor4dDescriptorEx(x, CUDNN_DATA_FLOAT, B, L->ic, L->ih,
+							   L->iw, pi, B * pi, L->iw, 1)) ||
+		    (st = dnn.cudnnSetTensor4dDescriptorEx(y, CUDNN_DATA_FLOAT, B, L->oc, L->oh,
+							   L->ow, po, B * po, L->ow, 1)) ||
+		    (st = dnn.cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+							 L->oc, L->ic, L->k, L->k)) ||
+		    (st = dnn.cudnnSetConvolution2dDescriptor(c, L->pad, L->pad, 1, 1, 1, 1,
+							      CUDNN_CROSS_CORRELATION,
+							      CUDNN_DATA_FLOAT)) ||
+		    (st = dnn.cudnnSetConvolutionMathType(c, CUDNN_FMA_MATH))) {
+			snprintf(why, n, "layer %d: %s", i, dnn.cudnnGetErrorString(st));
+			return 0;
+		}
+		(void)oc, (void)on, (void)oh, (void)ow;
+		dnn.cudnnDestroyTensorDescriptor(x), dnn.cudnnDestroyTensorDescriptor(y);
+		dnn.cudnnDestroyFilterDescriptor(w), dnn.cudnnDestroyConvolutionDescriptor(c);
+	}
+	int v = (int)dnn.cudnnGetVersion();
+	snprintf(why, n, "cuDNN %d.%d.%d", v / 10000, v / 100 % 100, v % 100);
+	return 1;
+}
+
+/* y = conv(x, w) + beta·y */
+static void dnn_fwd(nn_cuda *g, int i, const float *x, const float *w, float beta, float *y)
+{
+	convd *c = &g->cv[i];
+	float one = 1;
+	DNN_CHECK(dnn.cudnnConvolutionForward(g->dnn, &one, c->x, x, c->w, w, c->c, c->fwd, g->ws,
+					      g->wsz, &beta, c->y, y), "forward");
+}
+
+/* dx = convᵀ(w, dy) + beta·dx */
+static void dnn_bwd_data(nn_cuda *g, int i, const float *w, const float *dy, float beta,
+			 float *dx)
+{
+	convd *c = &g->cv[i];
+	float one = 1;
+	DNN_CHECK(dnn.cudnnConvolutionBackwardData(g->dnn, &one, c->w, w, c->y, dy, c->c, BWD_DATA,
+						   g->ws, g->wsz, &beta, c->x, dx),
+		  "backward data");
+}
+
+/* dw += ∂⟨dy, conv(x, ·)⟩ */
+static void dnn_bwd_filter(nn_cuda *g, int i, const float *x, const float *dy, float *dw)
+{
+	convd *c = &g->cv[i];
+	float one = 1;
+	DNN_CHECK(dnn.cudnnConvolutionBackwardFilter(g->dnn, &one, c->x, x, c->y, dy, c->c,
+						     BWD_FILTER, g->ws, g->wsz, &one, c->w, dw),
+		  "backward filter");
+}
 
 static float *dalloc(size_t n)
 {
@@ -444,6 +714,8 @@ extern "C" int nn_cuda_devices(void)
 	}
 	return n;
 }
+
+extern "C" const char *nn_cuda_conv(const nn_cuda *g) { return g->conv; }
 
 extern "C" void nn_cuda_describe(char *buf, size_t n)
 {
@@ -513,6 +785,7 @@ extern "C" nn_cuda *nn_cuda_new(const nn_net *net, int B)
 	g->loss = dalloc(B), g->rloss = dalloc(B), g->sums = dalloc(4 * (size_t)cmax);
 	g->x = dalloc((size_t)B * net->c * net->h * net->w);
 	CUDA_CHECK(cudaMalloc((void **)&g->y, (size_t)B * sizeof(int)));
+	dnn_open(g);
 	return g;
 }
 
@@ -534,6 +807,7 @@ extern "C" void nn_cuda_free(nn_cuda *g)
 	cudaFree(g->col), cudaFree(g->col2), cudaFree(g->prob), cudaFree(g->rprob);
 	cudaFree(g->pbk), cudaFree(g->loss), cudaFree(g->rloss), cudaFree(g->sums);
 	cudaFree(g->x), cudaFree(g->y);
+	dnn_close(g);
 	cublasDestroy(g->blas);
 	free(g);
 }
@@ -595,8 +869,13 @@ extern "C" double nn_cuda_forward(nn_cuda *g, const float *theta, float *state, 
 		size_t n = (size_t)B * L->oh * L->ow, no = act(L, 0, B);
 		switch (L->type) {
 		case NN_CONV:
-			im2col(L, B, in, g->col);
-			gemm(g, 0, 0, L->oc, (int)n, L->ic * L->k * L->k, 1, theta + L->w, g->col, 0, out);
+			if (conv_ready(g, i)) {
+				dnn_fwd(g, i, in, theta + L->w, 0, out);
+			} else {
+				im2col(L, B, in, g->col);
+				gemm(g, 0, 0, L->oc, (int)n, L->ic * L->k * L->k, 1, theta + L->w,
+				     g->col, 0, out);
+			}
 			add_bias(out, theta + L->b, L->oc, n);
 			break;
 		case NN_BN:
@@ -659,6 +938,13 @@ extern "C" void nn_cuda_backward(nn_cuda *g, const float *theta, float *grad)
 		switch (L->type) {
 		case NN_CONV: {
 			int ckk = L->ic * L->k * L->k;
+			if (conv_ready(g, i)) {
+				dnn_bwd_filter(g, i, g->a[i], dout, grad + L->w);
+				row_sums(grad + L->b, dout, L->oc, nout);
+				if (din)
+					dnn_bwd_data(g, i, theta + L->w, dout, 0, din);
+				break;
+			}
 			im2col(L, B, g->a[i], g->col);
 			gemm(g, 0, 1, L->oc, ckk, (int)nout, 1, dout, g->col, 1, grad + L->w);
 			row_sums(grad + L->b, dout, L->oc, nout);
@@ -724,6 +1010,13 @@ extern "C" void nn_cuda_rforward(nn_cuda *g, const float *theta, const float *v,
 		switch (L->type) {
 		case NN_CONV: {
 			int ckk = L->ic * L->k * L->k;
+			if (conv_ready(g, i)) {
+				dnn_fwd(g, i, g->a[i], v + L->w, 0, rout);
+				add_bias(rout, v + L->b, L->oc, n);
+				if (!rz)
+					dnn_fwd(g, i, rin, theta + L->w, 1, rout);
+				break;
+			}
 			im2col(L, B, g->a[i], g->col);
 			gemm(g, 0, 0, L->oc, (int)n, ckk, 1, v + L->w, g->col, 0, rout);
 			add_bias(rout, v + L->b, L->oc, n);
@@ -797,6 +1090,17 @@ extern "C" void nn_cuda_rbackward(nn_cuda *g, const float *theta, const float *v
 		switch (L->type) {
 		case NN_CONV: {
 			int ckk = L->ic * L->k * L->k;
+			if (conv_ready(g, i)) {
+				dnn_bwd_filter(g, i, g->a[i], rdout, hv + L->w);
+				if (i > 0)
+					dnn_bwd_filter(g, i, g->ra[i], dout, hv + L->w);
+				row_sums(hv + L->b, rdout, L->oc, nout);
+				if (need) {
+					dnn_bwd_data(g, i, v + L->w, dout, 0, rdin);
+					dnn_bwd_data(g, i, theta + L->w, rdout, 1, rdin);
+				}
+				break;
+			}
 			im2col(L, B, g->a[i], g->col);
 			gemm(g, 0, 1, L->oc, ckk, (int)nout, 1, rdout, g->col, 1, hv + L->w);
 			if (i > 0) {

@@ -3,8 +3,10 @@
  * passes (forward, backward, R-forward, R-backward) in float on a CUDA
  * device, with the same (C, B, H, W) layout and the same order of every
  * reduction as the CPU reference, which it must match (tests/parity).
- * Matrix products go to cuBLAS; every other pass is a kernel of ours, and
- * none uses atomics, so results do not vary from run to run.
+ * Convolutions go to cuDNN (deterministic FMA algorithms, opened at run
+ * time) or, where it is missing or declines a layer, to im2col + cuBLAS;
+ * other matrix products to cuBLAS; every other pass is a kernel of ours.
+ * None uses atomics, so results do not vary from run to run.
  *
  * Vectors of nparams (θ, v, gradients, H v) live on the device; inputs,
  * labels, per-sample outputs and the loss cross to and from the host.
@@ -25,7 +27,13 @@ int nn_cuda_devices(void);
 /* a one-line description of device 0 into buf */
 void nn_cuda_describe(char *buf, size_t n);
 
+/* needs no device: 1 if cuDNN opens and accepts the descriptors of every
+ * convolution of net at batch B (why gets its version), else 0 (why says why) */
+int nn_cuda_dnn_probe(const nn_net *net, int B, char *why, size_t n);
+
 nn_cuda *nn_cuda_new(const nn_net *net, int max_batch);
+/* how it convolves: "cuDNN x.y.z", or "im2col + cuBLAS (why)" */
+const char *nn_cuda_conv(const nn_cuda *g);
 void nn_cuda_free(nn_cuda *g);
 
 /* device vectors */

@@ -17,7 +17,7 @@ struct engine {
 	int cuda;
 	nn_ws *ws;
 	real *loss, *probs;     /* host copies (CUDA) */
-	char name[256];
+	char name[384];
 #ifdef HAVE_CUDA
 	nn_cuda *g;
 #endif
@@ -59,7 +59,9 @@ engine *engine_new(const nn_net *net, int max_batch, int device, int quiet)
 	e->g = nn_cuda_new(net, max_batch);
 	e->loss = emalloc((size_t)max_batch * sizeof *e->loss);
 	e->probs = emalloc((size_t)max_batch * net->classes * sizeof *e->probs);
-	nn_cuda_describe(e->name, sizeof e->name);
+	char dev[160];
+	nn_cuda_describe(dev, sizeof dev);
+	snprintf(e->name, sizeof e->name, "%s; convolutions: %s", dev, nn_cuda_conv(e->g));
 #endif
 	return e;
 }

@@ -101,6 +101,7 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 
 	nn_ws *ws = nn_ws_new(&net, B);
 	nn_cuda *g = nn_cuda_new(&net, B);
+	printf("# %s: convolutions: %s\n", spec, nn_cuda_conv(g));
 	float *dth = nn_cuda_alloc(P), *dv = nn_cuda_alloc(P), *dst = nn_cuda_alloc(S);
 	float *dg = nn_cuda_alloc(P), *dhv = nn_cuda_alloc(P);
 	nn_cuda_upload(dth, th, P), nn_cuda_upload(dv, v, P), nn_cuda_upload(dst, st, S);
