@@ -10,6 +10,7 @@
 
 #include <cudnn.h>
 #include <dlfcn.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,6 +411,62 @@ __global__ void k_add(float *y, const float *x, size_t n)
 		y[i] += x[i];
 }
 
+/* the batch gathered from a dataset on the device, straight into (C, B, H, W),
+ * with the augmentation of lib/data.c's augment_copy; example j of this
+ * launch goes to batch position b0 + j. The description travels as the
+ * launch's argument: nothing is copied per step. */
+#define GATHER_MAX 128
+struct gather {
+	int row[GATHER_MAX];
+	signed char dy[GATHER_MAX], dx[GATHER_MAX], flip[GATHER_MAX];
+};
+
+__global__ void k_gather_rows(const float *X, const int *Y, gather gd, int b0, int nb, int B,
+			      int C, int H, int W, float *a, int *y)
+{
+	size_t P = (size_t)H * W, per = (size_t)C * P;
+	size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+	if (i >= (size_t)nb * per)
+		return;
+	int j = (int)(i / per);
+	size_t r = i % per;
+	int c = (int)(r / P), p = (int)(r % P), yy = p / W, xx = p % W;
+	const float *x = X + (size_t)gd.row[j] * per;
+	int sy = yy + gd.dy[j], sx = (gd.flip[j] ? W - 1 - xx : xx) + gd.dx[j];
+	a[((size_t)c * B + b0 + j) * P + p] =
+		sy >= 0 && sy < H && sx >= 0 && sx < W ? x[(size_t)c * P + (size_t)sy * W + sx] : 0.f;
+	if (r == 0)
+		y[b0 + j] = Y[gd.row[j]];
+}
+
+/* the running tally of training: losses summed and hits counted in the
+ * CPU's order (one thread), and the first forward whose loss is not finite */
+struct tally {
+	double loss;
+	unsigned long long correct;
+	long long bad;
+};
+
+__global__ void k_tally(const float *loss, const float *pbk, const int *y, int B, int K,
+			double denom, long long tag, tally *t)
+{
+	if (threadIdx.x || blockIdx.x)
+		return;
+	double total = 0;
+	for (int b = 0; b < B; b++) {
+		const float *p = pbk + (size_t)b * K;
+		int best = 0;
+		for (int k = 1; k < K; k++)
+			if (p[k] > p[best])
+				best = k;
+		t->correct += best == y[b];
+		t->loss += loss[b];
+		total += loss[b];
+	}
+	if (!isfinite(total / denom) && t->bad < 0)
+		t->bad = tag;
+}
+
 /* ============================================================= host side */
 
 /*
@@ -498,6 +555,13 @@ struct nn_cuda {
 	void *ws;               /* cuDNN workspace */
 	size_t wsz;
 	char conv[200];         /* which convolutions, for the description */
+	tally *tal;
+};
+
+struct nn_cuda_data {
+	float *x;
+	int *y;
+	size_t n, dim;
 };
 
 #define DNN_CHECK(x, what)                                                          \
@@ -786,6 +850,8 @@ extern "C" nn_cuda *nn_cuda_new(const nn_net *net, int B)
 	g->x = dalloc((size_t)B * net->c * net->h * net->w);
 	CUDA_CHECK(cudaMalloc((void **)&g->y, (size_t)B * sizeof(int)));
 	dnn_open(g);
+	CUDA_CHECK(cudaMalloc((void **)&g->tal, sizeof *g->tal));
+	nn_cuda_tally_reset(g);
 	return g;
 }
 
@@ -808,6 +874,7 @@ extern "C" void nn_cuda_free(nn_cuda *g)
 	cudaFree(g->pbk), cudaFree(g->loss), cudaFree(g->rloss), cudaFree(g->sums);
 	cudaFree(g->x), cudaFree(g->y);
 	dnn_close(g);
+	cudaFree(g->tal);
 	cublasDestroy(g->blas);
 	free(g);
 }
@@ -848,20 +915,93 @@ static void add_bias(float *out, const float *b, int O, size_t n)
 	LAUNCH_CHECK();
 }
 
-extern "C" double nn_cuda_forward(nn_cuda *g, const float *theta, float *state, const float *x,
-				  const int *y, int B, double denom, int mode)
+static void check_batch(nn_cuda *g, int B)
 {
-	const nn_net *net = g->net;
 	if (B < 1 || B > g->cap) {
 		fprintf(stderr, "nn_cuda_forward: batch %d outside 1..%d\n", B, g->cap);
 		exit(1);
 	}
-	g->B = B, g->mode = mode, g->denom = denom;
+}
+
+static void forward(nn_cuda *g, const float *theta, float *state, int B, double denom,
+		    int mode);
+
+extern "C" void nn_cuda_forward(nn_cuda *g, const float *theta, float *state, const float *x,
+				const int *y, int B, double denom, int mode)
+{
+	const nn_net *net = g->net;
+	check_batch(g, B);
 	size_t P = (size_t)net->h * net->w, nx = (size_t)B * net->c * P;
 	CUDA_CHECK(cudaMemcpy(g->x, x, nx * sizeof(float), cudaMemcpyHostToDevice));
 	CUDA_CHECK(cudaMemcpy(g->y, y, (size_t)B * sizeof(int), cudaMemcpyHostToDevice));
 	k_to_cnhw<<<GRID(nx), TPB>>>(g->x, g->a[0], B, net->c, P);
 	LAUNCH_CHECK();
+	forward(g, theta, state, B, denom, mode);
+}
+
+extern "C" nn_cuda_data *nn_cuda_data_new(const float *x, const int *y, size_t n, size_t dim)
+{
+	nn_cuda_data *d = (nn_cuda_data *)calloc(1, sizeof *d);
+	if (!d)
+		abort();
+	d->n = n, d->dim = dim;
+	if (n > INT_MAX || cudaMalloc((void **)&d->x, (n * dim > 0 ? n * dim : 1) * sizeof(float)) ||
+	    cudaMalloc((void **)&d->y, (n ? n : 1) * sizeof(int))) {
+		cudaGetLastError();     /* out of memory is an answer here, not an error */
+		cudaFree(d->x);
+		free(d);
+		return NULL;
+	}
+	CUDA_CHECK(cudaMemcpy(d->x, x, n * dim * sizeof(float), cudaMemcpyHostToDevice));
+	CUDA_CHECK(cudaMemcpy(d->y, y, n * sizeof(int), cudaMemcpyHostToDevice));
+	return d;
+}
+
+extern "C" void nn_cuda_data_free(nn_cuda_data *d)
+{
+	if (d)
+		cudaFree(d->x), cudaFree(d->y), free(d);
+}
+
+extern "C" void nn_cuda_forward_rows(nn_cuda *g, const float *theta, float *state,
+				     const nn_cuda_data *d, const int *row,
+				     const signed char *dy, const signed char *dx,
+				     const signed char *flip, int B, double denom, int mode)
+{
+	const nn_net *net = g->net;
+	check_batch(g, B);
+	if (d->dim != (size_t)net->c * net->h * net->w) {
+		fprintf(stderr, "nn_cuda_forward_rows: examples of %zu values, the network takes %d\n",
+			d->dim, net->c * net->h * net->w);
+		exit(1);
+	}
+	for (int b0 = 0; b0 < B; b0 += GATHER_MAX) {
+		int nb = B - b0 < GATHER_MAX ? B - b0 : GATHER_MAX;
+		gather gd;
+		memset(&gd, 0, sizeof gd);
+		for (int j = 0; j < nb; j++) {
+			if (row[b0 + j] < 0 || (size_t)row[b0 + j] >= d->n) {
+				fprintf(stderr, "nn_cuda_forward_rows: row %d outside the dataset\n",
+					row[b0 + j]);
+				exit(1);
+			}
+			gd.row[j] = row[b0 + j];
+			if (dy)
+				gd.dy[j] = dy[b0 + j], gd.dx[j] = dx[b0 + j], gd.flip[j] = flip[b0 + j];
+		}
+		size_t n = (size_t)nb * d->dim;
+		k_gather_rows<<<GRID(n), TPB>>>(d->x, d->y, gd, b0, nb, B, net->c, net->h, net->w,
+						g->a[0], g->y);
+		LAUNCH_CHECK();
+	}
+	forward(g, theta, state, B, denom, mode);
+}
+
+static void forward(nn_cuda *g, const float *theta, float *state, int B, double denom,
+		    int mode)
+{
+	const nn_net *net = g->net;
+	g->B = B, g->mode = mode, g->denom = denom;
 	for (int i = 0; i < net->nl; i++) {
 		const nn_layer *L = &net->l[i];
 		const float *in = g->a[i];
@@ -906,13 +1046,29 @@ extern "C" double nn_cuda_forward(nn_cuda *g, const float *theta, float *state, 
 	int K = net->classes;
 	k_softmax_ce<<<GRID((size_t)B), TPB>>>(g->a[net->nl], g->y, g->prob, g->pbk, g->loss, K, B);
 	LAUNCH_CHECK();
-	float *l = (float *)malloc((size_t)B * sizeof(float));
-	CUDA_CHECK(cudaMemcpy(l, g->loss, (size_t)B * sizeof(float), cudaMemcpyDeviceToHost));
-	double total = 0;
-	for (int b = 0; b < B; b++)     /* summed on the host in the CPU's order */
-		total += l[b];
-	free(l);
-	return total / denom;
+}
+
+extern "C" void nn_cuda_tally(nn_cuda *g, long tag)
+{
+	k_tally<<<1, 1>>>(g->loss, g->pbk, g->y, g->B, g->net->classes, g->denom, tag, g->tal);
+	LAUNCH_CHECK();
+}
+
+extern "C" long nn_cuda_tally_read(nn_cuda *g, double *loss_sum, size_t *correct)
+{
+	tally t;
+	CUDA_CHECK(cudaMemcpy(&t, g->tal, sizeof t, cudaMemcpyDeviceToHost));
+	if (loss_sum)
+		*loss_sum = t.loss;
+	if (correct)
+		*correct = (size_t)t.correct;
+	return (long)t.bad;
+}
+
+extern "C" void nn_cuda_tally_reset(nn_cuda *g)
+{
+	tally zero = { 0, 0, -1 };
+	CUDA_CHECK(cudaMemcpy(g->tal, &zero, sizeof zero, cudaMemcpyHostToDevice));
 }
 
 extern "C" void nn_cuda_losses(nn_cuda *g, float *loss, float *probs)

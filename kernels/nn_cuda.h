@@ -42,11 +42,35 @@ void nn_cuda_release(float *d);
 void nn_cuda_upload(float *d, const float *h, size_t n);
 void nn_cuda_download(float *h, const float *d, size_t n);
 
-/* as nn_forward; x and y on the host, theta and state on the device */
-double nn_cuda_forward(nn_cuda *g, const float *theta, float *state, const float *x,
-		       const int *y, int B, double denom, int mode);
-/* per-sample losses and probabilities (B × classes) to the host */
+/* as nn_forward without its return value (nothing waits for the device);
+ * x and y on the host, theta and state on the device */
+void nn_cuda_forward(nn_cuda *g, const float *theta, float *state, const float *x,
+		     const int *y, int B, double denom, int mode);
+
+/* a dataset copied to the device once: n examples of dim floats, labels;
+ * NULL if it does not fit */
+typedef struct nn_cuda_data nn_cuda_data;
+nn_cuda_data *nn_cuda_data_new(const float *x, const int *y, size_t n, size_t dim);
+void nn_cuda_data_free(nn_cuda_data *d);
+/* as nn_cuda_forward, the batch gathered on the device: example j is row
+ * row[j] of d, shifted by (dy[j], dx[j]) and mirrored if flip[j] (dy, dx,
+ * flip NULL: as stored), exactly as lib/data.c's augment_copy */
+void nn_cuda_forward_rows(nn_cuda *g, const float *theta, float *state,
+			  const nn_cuda_data *d, const int *row, const signed char *dy,
+			  const signed char *dx, const signed char *flip, int B,
+			  double denom, int mode);
+
+/* per-sample losses and probabilities (B × classes) of the last forward to
+ * the host (either may be NULL) */
 void nn_cuda_losses(nn_cuda *g, float *loss, float *probs);
+/* add the last forward's losses and hits to the device's tally; tag names
+ * the forward in the divergence report */
+void nn_cuda_tally(nn_cuda *g, long tag);
+/* the tally since the last reset into *loss_sum and *correct (may be
+ * NULL); returns the tag of the first forward whose loss was not finite,
+ * or -1 */
+long nn_cuda_tally_read(nn_cuda *g, double *loss_sum, size_t *correct);
+void nn_cuda_tally_reset(nn_cuda *g);
 void nn_cuda_backward(nn_cuda *g, const float *theta, float *grad);
 /* dots (host, may be NULL) = ⟨v, ∇ℓ_j⟩ */
 void nn_cuda_rforward(nn_cuda *g, const float *theta, const float *v, float *dots);

@@ -108,27 +108,40 @@ int augment_parse(augment *a, const char *s)
 	return ok;
 }
 
-void augment_apply(const augment *a, const data *d, size_t i, uint64_t seed,
-		   int epoch, real *out)
+aug_draw augment_draw(const augment *a, const data *d, size_t i, uint64_t seed, int epoch)
+{
+	aug_draw dr = { 0, 0, 0 };
+	if (!a->crop && !a->flip)
+		return dr;
+	/* one 64-bit draw per (seed, epoch, id): bits for flip, dy, dx */
+	uint64_t r = rng_key(seed ^ 0xA5A5A5A5u, (uint64_t)epoch, d->id[i]);
+	int span = 2 * a->crop + 1;
+	dr.flip = a->flip && (r & 1);
+	dr.dy = (signed char)(a->crop ? (int)((r >> 8) % (uint64_t)span) - a->crop : 0);
+	dr.dx = (signed char)(a->crop ? (int)((r >> 32) % (uint64_t)span) - a->crop : 0);
+	return dr;
+}
+
+void augment_copy(const data *d, size_t i, aug_draw dr, real *out)
 {
 	const real *x = d->x + i * d->dim;
-	if (!a->crop && !a->flip) {
+	if (!dr.dy && !dr.dx && !dr.flip) {
 		memcpy(out, x, d->dim * sizeof *x);
 		return;
 	}
-	/* one 64-bit draw per (seed, epoch, id): bits for flip, dy, dx */
-	uint64_t r = rng_key(seed ^ 0xA5A5A5A5u, (uint64_t)epoch, d->id[i]);
-	int flip = a->flip && (r & 1);
-	int span = 2 * a->crop + 1;
-	int dy = a->crop ? (int)((r >> 8) % (uint64_t)span) - a->crop : 0;
-	int dx = a->crop ? (int)((r >> 32) % (uint64_t)span) - a->crop : 0;
 	int H = d->h, W = d->w;
 	for (int c = 0; c < d->c; c++)
 		for (int yy = 0; yy < H; yy++)
 			for (int xx = 0; xx < W; xx++) {
-				int sy = yy + dy, sx = (flip ? W - 1 - xx : xx) + dx;
+				int sy = yy + dr.dy, sx = (dr.flip ? W - 1 - xx : xx) + dr.dx;
 				out[((size_t)c * H + yy) * W + xx] =
 					sy >= 0 && sy < H && sx >= 0 && sx < W ?
 					x[((size_t)c * H + sy) * W + sx] : 0;
 			}
+}
+
+void augment_apply(const augment *a, const data *d, size_t i, uint64_t seed,
+		   int epoch, real *out)
+{
+	augment_copy(d, i, augment_draw(a, d, i, seed, epoch), out);
 }

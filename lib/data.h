@@ -45,6 +45,14 @@ typedef struct augment {
 
 /* parse "none", "crop:P", "flip", "crop:P,flip"; 0 ok, -1 bad */
 int augment_parse(augment *a, const char *s);
+/* how example i of d is seen in epoch e: shifted by (dy, dx), then
+ * mirrored if flip; one draw per (seed, epoch, id) */
+typedef struct aug_draw {
+	signed char dy, dx, flip;
+} aug_draw;
+aug_draw augment_draw(const augment *a, const data *d, size_t i, uint64_t seed, int epoch);
+/* out = example i as dr says (the GPU's gather kernel computes the same) */
+void augment_copy(const data *d, size_t i, aug_draw dr, real *out);
 /* out = example i of d as seen in epoch e (a copy when no augmentation) */
 void augment_apply(const augment *a, const data *d, size_t i, uint64_t seed,
 		   int epoch, real *out);

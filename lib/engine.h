@@ -6,8 +6,8 @@
  *
  * Vectors of the parameters' size (θ, the running statistics, gradients,
  * directions, H v) are "engine vectors": host memory on the CPU, device
- * memory on CUDA. Move them with engine_put / engine_get. Inputs, labels
- * and per-sample results are host memory.
+ * memory on CUDA. Move them with engine_put / engine_get. Inputs come as
+ * batches of a dataset (below); per-sample results are host memory.
  *
  * --device auto picks CUDA when the build has it and a device is present,
  * else the CPU (with a note on stderr when the build has CUDA but the
@@ -16,6 +16,7 @@
 #ifndef ENGINE_H
 #define ENGINE_H
 
+#include "data.h"
 #include "nn.h"
 
 enum { DEV_AUTO, DEV_CPU, DEV_CUDA };
@@ -37,12 +38,37 @@ void engine_release(engine *e, real *v);
 void engine_put(engine *e, real *dst, const real *host, size_t n);
 void engine_get(engine *e, real *host, const real *src, size_t n);
 
-double engine_forward(engine *e, const real *theta, real *state, const real *x,
-		      const int *y, int B, double denom, int mode);
+/* a batch by reference: n examples of d, rows row[j] (row NULL: rows
+ * first, first+1, ...), example j seen as aug[j] says (aug NULL: as stored) */
+typedef struct batch {
+	const data *d;
+	int n;
+	size_t first;
+	const size_t *row;
+	const aug_draw *aug;
+} batch;
+
+/* the forward pass over a batch (theta, state: engine vectors). On CUDA a
+ * dataset is copied to the device at its first batch and every batch is
+ * gathered there, and nothing waits for the device: the host runs ahead. */
+void engine_forward(engine *e, const real *theta, real *state, const batch *b,
+		    double denom, int mode);
+/* L of the last forward (waits for the device) */
+double engine_loss(engine *e);
 /* per-sample losses and probabilities (B × classes) of the last forward,
- * host memory valid until the next engine_forward */
+ * host memory valid until the next engine_forward (on CUDA, copied from
+ * the device when first asked for) */
 const real *engine_losses(engine *e);
 const real *engine_probs(engine *e);
+/* add the last forward's losses and hits (arg max = label) to the running
+ * tally, kept where the network computes; tag names the forward */
+void engine_tally(engine *e, long tag);
+/* the tally since engine_tally_reset (or the start): the loss sum, summed
+ * in order, and the number correct into *loss_sum and *correct (may be
+ * NULL); returns the tag of the first forward whose loss was not finite,
+ * or -1 (waits for the device) */
+long engine_tally_read(engine *e, double *loss_sum, size_t *correct);
+void engine_tally_reset(engine *e);
 void engine_backward(engine *e, const real *theta, real *grad);
 void engine_rforward(engine *e, const real *theta, const real *v, real *dots);
 void engine_rbackward(engine *e, const real *theta, const real *v, real *hv);

@@ -22,14 +22,16 @@ typedef struct sgd {
 	const nn_net *net;
 	const data *d;
 	engine *eng;            /* where it computes; θ, state are its vectors */
-	augment aug;
+	augment aug_opt;
 	uint64_t seed;
 	double weight_decay, momentum;
 	const idset *skip;      /* may be NULL */
 	real *grad, *vel;       /* engine vectors */
-	real *xb;               /* host: the batch's inputs */
-	int *yb;
+	size_t *row;            /* the batch of the last sgd_batch: rows of d */
+	aug_draw *aug;          /* and their augmentation */
+	batch b;                /* the two as the engine takes them */
 	int batch;
+	long nstep;             /* sgd_step calls so far: the tags of the tally */
 } sgd;
 
 void sgd_init(sgd *s, engine *eng, const nn_net *net, const data *d, int batch,
@@ -38,15 +40,23 @@ void sgd_init(sgd *s, engine *eng, const nn_net *net, const data *d, int batch,
 void sgd_free(sgd *s);
 
 /* the batch of a step as the network sees it: the kept examples of
- * idx[0..n) (not skipped, not `also`), augmented, into s->xb and s->yb;
- * their indices into kept (may be NULL). Returns how many were kept. */
-int sgd_batch(sgd *s, const size_t *idx, int n, int epoch, size_t also, size_t *kept);
+ * idx[0..n) (not skipped, not `also`), with their augmentation, into s->b
+ * (rows in s->row). Returns how many were kept. */
+int sgd_batch(sgd *s, const size_t *idx, int n, int epoch, size_t also);
 
-/* one step over the n examples idx[0..n) (theta, state: engine vectors); also leaves out example `also`
- * (an index, or SIZE_MAX for none). Adds the kept examples' losses and hits
- * to *loss_sum, *correct (may be NULL). Returns the number kept, or -1 if
- * the loss was not finite. */
+/* one step over the n examples idx[0..n) (theta, state: engine vectors);
+ * also leaves out example `also` (an index, or SIZE_MAX for none). Returns
+ * the number kept. The kept examples' losses and hits go to the engine's
+ * tally, and nothing waits for a device: see sgd_take. */
 int sgd_step(sgd *s, real *theta, real *state, const size_t *idx, int n, int epoch,
-	     double lr, size_t also, double *loss_sum, size_t *correct);
+	     double lr, size_t also);
+
+/* the tally since sgd_reset (or sgd_init): the kept examples' loss sum and
+ * hits into *loss_sum, *correct (may be NULL); returns the number
+ * (counting sgd_step calls from 0) of the first step whose loss was not
+ * finite, or -1. A step whose loss is not finite still updates θ (with
+ * NaN): callers check here, every few steps and at the end, and stop. */
+long sgd_read(sgd *s, double *loss_sum, size_t *correct);
+void sgd_reset(sgd *s);
 
 #endif

@@ -126,7 +126,8 @@ int main(int argc, char **argv)
 	float *pf = emalloc((size_t)K * sizeof *pf);
 	for (size_t at = 0; at < d.n; at += (size_t)BS) {
 		int B = (int)(d.n - at < (size_t)BS ? d.n - at : (size_t)BS);
-		engine_forward(eng, dtheta, dstate, d.x + at * d.dim, d.y + at, B, B, NN_EVAL);
+		batch bt = { .d = &d, .n = B, .first = at };
+		engine_forward(eng, dtheta, dstate, &bt, B, NN_EVAL);
 		const real *p = engine_probs(eng), *l = engine_losses(eng);
 		for (int b = 0; b < B; b++) {
 			int best = 0;

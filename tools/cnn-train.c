@@ -243,6 +243,7 @@ int main(int argc, char **argv)
 		int traced = trace_has_epoch(&th, e);
 		rng r;
 		rng_init_for(&r, rng_key(th.seed, (uint64_t)e, 0), "batch order");
+		sgd_reset(&opt_sgd);
 		for (uint32_t i = 0; i < d.n; i++)
 			perm[i] = i;
 		rng_shuffle_u32(&r, perm, (uint32_t)d.n);
@@ -268,13 +269,17 @@ int main(int argc, char **argv)
 			}
 			for (int j = 0; j < full; j++)
 				bidx[j] = perm[at + (size_t)j];
-			int B = sgd_step(&opt_sgd, theta, state, bidx, full, e, lr, SIZE_MAX,
-					 &loss_sum, &correct);
-			if (B < 0)
-				die("training diverged at epoch %d step %ld (loss not finite); "
-				    "lower --lr", e, step);
-			seen += (size_t)B;
-			if (progress && step % 50 == 0)
+			seen += (size_t)sgd_step(&opt_sgd, theta, state, bidx, full, e, lr, SIZE_MAX);
+			/* the loss is checked every 50 steps and at the end of the epoch:
+			 * on a GPU that is when the host waits for the device */
+			int last = at + (size_t)full >= d.n;
+			if (step % 50 != 49 && !last)
+				continue;
+			long bad = sgd_read(&opt_sgd, &loss_sum, &correct);
+			if (bad >= 0)
+				die("training diverged at epoch %ld step %ld (loss not finite); "
+				    "lower --lr", bad / steps_per_epoch, bad);
+			if (progress && !last)
 				fprintf(stderr, "\r%s: epoch %d/%d  %3.0f%%  loss %.4f ", argv0,
 					e + 1, th.epochs, 100.0 * (double)(at + (size_t)full) / (double)d.n,
 					loss_sum / (double)(seen ? seen : 1));

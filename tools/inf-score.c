@@ -189,8 +189,9 @@ static double val_loss(engine *eng, size_t P, int bs, const data *d, const real 
 	for (size_t at = 0; at < d->n; at += (size_t)bs) {
 		int B = (int)(d->n - at < (size_t)bs ? d->n - at : (size_t)bs);
 		/* each batch's loss divided by the whole count: the sum is the mean */
-		total += engine_forward(eng, theta, state, d->x + at * d->dim, d->y + at, B,
-					(double)d->n, NN_EVAL);
+		batch b = { .d = d, .n = B, .first = at };
+		engine_forward(eng, theta, state, &b, (double)d->n, NN_EVAL);
+		total += engine_loss(eng);
 		if (grad) {
 			engine_backward(eng, theta, tmp);
 			engine_add(eng, grad, tmp, P);
@@ -333,7 +334,6 @@ int main(int argc, char **argv)
 	sgd sg;
 	sgd_init(&sg, eng, &net, &train, th->batch, &aug, th->seed, th->weight_decay, 0,
 		 th->nskip ? &skip : NULL);
-	size_t *kept = emalloc((size_t)th->batch * sizeof *kept);
 	real *dots = emalloc((size_t)th->batch * sizeof *dots);
 	int progress = !quiet && isatty(STDERR_FILENO);
 
@@ -345,12 +345,15 @@ int main(int argc, char **argv)
 				continue;
 			engine_put(eng, theta, c.start_theta, P);
 			engine_put(eng, state, c.start_state, net.nstate);
+			long base = sg.nstep;
+			sgd_reset(&sg);
 			for (size_t t = 0; t < c.nsteps; t++) {
 				step *p = &c.steps[t];
-				if (sgd_step(&sg, theta, state, p->idx, p->n, p->epoch, p->lr, j,
-					     NULL, NULL) < 0)
-					die("replay diverged at step %ld", p->step);
+				sgd_step(&sg, theta, state, p->idx, p->n, p->epoch, p->lr, j);
 			}
+			long bad = sgd_read(&sg, NULL, NULL);
+			if (bad >= 0)
+				die("replay diverged at step %ld", c.steps[bad - base].step);
 			if (j == SIZE_MAX) {
 				engine_get(eng, host, theta, P);
 				if (memcmp(host, c.theta_T, nb))
@@ -394,13 +397,18 @@ int main(int argc, char **argv)
 				if (k == K || t < pos[k]) {
 					k--;    /* replay segment k: steps pos[k] .. pos[k+1]-1 */
 					engine_put(eng, theta, c.snap_theta[k], P);
+					long base = sg.nstep;
+					sgd_reset(&sg);
 					for (size_t q = pos[k]; q < pos[k + 1]; q++) {
 						engine_get(eng, seg + (q - pos[k]) * P, theta, P);
 						step *sq = &c.steps[q];
-						if (sgd_step(&sg, theta, NULL, sq->idx, sq->n, sq->epoch,
-							     sq->lr, SIZE_MAX, NULL, NULL) < 0)
-							die("replay diverged at step %ld", sq->step);
+						sgd_step(&sg, theta, NULL, sq->idx, sq->n, sq->epoch,
+							 sq->lr, SIZE_MAX);
 					}
+					long bad = sgd_read(&sg, NULL, NULL);
+					if (bad >= 0)
+						die("replay diverged at step %ld",
+						    c.steps[pos[k] + (size_t)(bad - base)].step);
 					const real *next = k + 1 < K ? c.snap_theta[k + 1] : c.theta_T;
 					engine_get(eng, host, theta, P);
 					if (memcmp(host, next, nb))
@@ -410,15 +418,15 @@ int main(int argc, char **argv)
 				engine_put(eng, theta, seg + (t - pos[k]) * P, P);
 				th_t = theta;
 			}
-			int B = sgd_batch(&sg, p->idx, p->n, p->epoch, SIZE_MAX, kept);
+			int B = sgd_batch(&sg, p->idx, p->n, p->epoch, SIZE_MAX);
 			if (B == 0)
 				continue;
-			engine_forward(eng, th_t, NULL, sg.xb, sg.yb, B, p->n, NN_TRAIN);
+			engine_forward(eng, th_t, NULL, &sg.b, p->n, NN_TRAIN);
 			if (m != M_TRACIN)
 				engine_backward(eng, th_t, tmp);
 			engine_rforward(eng, th_t, u, dots);
 			for (int b = 0; b < B; b++)
-				score[kept[b]] += p->lr / p->n * (double)dots[b];
+				score[sg.row[b]] += p->lr / p->n * (double)dots[b];
 			if (m != M_TRACIN) {
 				engine_rbackward(eng, th_t, u, hv);
 				engine_u_update(eng, u, hv, P, ref ? p->lr / p->n : p->lr,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../../kernels/nn_cuda.h"
+#include "../../lib/data.h"
 #include "../../lib/nn.h"
 #include "../../lib/rand.h"
 #include "../../lib/util.h"
@@ -108,10 +109,33 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 
 	float *c1 = emalloc(P * 4), *g1 = emalloc(P * 4);
 	float *cl = emalloc((size_t)B * K * 4), *gl = emalloc((size_t)B * K * 4);
-	float lc = (float)nn_forward(&net, ws, th, st, x, y, B, B, NN_TRAIN);
-	float lg = (float)nn_cuda_forward(g, dth, dst, x, y, B, B, NN_TRAIN);
-	compare(spec, "loss", &lc, &lg, 1);
+	/* the training forward gathers its batch on the device: rows in another
+	 * order, shifted and mirrored as lib/data.c does it on the CPU */
+	data dd = { .n = (size_t)B, .c = c, .h = h, .w = w, .classes = K,
+		    .dim = (size_t)c * h * w, .x = x, .y = y };
+	int *row = emalloc((size_t)B * sizeof *row), *ya = emalloc((size_t)B * sizeof *ya);
+	signed char *dy = emalloc((size_t)B), *dx = emalloc((size_t)B), *fl = emalloc((size_t)B);
+	float *xa = emalloc(nx * 4);
+	for (int b = 0; b < B; b++) {
+		aug_draw dr = { (signed char)((int)rng_below(&r, 5) - 2),
+				(signed char)((int)rng_below(&r, 5) - 2),
+				(signed char)rng_below(&r, 2) };
+		row[b] = B - 1 - b;
+		dy[b] = dr.dy, dx[b] = dr.dx, fl[b] = dr.flip;
+		augment_copy(&dd, (size_t)row[b], dr, xa + (size_t)b * dd.dim);
+		ya[b] = y[row[b]];
+	}
+	nn_cuda_data *gd = nn_cuda_data_new(x, y, (size_t)B, dd.dim);
+	if (!gd)
+		die("nn_cuda_data_new: no room for %d examples", B);
+	float lc = (float)nn_forward(&net, ws, th, st, xa, ya, B, B, NN_TRAIN);
+	nn_cuda_forward_rows(g, dth, dst, gd, row, dy, dx, fl, B, B, NN_TRAIN);
 	nn_cuda_losses(g, gl, NULL);
+	double sum = 0;
+	for (int b = 0; b < B; b++)
+		sum += gl[b];
+	float lg = (float)(sum / B);
+	compare(spec, "loss", &lc, &lg, 1);
 	compare(spec, "per-sample loss", nn_losses(ws), gl, (size_t)B);
 	nn_cuda_losses(g, NULL, gl);
 	compare(spec, "probabilities", nn_probs(ws), gl, (size_t)B * K);
@@ -137,6 +161,8 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 	nn_cuda_download(g1, dg, P);
 	compare(spec, "eval grad", c1, g1, P);
 
+	nn_cuda_data_free(gd);
+	free(row), free(ya), free(dy), free(dx), free(fl), free(xa);
 	nn_cuda_release(dth), nn_cuda_release(dv), nn_cuda_release(dst);
 	nn_cuda_release(dg), nn_cuda_release(dhv);
 	nn_cuda_free(g);
