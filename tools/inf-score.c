@@ -180,6 +180,29 @@ static void read_cache(cache *c, rec_reader *r, const char *name, const data *tr
 	free(buf);
 }
 
+/* a replay must land on the θ the run recorded. On the CPU, and on the GPU
+ * for a run made on the same GPU, that is bit for bit; a run made on
+ * another device lands within float round-off, accepted with a note. */
+static int replay_lands(const engine *eng, const real *got, const real *want, size_t P,
+			const char *cname, const char *what, int quiet)
+{
+	if (!memcmp(got, want, P * sizeof *got))
+		return 1;
+	double maxd = 0, maxw = 1;
+	for (size_t k = 0; k < P; k++) {
+		double d = fabs((double)got[k] - want[k]);
+		maxd = d > maxd || isnan(d) ? d : maxd;
+		maxw = fabs(want[k]) > maxw ? fabs(want[k]) : maxw;
+	}
+	if (!engine_is_cuda(eng) || !(maxd <= 1e-3 * maxw))
+		return 0;
+	static int noted;
+	if (!quiet && !noted++)
+		warn("%s: %s lands within %.2g of the run's parameters, not bit for bit "
+		     "(the run was made on another device)", cname, what, maxd);
+	return 1;
+}
+
 /* mean loss over d at (theta, state) in evaluation mode; grad (may be NULL;
  * zero on entry) gets its gradient added. All vectors are engine vectors. */
 static double val_loss(engine *eng, size_t P, int bs, const data *d, const real *theta,
@@ -356,7 +379,7 @@ int main(int argc, char **argv)
 				die("replay diverged at step %ld", c.steps[bad - base].step);
 			if (j == SIZE_MAX) {
 				engine_get(eng, host, theta, P);
-				if (memcmp(host, c.theta_T, nb))
+				if (!replay_lands(eng, host, c.theta_T, P, cname, "the replay", quiet))
 					die("%s: replaying the traced steps does not reproduce θ_T: "
 					    "the training set or the program differs from the run's",
 					    cname);
@@ -411,7 +434,8 @@ int main(int argc, char **argv)
 						    c.steps[pos[k] + (size_t)(bad - base)].step);
 					const real *next = k + 1 < K ? c.snap_theta[k + 1] : c.theta_T;
 					engine_get(eng, host, theta, P);
-					if (memcmp(host, next, nb))
+					if (!replay_lands(eng, host, next, P, cname,
+							  "a checkpoint replay", quiet))
 						die("%s: replay from the checkpoint at step %ld does not "
 						    "reproduce the next one bit for bit", cname, c.snap_step[k]);
 				}
