@@ -695,10 +695,10 @@ extern "C" int nn_cuda_dnn_probe(const nn_net *net, int B, char *why, size_t n)
 		const nn_layer *L = &net->l[i];
 		if (L->type != NN_CONV)
 			continue;
-		cudnnTensorDescriptor_t x, y;
-		cudnnFilterDescriptor_t w;
-		cudnnConvolutionDescriptor_t c;
-		int pi = L->ih * L->iw, po = L->oh * L->ow, oc, on, oh, ow;
+		cudnnTensorDescriptor_t x = NULL, y = NULL;
+		cudnnFilterDescriptor_t w = NULL;
+		cudnnConvolutionDescriptor_t c = NULL;
+		int pi = L->ih * L->iw, po = L->oh * L->ow;
 		cudnnStatus_t st;
 		if ((st = dnn.cudnnCreateTensorDescriptor(&x)) ||
 		    (st = dnn.cudnnCreateTensorDescriptor(&y)) ||
@@ -715,9 +715,16 @@ extern "C" int nn_cuda_dnn_probe(const nn_net *net, int B, char *why, size_t n)
 							      CUDNN_DATA_FLOAT)) ||
 		    (st = dnn.cudnnSetConvolutionMathType(c, CUDNN_FMA_MATH))) {
 			snprintf(why, n, "layer %d: %s", i, dnn.cudnnGetErrorString(st));
+			if (x)
+				dnn.cudnnDestroyTensorDescriptor(x);
+			if (y)
+				dnn.cudnnDestroyTensorDescriptor(y);
+			if (w)
+				dnn.cudnnDestroyFilterDescriptor(w);
+			if (c)
+				dnn.cudnnDestroyConvolutionDescriptor(c);
 			return 0;
 		}
-		(void)oc, (void)on, (void)oh, (void)ow;
 		dnn.cudnnDestroyTensorDescriptor(x), dnn.cudnnDestroyTensorDescriptor(y);
 		dnn.cudnnDestroyFilterDescriptor(w), dnn.cudnnDestroyConvolutionDescriptor(c);
 	}

@@ -512,5 +512,12 @@ int main(int argc, char **argv)
 	if (!quiet)
 		warn("%s: %zu training examples scored over %zu traced steps; validation loss "
 		     "%.6f on %zu examples", method, nwant, c.nsteps, L0, val.n);
+	sgd_free(&sg);
+	engine_release(eng, u), engine_release(eng, tmp), engine_release(eng, hv);
+	engine_release(eng, theta), engine_release(eng, state);
+	engine_free(eng);
+	data_free(&train), data_free(&val);
+	idmap_free(&where);
+	free(score), free(want), free(host), free(dots);
 	return 0;
 }
