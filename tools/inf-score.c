@@ -71,6 +71,20 @@ typedef struct cache {
 	real *start_theta, *start_state;        /* the first snapshot */
 } cache;
 
+static void cache_free(cache *c)
+{
+	for (size_t t = 0; t < c->nsteps; t++)
+		free(c->steps[t].idx);
+	for (size_t k = 0; c->snap_theta && k < c->nsnap; k++)
+		free(c->snap_theta[k]), free(c->snap_state[k]);
+	free(c->snap_theta), free(c->snap_state), free(c->snap_step);
+	free(c->steps), free(c->policy), free(c->theta_T), free(c->state_T);
+	free(c->start_theta), free(c->start_state);
+	if (c->spool)
+		fclose(c->spool);
+	trace_header_free(&c->th);
+}
+
 /* the records of a cache whose header c->th was read from r */
 static void read_cache(cache *c, rec_reader *r, const char *name, const data *train,
 		       const idmap *where)
@@ -518,6 +532,9 @@ int main(int argc, char **argv)
 	engine_free(eng);
 	data_free(&train), data_free(&val);
 	idmap_free(&where);
+	idset_free(&skip);
+	cache_free(&c);
+	nn_free(&net);
 	free(score), free(want), free(host), free(dots);
 	return 0;
 }
