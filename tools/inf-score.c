@@ -529,6 +529,7 @@ int main(int argc, char **argv)
 	sgd_free(&sg);
 	engine_release(eng, u), engine_release(eng, tmp), engine_release(eng, hv);
 	engine_release(eng, theta), engine_release(eng, state);
+	engine_release(eng, thT), engine_release(eng, stT);
 	engine_free(eng);
 	data_free(&train), data_free(&val);
 	idmap_free(&where);
