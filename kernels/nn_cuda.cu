@@ -575,6 +575,48 @@ struct nn_cuda_data {
 		}                                                                   \
 	} while (0)
 
+/* the parts of a convolution's description that do not change with the
+ * batch: filter (O, C, K, K), padding, plain FMA arithmetic (no tensor
+ * cores, no TF32); the descriptors are created here */
+static cudnnStatus_t conv_describe_layer(convd *c, const nn_layer *L)
+{
+	cudnnStatus_t st;
+	if ((st = dnn.cudnnCreateTensorDescriptor(&c->x)) ||
+	    (st = dnn.cudnnCreateTensorDescriptor(&c->y)) ||
+	    (st = dnn.cudnnCreateFilterDescriptor(&c->w)) ||
+	    (st = dnn.cudnnCreateConvolutionDescriptor(&c->c)) ||
+	    (st = dnn.cudnnSetFilter4dDescriptor(c->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, L->oc,
+						 L->ic, L->k, L->k)) ||
+	    (st = dnn.cudnnSetConvolution2dDescriptor(c->c, L->pad, L->pad, 1, 1, 1, 1,
+						      CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT)))
+		return st;
+	return dnn.cudnnSetConvolutionMathType(c->c, CUDNN_FMA_MATH);
+}
+
+/* its input and output at batch B, in (C, B, H, W) said with strides */
+static cudnnStatus_t conv_describe_batch(convd *c, const nn_layer *L, int B)
+{
+	int pi = L->ih * L->iw, po = L->oh * L->ow;
+	cudnnStatus_t st = dnn.cudnnSetTensor4dDescriptorEx(c->x, CUDNN_DATA_FLOAT, B, L->ic, L->ih,
+							    L->iw, pi, B * pi, L->iw, 1);
+	if (st)
+		return st;
+	return dnn.cudnnSetTensor4dDescriptorEx(c->y, CUDNN_DATA_FLOAT, B, L->oc, L->oh, L->ow, po,
+						B * po, L->ow, 1);
+}
+
+static void conv_release(convd *c)
+{
+	if (c->x)
+		dnn.cudnnDestroyTensorDescriptor(c->x);
+	if (c->y)
+		dnn.cudnnDestroyTensorDescriptor(c->y);
+	if (c->w)
+		dnn.cudnnDestroyFilterDescriptor(c->w);
+	if (c->c)
+		dnn.cudnnDestroyConvolutionDescriptor(c->c);
+}
+
 static void dnn_open(nn_cuda *g)
 {
 	const nn_net *net = g->net;
@@ -597,37 +639,17 @@ static void dnn_open(nn_cuda *g)
 	g->cv = (convd *)calloc((size_t)net->nl, sizeof *g->cv);
 	if (!g->cv)
 		abort();
-	for (int i = 0; i < net->nl; i++) {
-		const nn_layer *L = &net->l[i];
-		convd *c = &g->cv[i];
-		if (L->type != NN_CONV)
-			continue;
-		DNN_CHECK(dnn.cudnnCreateTensorDescriptor(&c->x), "setup");
-		DNN_CHECK(dnn.cudnnCreateTensorDescriptor(&c->y), "setup");
-		DNN_CHECK(dnn.cudnnCreateFilterDescriptor(&c->w), "setup");
-		DNN_CHECK(dnn.cudnnCreateConvolutionDescriptor(&c->c), "setup");
-		DNN_CHECK(dnn.cudnnSetFilter4dDescriptor(c->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
-							 L->oc, L->ic, L->k, L->k), "setup");
-		DNN_CHECK(dnn.cudnnSetConvolution2dDescriptor(c->c, L->pad, L->pad, 1, 1, 1, 1,
-							      CUDNN_CROSS_CORRELATION,
-							      CUDNN_DATA_FLOAT), "setup");
-		/* plain FMA: no tensor cores, no TF32 */
-		DNN_CHECK(dnn.cudnnSetConvolutionMathType(c->c, CUDNN_FMA_MATH), "setup");
-	}
+	for (int i = 0; i < net->nl; i++)
+		if (net->l[i].type == NN_CONV)
+			DNN_CHECK(conv_describe_layer(&g->cv[i], &net->l[i]), "setup");
 	int v = (int)dnn.cudnnGetVersion();
 	snprintf(g->conv, sizeof g->conv, "cuDNN %d.%d.%d", v / 10000, v / 100 % 100, v % 100);
 }
 
 static void dnn_close(nn_cuda *g)
 {
-	if (g->cv)
-		for (int i = 0; i < g->net->nl; i++)
-			if (g->net->l[i].type == NN_CONV) {
-				dnn.cudnnDestroyTensorDescriptor(g->cv[i].x);
-				dnn.cudnnDestroyTensorDescriptor(g->cv[i].y);
-				dnn.cudnnDestroyFilterDescriptor(g->cv[i].w);
-				dnn.cudnnDestroyConvolutionDescriptor(g->cv[i].c);
-			}
+	for (int i = 0; g->cv && i < g->net->nl; i++)
+		conv_release(&g->cv[i]);
 	free(g->cv);
 	if (g->dnn)
 		dnn.cudnnDestroy(g->dnn);
@@ -647,11 +669,7 @@ static int conv_ready(nn_cuda *g, int i)
 	if (c->B == B)
 		return c->ok;
 	c->B = B, c->ok = 0;
-	int pi = L->ih * L->iw, po = L->oh * L->ow;
-	if (dnn.cudnnSetTensor4dDescriptorEx(c->x, CUDNN_DATA_FLOAT, B, L->ic, L->ih, L->iw, pi,
-					     B * pi, L->iw, 1) ||
-	    dnn.cudnnSetTensor4dDescriptorEx(c->y, CUDNN_DATA_FLOAT, B, L->oc, L->oh, L->ow, po,
-					     B * po, L->ow, 1))
+	if (conv_describe_batch(c, L, B))
 		return 0;
 	static const cudnnConvolutionFwdAlgo_t fwd[] = {
 		CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM,
@@ -695,38 +713,16 @@ extern "C" int nn_cuda_dnn_probe(const nn_net *net, int B, char *why, size_t n)
 		const nn_layer *L = &net->l[i];
 		if (L->type != NN_CONV)
 			continue;
-		cudnnTensorDescriptor_t x = NULL, y = NULL;
-		cudnnFilterDescriptor_t w = NULL;
-		cudnnConvolutionDescriptor_t c = NULL;
-		int pi = L->ih * L->iw, po = L->oh * L->ow;
-		cudnnStatus_t st;
-		if ((st = dnn.cudnnCreateTensorDescriptor(&x)) ||
-		    (st = dnn.cudnnCreateTensorDescriptor(&y)) ||
-		    (st = dnn.cudnnCreateFilterDescriptor(&w)) ||
-		    (st = dnn.cudnnCreateConvolutionDescriptor(&c)) ||
-		    (st = dnn.cudnnSetTensor4dDescriptorEx(x, CUDNN_DATA_FLOAT, B, L->ic, L->ih,
-							   L->iw, pi, B * pi, L->iw, 1)) ||
-		    (st = dnn.cudnnSetTensor4dDescriptorEx(y, CUDNN_DATA_FLOAT, B, L->oc, L->oh,
-							   L->ow, po, B * po, L->ow, 1)) ||
-		    (st = dnn.cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
-							 L->oc, L->ic, L->k, L->k)) ||
-		    (st = dnn.cudnnSetConvolution2dDescriptor(c, L->pad, L->pad, 1, 1, 1, 1,
-							      CUDNN_CROSS_CORRELATION,
-							      CUDNN_DATA_FLOAT)) ||
-		    (st = dnn.cudnnSetConvolutionMathType(c, CUDNN_FMA_MATH))) {
+		convd c;
+		memset(&c, 0, sizeof c);
+		cudnnStatus_t st = conv_describe_layer(&c, L);
+		if (!st)
+			st = conv_describe_batch(&c, L, B);
+		conv_release(&c);
+		if (st) {
 			snprintf(why, n, "layer %d: %s", i, dnn.cudnnGetErrorString(st));
-			if (x)
-				dnn.cudnnDestroyTensorDescriptor(x);
-			if (y)
-				dnn.cudnnDestroyTensorDescriptor(y);
-			if (w)
-				dnn.cudnnDestroyFilterDescriptor(w);
-			if (c)
-				dnn.cudnnDestroyConvolutionDescriptor(c);
 			return 0;
 		}
-		dnn.cudnnDestroyTensorDescriptor(x), dnn.cudnnDestroyTensorDescriptor(y);
-		dnn.cudnnDestroyFilterDescriptor(w), dnn.cudnnDestroyConvolutionDescriptor(c);
 	}
 	int v = (int)dnn.cudnnGetVersion();
 	snprintf(why, n, "cuDNN %d.%d.%d", v / 10000, v / 100 % 100, v % 100);
