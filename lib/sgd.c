@@ -72,5 +72,6 @@ long sgd_read(sgd *s, double *loss_sum, size_t *correct)
 
 void sgd_reset(sgd *s)
 {
+	s->nstep = 0;
 	engine_tally_reset(s->eng);
 }

@@ -31,7 +31,7 @@ typedef struct sgd {
 	aug_draw *aug;          /* and their augmentation */
 	batch b;                /* the two as the engine takes them */
 	int batch;
-	long nstep;             /* sgd_step calls so far: the tags of the tally */
+	long nstep;             /* sgd_step calls since sgd_reset: the tally's tags */
 } sgd;
 
 void sgd_init(sgd *s, engine *eng, const nn_net *net, const data *d, int batch,
@@ -53,8 +53,8 @@ int sgd_step(sgd *s, real *theta, real *state, const size_t *idx, int n, int epo
 
 /* the tally since sgd_reset (or sgd_init): the kept examples' loss sum and
  * hits into *loss_sum, *correct (may be NULL); returns the number
- * (counting sgd_step calls from 0) of the first step whose loss was not
- * finite, or -1. A step whose loss is not finite still updates θ (with
+ * (counting sgd_step calls since sgd_reset, from 0) of the first step
+ * whose loss was not finite, or -1. A step whose loss is not finite still updates θ (with
  * NaN): callers check here, every few steps and at the end, and stop. */
 long sgd_read(sgd *s, double *loss_sum, size_t *correct);
 void sgd_reset(sgd *s);

@@ -277,8 +277,8 @@ int main(int argc, char **argv)
 				continue;
 			long bad = sgd_read(&opt_sgd, &loss_sum, &correct);
 			if (bad >= 0)
-				die("training diverged at epoch %ld step %ld (loss not finite); "
-				    "lower --lr", bad / steps_per_epoch, bad);
+				die("training diverged at epoch %d step %ld (loss not finite); "
+				    "lower --lr", e, (long)e * steps_per_epoch + bad);
 			if (progress && !last)
 				fprintf(stderr, "\r%s: epoch %d/%d  %3.0f%%  loss %.4f ", argv0,
 					e + 1, th.epochs, 100.0 * (double)(at + (size_t)full) / (double)d.n,

@@ -382,7 +382,6 @@ int main(int argc, char **argv)
 				continue;
 			engine_put(eng, theta, c.start_theta, P);
 			engine_put(eng, state, c.start_state, net.nstate);
-			long base = sg.nstep;
 			sgd_reset(&sg);
 			for (size_t t = 0; t < c.nsteps; t++) {
 				step *p = &c.steps[t];
@@ -390,7 +389,7 @@ int main(int argc, char **argv)
 			}
 			long bad = sgd_read(&sg, NULL, NULL);
 			if (bad >= 0)
-				die("replay diverged at step %ld", c.steps[bad - base].step);
+				die("replay diverged at step %ld", c.steps[bad].step);
 			if (j == SIZE_MAX) {
 				engine_get(eng, host, theta, P);
 				if (!replay_lands(eng, host, c.theta_T, P, cname, "the replay", quiet))
@@ -434,7 +433,6 @@ int main(int argc, char **argv)
 				if (k == K || t < pos[k]) {
 					k--;    /* replay segment k: steps pos[k] .. pos[k+1]-1 */
 					engine_put(eng, theta, c.snap_theta[k], P);
-					long base = sg.nstep;
 					sgd_reset(&sg);
 					for (size_t q = pos[k]; q < pos[k + 1]; q++) {
 						engine_get(eng, seg + (q - pos[k]) * P, theta, P);
@@ -445,7 +443,7 @@ int main(int argc, char **argv)
 					long bad = sgd_read(&sg, NULL, NULL);
 					if (bad >= 0)
 						die("replay diverged at step %ld",
-						    c.steps[pos[k] + (size_t)(bad - base)].step);
+						    c.steps[pos[k] + (size_t)bad].step);
 					const real *next = k + 1 < K ? c.snap_theta[k + 1] : c.theta_T;
 					engine_get(eng, host, theta, P);
 					if (!replay_lands(eng, host, next, P, cname,
