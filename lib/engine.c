@@ -271,11 +271,7 @@ void engine_tally(engine *e, long tag)
 	int K = e->net->classes;
 	const int *y = e->ylast;
 	for (int b = 0; b < e->B; b++) {
-		int best = 0;
-		for (int k = 1; k < K; k++)
-			if (p[(size_t)b * K + k] > p[(size_t)b * K + best])
-				best = k;
-		e->tal_correct += best == y[b];
+		e->tal_correct += nn_argmax(p + (size_t)b * K, K) == y[b];
 		e->tal_loss += l[b];
 	}
 	if (!isfinite(e->L) && e->tal_bad < 0)

@@ -95,6 +95,17 @@ void nn_ws_free(nn_ws *ws);
  * Returns L. */
 double nn_forward(const nn_net *net, nn_ws *ws, const real *theta, real *state,
 		  const real *x, const int *y, int B, double denom, int mode);
+/* the predicted class: the index of the largest of p[0..K), the first on
+ * ties (the GPU's tally kernel decides the same way) */
+static inline int nn_argmax(const real *p, int K)
+{
+	int best = 0;
+	for (int k = 1; k < K; k++)
+		if (p[k] > p[best])
+			best = k;
+	return best;
+}
+
 /* per-sample losses ℓ_j, probabilities (B × classes, row-major) */
 const real *nn_losses(const nn_ws *ws);
 const real *nn_probs(const nn_ws *ws);

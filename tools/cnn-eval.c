@@ -130,10 +130,7 @@ int main(int argc, char **argv)
 		engine_forward(eng, dtheta, dstate, &bt, B, NN_EVAL);
 		const real *p = engine_probs(eng), *l = engine_losses(eng);
 		for (int b = 0; b < B; b++) {
-			int best = 0;
-			for (int k = 1; k < K; k++)
-				if (p[(size_t)b * K + k] > p[(size_t)b * K + best])
-					best = k;
+			int best = nn_argmax(p + (size_t)b * K, K);
 			int y = d.y[at + (size_t)b];
 			conf[(size_t)y * K + best]++;
 			correct += best == y;
