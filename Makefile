@@ -2,6 +2,7 @@
 #   make            build lib/libfilt.a and the programs into bin/
 #   make test       unit, CLI and Python-interop tests (CPU only)
 #   make test-gpu   CPU/GPU parity tests (SKIP without a CUDA device)
+#   make test-emu   the same, the CUDA code run on the CPU (no device needed)
 #   make check      test, plus test-gpu when built with CUDA
 #   make data       fetch and verify MNIST and Fashion-MNIST into data/
 #   make demo       a real run on MNIST (see README)
@@ -24,8 +25,17 @@ ifeq ($(HAVE_CUDA),1)
 LIB_OBJ += $(CU_OBJ)
 TESTBINS += $(PARITY)
 CFLAGS  += -DHAVE_CUDA=1 -I$(CUDA_HOME)/include
+ifeq ($(CUDA_EMU),1)
+# make test-emu builds a copy this way: kernels/*.cu as C++, run on the CPU
+# by tests/emu in place of the CUDA runtime, cuBLAS and cuDNN
+NVCC      = $(CXX)
+NVCCFLAGS = $(EMU_FLAGS) -x c++ -include tests/emu/cuda_emu.h
+LIB_OBJ  += tests/emu/cuda_emu.o
+LDLIBS   += -ldl -lstdc++
+else
 # cuBLAS is linked; cuDNN is opened at run time (kernels/nn_cuda.cu)
 LDLIBS  += -Wl,--as-needed -L$(CUDA_HOME)/lib64 -lcublas -lcudart_static -ldl -lrt -lstdc++
+endif
 else
 $(info ✗ nvcc not found, building CPU-only)
 endif
@@ -35,7 +45,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-.PHONY: all test test-gpu check check-cpu-only bench bench-gpu data demo deps clean
+.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo deps clean
 all: $(BINS) $(TESTBINS)
 
 lib/libfilt.a: $(LIB_OBJ)
@@ -46,6 +56,10 @@ lib/%.o: lib/%.c lib/*.h formats/formats.h
 
 kernels/%.o: kernels/%.cu kernels/*.h lib/*.h
 	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
+
+EMU_FLAGS = -O2 -g -std=c++17 -Wall -Wextra -Werror -I$(CUDA_HOME)/include
+tests/emu/%.o: tests/emu/%.cc tests/emu/cuda_emu.h
+	$(CXX) $(EMU_FLAGS) -c -o $@ $<
 
 bin/%: tools/%.c lib/libfilt.a lib/*.h
 	@mkdir -p bin
@@ -82,6 +96,10 @@ check-cpu-only:
 test-gpu: all
 	@sh tests/run-gpu.sh
 
+# the same tests with the CUDA code run on the CPU (tests/emu), in build/emu
+test-emu:
+	@sh tests/emu/run.sh
+
 check: test
 ifeq ($(HAVE_CUDA),1)
 	@$(MAKE) --no-print-directory test-gpu
@@ -108,4 +126,4 @@ deps:
 	@sh pipelines/deps.sh
 
 clean:
-	rm -rf bin lib/*.o lib/libfilt.a kernels/*.o
+	rm -rf bin build lib/*.o lib/libfilt.a kernels/*.o tests/emu/*.o

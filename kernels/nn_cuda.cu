@@ -19,6 +19,13 @@
 
 #define TPB 256
 #define GRID(n) ((unsigned)(((n) + TPB - 1) / TPB))
+/* LAUNCH(k, grid, block)(args): a kernel launch. LAUNCH_SYNC is the same on
+ * a GPU, and marks the kernels whose threads meet at __syncthreads: the
+ * CPU emulation of tests/emu must run their threads side by side. */
+#ifndef LAUNCH
+#define LAUNCH(k, grid, block) k<<<grid, block>>>
+#define LAUNCH_SYNC(k, grid, block) k<<<grid, block>>>
+#endif
 #define LAUNCH_CHECK() CUDA_CHECK(cudaGetLastError())
 
 /* ================================================================ kernels */
@@ -192,8 +199,9 @@ __device__ double block_sum(double v)
 	return r;
 }
 
-/* batch-norm statistics, one block per channel; state (may be NULL) gets
- * the running update; eval != 0 reads them instead */
+/* batch-norm statistics, one block per channel; state (this layer's running
+ * mean then variance, C each; may be NULL) gets the running update; eval
+ * != 0 reads them instead */
 __global__ void k_bn_stats(const float *x, float *mean, float *istd, float *state, int C,
 			   size_t M, int eval, double eps, double mom)
 {
@@ -895,26 +903,26 @@ static void gemm(nn_cuda *g, int ta, int tb, int M, int N, int K, float alpha,
 static void im2col(const nn_layer *L, int B, const float *in, float *col)
 {
 	size_t n = (size_t)L->ic * L->k * L->k * B * L->oh * L->ow;
-	k_im2col<<<GRID(n), TPB>>>(in, col, L->ic, B, L->ih, L->iw, L->k, L->pad, L->oh, L->ow);
+	LAUNCH(k_im2col, GRID(n), TPB)(in, col, L->ic, B, L->ih, L->iw, L->k, L->pad, L->oh, L->ow);
 	LAUNCH_CHECK();
 }
 
 static void col2im(const nn_layer *L, int B, const float *col, float *in)
 {
 	size_t n = act(L, 1, B);
-	k_col2im<<<GRID(n), TPB>>>(col, in, L->ic, B, L->ih, L->iw, L->k, L->pad, L->oh, L->ow);
+	LAUNCH(k_col2im, GRID(n), TPB)(col, in, L->ic, B, L->ih, L->iw, L->k, L->pad, L->oh, L->ow);
 	LAUNCH_CHECK();
 }
 
 static void row_sums(float *db, const float *d, int O, size_t n)
 {
-	k_row_sums<<<O, TPB>>>(db, d, n);
+	LAUNCH_SYNC(k_row_sums, O, TPB)(db, d, n);
 	LAUNCH_CHECK();
 }
 
 static void add_bias(float *out, const float *b, int O, size_t n)
 {
-	k_add_bias<<<GRID((size_t)O * n), TPB>>>(out, b, O, n);
+	LAUNCH(k_add_bias, GRID((size_t)O * n), TPB)(out, b, O, n);
 	LAUNCH_CHECK();
 }
 
@@ -937,7 +945,7 @@ extern "C" void nn_cuda_forward(nn_cuda *g, const float *theta, float *state, co
 	size_t P = (size_t)net->h * net->w, nx = (size_t)B * net->c * P;
 	CUDA_CHECK(cudaMemcpy(g->x, x, nx * sizeof(float), cudaMemcpyHostToDevice));
 	CUDA_CHECK(cudaMemcpy(g->y, y, (size_t)B * sizeof(int), cudaMemcpyHostToDevice));
-	k_to_cnhw<<<GRID(nx), TPB>>>(g->x, g->a[0], B, net->c, P);
+	LAUNCH(k_to_cnhw, GRID(nx), TPB)(g->x, g->a[0], B, net->c, P);
 	LAUNCH_CHECK();
 	forward(g, theta, state, B, denom, mode);
 }
@@ -993,7 +1001,7 @@ extern "C" void nn_cuda_forward_rows(nn_cuda *g, const float *theta, float *stat
 				gd.dy[j] = dy[b0 + j], gd.dx[j] = dx[b0 + j], gd.flip[j] = flip[b0 + j];
 		}
 		size_t n = (size_t)nb * d->dim;
-		k_gather_rows<<<GRID(n), TPB>>>(d->x, d->y, gd, b0, nb, B, net->c, net->h, net->w,
+		LAUNCH(k_gather_rows, GRID(n), TPB)(d->x, d->y, gd, b0, nb, B, net->c, net->h, net->w,
 						g->a[0], g->y);
 		LAUNCH_CHECK();
 	}
@@ -1022,24 +1030,27 @@ static void forward(nn_cuda *g, const float *theta, float *state, int B, double 
 			add_bias(out, theta + L->b, L->oc, n);
 			break;
 		case NN_BN:
-			k_bn_stats<<<L->oc, TPB>>>(in, g->mean[i], g->istd[i], state, L->oc, n,
-						   mode == NN_EVAL, NN_BN_EPS, NN_BN_MOMENTUM);
+			/* this layer's running mean and variance: state[s .. s + 2C) */
+			LAUNCH_SYNC(k_bn_stats, L->oc, TPB)(in, g->mean[i], g->istd[i],
+							    state ? state + L->s : NULL, L->oc, n,
+							    mode == NN_EVAL, NN_BN_EPS,
+							    NN_BN_MOMENTUM);
 			LAUNCH_CHECK();
-			k_bn_fwd<<<GRID(no), TPB>>>(in, g->xhat[i], out, g->mean[i], g->istd[i],
+			LAUNCH(k_bn_fwd, GRID(no), TPB)(in, g->xhat[i], out, g->mean[i], g->istd[i],
 						    theta + L->w, theta + L->b, n, no);
 			LAUNCH_CHECK();
 			break;
 		case NN_RELU:
-			k_relu<<<GRID(no), TPB>>>(in, out, no);
+			LAUNCH(k_relu, GRID(no), TPB)(in, out, no);
 			LAUNCH_CHECK();
 			break;
 		case NN_POOL:
-			k_pool<<<GRID(no), TPB>>>(in, out, g->arg[i], (size_t)L->ic * B, L->ih, L->iw,
+			LAUNCH(k_pool, GRID(no), TPB)(in, out, g->arg[i], (size_t)L->ic * B, L->ih, L->iw,
 						  L->oh, L->ow);
 			LAUNCH_CHECK();
 			break;
 		case NN_AFFINE:
-			k_to_features<<<GRID(act(L, 1, B)), TPB>>>(in, g->xt[i], L->ic, B, L->ih * L->iw);
+			LAUNCH(k_to_features, GRID(act(L, 1, B)), TPB)(in, g->xt[i], L->ic, B, L->ih * L->iw);
 			LAUNCH_CHECK();
 			gemm(g, 0, 0, L->oc, B, L->ic * L->ih * L->iw, 1, theta + L->w, g->xt[i], 0, out);
 			add_bias(out, theta + L->b, L->oc, (size_t)B);
@@ -1047,13 +1058,13 @@ static void forward(nn_cuda *g, const float *theta, float *state, int B, double 
 		}
 	}
 	int K = net->classes;
-	k_softmax_ce<<<GRID((size_t)B), TPB>>>(g->a[net->nl], g->y, g->prob, g->pbk, g->loss, K, B);
+	LAUNCH(k_softmax_ce, GRID((size_t)B), TPB)(g->a[net->nl], g->y, g->prob, g->pbk, g->loss, K, B);
 	LAUNCH_CHECK();
 }
 
 extern "C" void nn_cuda_tally(nn_cuda *g, long tag)
 {
-	k_tally<<<1, 1>>>(g->loss, g->pbk, g->y, g->B, g->net->classes, g->denom, tag, g->tal);
+	LAUNCH(k_tally, 1, 1)(g->loss, g->pbk, g->y, g->B, g->net->classes, g->denom, tag, g->tal);
 	LAUNCH_CHECK();
 }
 
@@ -1087,7 +1098,7 @@ extern "C" void nn_cuda_backward(nn_cuda *g, const float *theta, float *grad)
 	const nn_net *net = g->net;
 	int B = g->B, K = net->classes, n = net->nl;
 	CUDA_CHECK(cudaMemset(grad, 0, net->nparams * sizeof(float)));
-	k_ce_grad<<<GRID((size_t)K * B), TPB>>>(g->prob, g->y, g->d[n], K, B, g->denom);
+	LAUNCH(k_ce_grad, GRID((size_t)K * B), TPB)(g->prob, g->y, g->d[n], K, B, g->denom);
 	LAUNCH_CHECK();
 	for (int i = n - 1; i >= 0; i--) {
 		const nn_layer *L = &net->l[i];
@@ -1114,25 +1125,25 @@ extern "C" void nn_cuda_backward(nn_cuda *g, const float *theta, float *grad)
 			break;
 		}
 		case NN_BN:
-			k_bn_sums<<<L->oc, TPB>>>(dout, g->xhat[i], NULL, NULL, g->sums, nout);
+			LAUNCH_SYNC(k_bn_sums, L->oc, TPB)(dout, g->xhat[i], NULL, NULL, g->sums, nout);
 			LAUNCH_CHECK();
-			k_bn_acc<<<GRID((size_t)L->oc), TPB>>>(grad + L->w, grad + L->b, g->sums, L->oc, 0);
+			LAUNCH(k_bn_acc, GRID((size_t)L->oc), TPB)(grad + L->w, grad + L->b, g->sums, L->oc, 0);
 			LAUNCH_CHECK();
 			if (din) {
-				k_bn_dx<<<GRID(no), TPB>>>(dout, g->xhat[i], g->istd[i], theta + L->w,
+				LAUNCH(k_bn_dx, GRID(no), TPB)(dout, g->xhat[i], g->istd[i], theta + L->w,
 							   g->sums, din, nout, no, g->mode == NN_EVAL);
 				LAUNCH_CHECK();
 			}
 			break;
 		case NN_RELU:
 			if (din) {
-				k_relu_mask<<<GRID(no), TPB>>>(g->a[i + 1], dout, din, no);
+				LAUNCH(k_relu_mask, GRID(no), TPB)(g->a[i + 1], dout, din, no);
 				LAUNCH_CHECK();
 			}
 			break;
 		case NN_POOL:
 			if (din) {
-				k_unpool<<<GRID(ni), TPB>>>(dout, g->arg[i], din, (size_t)L->ic * B,
+				LAUNCH(k_unpool, GRID(ni), TPB)(dout, g->arg[i], din, (size_t)L->ic * B,
 							    L->ih, L->iw, L->oh, L->ow);
 				LAUNCH_CHECK();
 			}
@@ -1143,7 +1154,7 @@ extern "C" void nn_cuda_backward(nn_cuda *g, const float *theta, float *grad)
 			row_sums(grad + L->b, dout, L->oc, (size_t)B);
 			if (din) {
 				gemm(g, 1, 0, F, B, L->oc, 1, theta + L->w, dout, 0, g->col);
-				k_from_features<<<GRID(ni), TPB>>>(g->col, din, L->ic, B, L->ih * L->iw);
+				LAUNCH(k_from_features, GRID(ni), TPB)(g->col, din, L->ic, B, L->ih * L->iw);
 				LAUNCH_CHECK();
 			}
 			break;
@@ -1186,10 +1197,10 @@ extern "C" void nn_cuda_rforward(nn_cuda *g, const float *theta, const float *v,
 			break;
 		}
 		case NN_BN:
-			k_bn_rstats<<<L->oc, TPB>>>(g->a[i], rin, g->mean[i], g->istd[i], g->rmean[i],
+			LAUNCH_SYNC(k_bn_rstats, L->oc, TPB)(g->a[i], rin, g->mean[i], g->istd[i], g->rmean[i],
 						    g->ristd[i], n, rz);
 			LAUNCH_CHECK();
-			k_bn_rfwd<<<GRID(no), TPB>>>(g->a[i], rin, g->xhat[i], g->rxhat[i], rout,
+			LAUNCH(k_bn_rfwd, GRID(no), TPB)(g->a[i], rin, g->xhat[i], g->rxhat[i], rout,
 						     g->mean[i], g->istd[i], g->rmean[i], g->ristd[i],
 						     theta + L->w, v + L->w, v + L->b, n, no, rz);
 			LAUNCH_CHECK();
@@ -1198,7 +1209,7 @@ extern "C" void nn_cuda_rforward(nn_cuda *g, const float *theta, const float *v,
 			if (rz)
 				CUDA_CHECK(cudaMemset(rout, 0, no * sizeof(float)));
 			else {
-				k_relu_mask<<<GRID(no), TPB>>>(g->a[i + 1], rin, rout, no);
+				LAUNCH(k_relu_mask, GRID(no), TPB)(g->a[i + 1], rin, rout, no);
 				LAUNCH_CHECK();
 			}
 			break;
@@ -1206,7 +1217,7 @@ extern "C" void nn_cuda_rforward(nn_cuda *g, const float *theta, const float *v,
 			if (rz)
 				CUDA_CHECK(cudaMemset(rout, 0, no * sizeof(float)));
 			else {
-				k_gather<<<GRID(no), TPB>>>(rin, g->arg[i], rout, no);
+				LAUNCH(k_gather, GRID(no), TPB)(rin, g->arg[i], rout, no);
 				LAUNCH_CHECK();
 			}
 			break;
@@ -1215,7 +1226,7 @@ extern "C" void nn_cuda_rforward(nn_cuda *g, const float *theta, const float *v,
 			gemm(g, 0, 0, L->oc, B, F, 1, v + L->w, g->xt[i], 0, rout);
 			add_bias(rout, v + L->b, L->oc, (size_t)B);
 			if (!rz) {
-				k_to_features<<<GRID(act(L, 1, B)), TPB>>>(rin, g->rxt[i], L->ic, B,
+				LAUNCH(k_to_features, GRID(act(L, 1, B)), TPB)(rin, g->rxt[i], L->ic, B,
 									   L->ih * L->iw);
 				LAUNCH_CHECK();
 				gemm(g, 0, 0, L->oc, B, F, 1, theta + L->w, g->rxt[i], 1, rout);
@@ -1227,7 +1238,7 @@ extern "C" void nn_cuda_rforward(nn_cuda *g, const float *theta, const float *v,
 		}
 		rz = 0;
 	}
-	k_ce_r<<<GRID((size_t)B), TPB>>>(g->prob, g->ra[net->nl], g->y, g->rprob, g->rloss,
+	LAUNCH(k_ce_r, GRID((size_t)B), TPB)(g->prob, g->ra[net->nl], g->y, g->rprob, g->rloss,
 					 g->rd[net->nl], K, B, g->denom);
 	LAUNCH_CHECK();
 	if (dots)
@@ -1275,12 +1286,12 @@ extern "C" void nn_cuda_rbackward(nn_cuda *g, const float *theta, const float *v
 			break;
 		}
 		case NN_BN:
-			k_bn_sums<<<L->oc, TPB>>>(dout, g->xhat[i], rdout, g->rxhat[i], g->sums, nout);
+			LAUNCH_SYNC(k_bn_sums, L->oc, TPB)(dout, g->xhat[i], rdout, g->rxhat[i], g->sums, nout);
 			LAUNCH_CHECK();
-			k_bn_acc<<<GRID((size_t)L->oc), TPB>>>(hv + L->w, hv + L->b, g->sums, L->oc, 2);
+			LAUNCH(k_bn_acc, GRID((size_t)L->oc), TPB)(hv + L->w, hv + L->b, g->sums, L->oc, 2);
 			LAUNCH_CHECK();
 			if (need) {
-				k_bn_rdx<<<GRID(no), TPB>>>(dout, rdout, g->xhat[i], g->rxhat[i], g->istd[i],
+				LAUNCH(k_bn_rdx, GRID(no), TPB)(dout, rdout, g->xhat[i], g->rxhat[i], g->istd[i],
 							    g->ristd[i], theta + L->w, v + L->w, g->sums,
 							    rdin, nout, no);
 				LAUNCH_CHECK();
@@ -1288,13 +1299,13 @@ extern "C" void nn_cuda_rbackward(nn_cuda *g, const float *theta, const float *v
 			break;
 		case NN_RELU:
 			if (need) {
-				k_relu_mask<<<GRID(no), TPB>>>(g->a[i + 1], rdout, rdin, no);
+				LAUNCH(k_relu_mask, GRID(no), TPB)(g->a[i + 1], rdout, rdin, no);
 				LAUNCH_CHECK();
 			}
 			break;
 		case NN_POOL:
 			if (need) {
-				k_unpool<<<GRID(ni), TPB>>>(rdout, g->arg[i], rdin, (size_t)L->ic * B,
+				LAUNCH(k_unpool, GRID(ni), TPB)(rdout, g->arg[i], rdin, (size_t)L->ic * B,
 							    L->ih, L->iw, L->oh, L->ow);
 				LAUNCH_CHECK();
 			}
@@ -1307,7 +1318,7 @@ extern "C" void nn_cuda_rbackward(nn_cuda *g, const float *theta, const float *v
 			if (need) {
 				gemm(g, 1, 0, F, B, L->oc, 1, v + L->w, dout, 0, g->col);
 				gemm(g, 1, 0, F, B, L->oc, 1, theta + L->w, rdout, 1, g->col);
-				k_from_features<<<GRID(ni), TPB>>>(g->col, rdin, L->ic, B, L->ih * L->iw);
+				LAUNCH(k_from_features, GRID(ni), TPB)(g->col, rdin, L->ic, B, L->ih * L->iw);
 				LAUNCH_CHECK();
 			}
 			break;
@@ -1319,18 +1330,18 @@ extern "C" void nn_cuda_rbackward(nn_cuda *g, const float *theta, const float *v
 extern "C" void nn_cuda_sgd(float *theta, const float *grad, float *vel, size_t n, float lr,
 			    float wd, float mom)
 {
-	k_sgd<<<GRID(n), TPB>>>(theta, grad, vel, n, lr, wd, mom);
+	LAUNCH(k_sgd, GRID(n), TPB)(theta, grad, vel, n, lr, wd, mom);
 	LAUNCH_CHECK();
 }
 
 extern "C" void nn_cuda_u_update(float *u, const float *hv, size_t n, float a, float wd)
 {
-	k_u_update<<<GRID(n), TPB>>>(u, hv, n, a, wd);
+	LAUNCH(k_u_update, GRID(n), TPB)(u, hv, n, a, wd);
 	LAUNCH_CHECK();
 }
 
 extern "C" void nn_cuda_add(float *y, const float *x, size_t n)
 {
-	k_add<<<GRID(n), TPB>>>(y, x, n);
+	LAUNCH(k_add, GRID(n), TPB)(y, x, n);
 	LAUNCH_CHECK();
 }
