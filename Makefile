@@ -1,6 +1,7 @@
 # cleanse — top-level Makefile.
 #   make            build lib/libfilt.a and the programs into bin/
-#   make test       unit, CLI and Python-interop tests (CPU only)
+#   make test       unit, CLI and Python-interop tests (CPU only), and
+#                   where nvcc is, test-emu
 #   make test-gpu   CPU/GPU parity tests (SKIP without a CUDA device)
 #   make test-emu   the same, the CUDA code run on the CPU (no device needed)
 #   make check      test, plus test-gpu when built with CUDA
@@ -32,6 +33,9 @@ NVCC      = $(CXX)
 NVCCFLAGS = $(EMU_FLAGS) -x c++ -include tests/emu/cuda_emu.h
 LIB_OBJ  += tests/emu/cuda_emu.o
 LDLIBS   += -ldl -lstdc++
+# the emulated libcudnn.so.9 calls back into the program
+LDFLAGS  += -rdynamic
+EMU_LIBS  = tests/emu/libcudnn.so.9
 else
 # cuBLAS is linked; cuDNN is opened at run time (kernels/nn_cuda.cu)
 LDLIBS  += -Wl,--as-needed -L$(CUDA_HOME)/lib64 -lcublas -lcudart_static -ldl -lrt -lstdc++
@@ -46,7 +50,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 .PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo deps clean
-all: $(BINS) $(TESTBINS)
+all: $(BINS) $(TESTBINS) $(EMU_LIBS)
 
 lib/libfilt.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -60,6 +64,8 @@ kernels/%.o: kernels/%.cu kernels/*.h lib/*.h
 EMU_FLAGS = -O2 -g -std=c++17 -Wall -Wextra -Werror -I$(CUDA_HOME)/include
 tests/emu/%.o: tests/emu/%.cc tests/emu/cuda_emu.h
 	$(CXX) $(EMU_FLAGS) -c -o $@ $<
+tests/emu/libcudnn.so.9: tests/emu/cudnn_emu.cc
+	$(CXX) $(EMU_FLAGS) -fPIC -shared -o $@ $<
 
 bin/%: tools/%.c lib/libfilt.a lib/*.h
 	@mkdir -p bin
@@ -85,6 +91,9 @@ bin/tests/gen-data: tests/gen-data.c lib/libfilt.a
 
 test: all check-cpu-only
 	@VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) sh tests/run.sh
+ifeq ($(HAVE_CUDA),1)
+	@sh tests/emu/run.sh
+endif
 
 # where nvcc is found, the CPU-only build must still compile: check every
 # source without HAVE_CUDA (syntax and warnings only, a few seconds)
@@ -126,4 +135,4 @@ deps:
 	@sh pipelines/deps.sh
 
 clean:
-	rm -rf bin build lib/*.o lib/libfilt.a kernels/*.o tests/emu/*.o
+	rm -rf bin build lib/*.o lib/libfilt.a kernels/*.o tests/emu/*.o tests/emu/*.so.*

@@ -62,6 +62,9 @@ static const block *find(const void *p, size_t n)
 
 static int is_device(const void *p, size_t n) { return p && find(p, n); }
 
+/* for tests/emu/cudnn_emu.cc, which the program opens as libcudnn.so.9 */
+extern "C" int emu_is_device(const void *p, size_t n) { return is_device(p, n); }
+
 static cudaError_t last = cudaSuccess;
 
 extern "C" cudaError_t cudaMalloc(void **p, size_t n)

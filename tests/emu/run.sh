@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/emu/run.sh — make test-emu: the GPU tests (tests/run-gpu.sh) on a
-# build whose CUDA code runs on the CPU (tests/emu/cuda_emu.h), so they run
-# where there is no GPU. The build is a copy of the sources in build/emu.
+# build whose CUDA code runs on the CPU (tests/emu/cuda_emu.h, with cuDNN
+# from tests/emu/cudnn_emu.cc), so they run where there is no GPU. The
+# build is a copy of the sources in build/emu.
 cd "$(dirname "$0")/../.." || exit 1
 rm -rf build/emu && mkdir -p build/emu || exit 1
 tar -cf - --exclude='*.o' --exclude='*.a' Makefile config.mk formats lib kernels tools tests |
@@ -12,4 +13,5 @@ if ! make -j"$(nproc)" HAVE_CUDA=1 CUDA_EMU=1 all >build.log 2>&1; then
 	echo "test-emu: the emulated build failed" >&2
 	exit 1
 fi
-sh tests/run-gpu.sh
+# dlopen("libcudnn.so.9") finds the emulated one (tests/emu/cudnn_emu.cc)
+LD_LIBRARY_PATH=$PWD/tests/emu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} sh tests/run-gpu.sh
