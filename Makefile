@@ -35,7 +35,7 @@ LIB_OBJ  += tests/emu/cuda_emu.o
 LDLIBS   += -ldl -lstdc++
 # the emulated libcudnn.so.9 calls back into the program
 LDFLAGS  += -rdynamic
-EMU_LIBS  = tests/emu/libcudnn.so.9
+EMU_LIBS  = tests/emu/libcudnn.so.9 bin/tests/emu-selftest
 else
 # cuBLAS is linked; cuDNN is opened at run time (kernels/nn_cuda.cu)
 LDLIBS  += -Wl,--as-needed -L$(CUDA_HOME)/lib64 -lcublas -lcudart_static -ldl -lrt -lstdc++
@@ -66,6 +66,9 @@ tests/emu/%.o: tests/emu/%.cc tests/emu/cuda_emu.h
 	$(CXX) $(EMU_FLAGS) -c -o $@ $<
 tests/emu/libcudnn.so.9: tests/emu/cudnn_emu.cc
 	$(CXX) $(EMU_FLAGS) -fPIC -shared -o $@ $<
+bin/tests/emu-selftest: tests/emu/selftest.cu tests/emu/cuda_emu.o kernels/cuda_check.h
+	@mkdir -p bin/tests
+	$(CXX) $(NVCCFLAGS) -o $@ $< -x none tests/emu/cuda_emu.o -ldl
 
 bin/%: tools/%.c lib/libfilt.a lib/*.h
 	@mkdir -p bin

@@ -39,15 +39,21 @@ static void die(const char *fmt, ...)
 
 /* ========================================================== device memory */
 
-/* each allocation: [map, map + len) mapped, the last page PROT_NONE, the
- * allocation [p, p + n) ending just below it (n rounded up to 8) */
+/* each allocation: [map, map + len) mapped, its last page PROT_NONE; the
+ * buffer [p, p + n) ends at most 7 bytes below that page (n rounded up to
+ * 8 for alignment) and the bytes around it, up to the guard page, hold a
+ * pattern checked when the buffer is freed: reading or writing past the
+ * end faults, writing before the start or into the rounding is reported */
 struct block {
 	char *map;
 	size_t len, n;
 };
 static std::map<uintptr_t, block> mem;
 static const size_t MEM_LIMIT = (size_t)16 << 30;
+static const unsigned char CANARY = 0xa5;
 static size_t mem_used;
+
+static size_t rounded(size_t n) { return n ? (n + 7) / 8 * 8 : 8; }
 
 /* the allocation holding [p, p + n), or NULL */
 static const block *find(const void *p, size_t n)
@@ -69,12 +75,10 @@ static cudaError_t last = cudaSuccess;
 
 extern "C" cudaError_t cudaMalloc(void **p, size_t n)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), m = (n + 7) / 8 * 8;
-	if (!m)
-		m = 8;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), m = rounded(n);
 	if (m > MEM_LIMIT - mem_used)
 		return last = cudaErrorMemoryAllocation;
-	size_t len = (m + page - 1) / page * page + page;
+	size_t len = (m + page - 1) / page * page + 2 * page;
 	char *map = (char *)mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				 -1, 0);
 	if (map == MAP_FAILED)
@@ -82,11 +86,26 @@ extern "C" cudaError_t cudaMalloc(void **p, size_t n)
 	if (mprotect(map + len - page, page, PROT_NONE))
 		die("mprotect failed");
 	char *d = map + len - page - m;
-	memset(d, 0xff, m); /* NaN floats, -1 ints: reading before writing shows */
-	mem[(uintptr_t)d] = block{ map, len, m };
+	memset(map, CANARY, len - page);
+	memset(d, 0xff, n); /* NaN floats, -1 ints: reading before writing shows */
+	mem[(uintptr_t)d] = block{ map, len, n };
 	mem_used += m;
 	*p = d;
 	return cudaSuccess;
+}
+
+/* the pattern around a buffer is intact */
+static void check_canary(const char *d, const block &b)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const char *end = b.map + b.len - page;
+	for (const char *q = b.map; q < end; q++) {
+		if (q == d)
+			q += b.n;
+		if (q < end && (unsigned char)*q != CANARY)
+			die("device buffer of %zu bytes at %p: written %s it (byte %td)", b.n,
+			    (const void *)d, q < d ? "before" : "past the end of", q - d);
+	}
 }
 
 extern "C" cudaError_t cudaFree(void *p)
@@ -96,7 +115,8 @@ extern "C" cudaError_t cudaFree(void *p)
 	auto it = mem.find((uintptr_t)p);
 	if (it == mem.end())
 		die("cudaFree of %p, which cudaMalloc did not return", p);
-	mem_used -= it->second.n;
+	check_canary((const char *)p, it->second);
+	mem_used -= rounded(it->second.n);
 	munmap(it->second.map, it->second.len);
 	mem.erase(it);
 	return cudaSuccess;

@@ -13,5 +13,12 @@ if ! make -j"$(nproc)" HAVE_CUDA=1 CUDA_EMU=1 all >build.log 2>&1; then
 	echo "test-emu: the emulated build failed" >&2
 	exit 1
 fi
+# first the emulation's own checks: it stops what a GPU would not forgive
+out=$(bin/tests/emu-selftest); rc=$?
+echo "$out" | sed 's/^/emu-selftest: /'
+if [ $rc -ne 0 ] || [ "$(echo "$out" | grep -c '^ok')" -ne 10 ]; then
+	echo "test-emu: the emulation's own checks failed" >&2
+	exit 1
+fi
 # dlopen("libcudnn.so.9") finds the emulated one (tests/emu/cudnn_emu.cc)
 LD_LIBRARY_PATH=$PWD/tests/emu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} sh tests/run-gpu.sh

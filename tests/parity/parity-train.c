@@ -1,11 +1,12 @@
 /*
  * parity-train.c — a training run on the GPU against the same run on the
- * CPU, step by step: 300 SGD steps of a small conv net with batch-norm and
- * augmentation (crop, flip), on the same batches, through the engine the
+ * CPU, step by step: 300 SGD steps of a small conv net with two batch-norm
+ * layers and augmentation (crop, flip), on the same batches, through the engine the
  * tools use (the dataset on the device, the batches gathered there, the
  * tally kept there). Each step's loss must agree within LOSS_TOL·max(1, L)
- * and the final θ within THETA_TOL·max(1, max|θ|): float round-off grows
- * through training, so agreement is close, not bit for bit. The epoch
+ * and the final θ and running statistics within THETA_TOL·max(1, max|·|):
+ * float round-off grows through training, so agreement is close, not bit
+ * for bit. The epoch
  * tallies (loss sum, hits) must agree too, and a second GPU run must give
  * the very same bits. Prints "SKIP: no CUDA device" and exits 0 without one.
  */
@@ -27,7 +28,7 @@
 #define BATCH 20
 #define STEPS 300
 
-static const char *SPEC = "conv:8:3:1,bn,relu,pool,conv:8:3:1,relu,pool,affine";
+static const char *SPEC = "conv:8:3:1,bn,relu,pool,conv:8:3:1,bn,relu,pool,affine";
 
 /* 4 classes, each a bright patch in its own quadrant over noise */
 static void make_data(data *d)
@@ -150,6 +151,20 @@ int main(int argc, char **argv)
 	printf("%s - final θ: max |gpu − cpu| %.3g, tol %.3g\n",
 	       maxd <= THETA_TOL * maxa ? "ok" : "FAIL", maxd, THETA_TOL * maxa);
 	fails += !(maxd <= THETA_TOL * maxa);
+
+	size_t ns = net.nstate;
+	real *sa = emalloc((ns + 1) * sizeof *sa), *sb = emalloc((ns + 1) * sizeof *sb);
+	engine_get(cpu.e, sa, cpu.state, ns);
+	engine_get(gpu.e, sb, gpu.state, ns);
+	maxd = 0, maxa = 1;
+	for (size_t k = 0; k < ns; k++) {
+		maxd = fmax(maxd, fabs((double)sa[k] - sb[k]));
+		maxa = fmax(maxa, fabs(sa[k]));
+	}
+	printf("%s - final running statistics (%zu values): max |gpu − cpu| %.3g, tol %.3g\n",
+	       maxd <= THETA_TOL * maxa ? "ok" : "FAIL", ns, maxd, THETA_TOL * maxa);
+	fails += !(maxd <= THETA_TOL * maxa);
+	free(sa), free(sb);
 
 	double dt = fabs(cpu.tally_loss - gpu.tally_loss) / fmax(1, fabs(cpu.tally_loss));
 	long dc = (long)cpu.tally_correct - (long)gpu.tally_correct;
