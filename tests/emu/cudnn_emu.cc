@@ -210,6 +210,51 @@ static cudnnStatus_t workspace(const char *call, void *ws, size_t have, size_t n
 	return CUDNN_STATUS_SUCCESS;
 }
 
+/* the output positions o in [*lo, *hi) of n that read input position
+ * o·stride − pad + off inside [0, size) */
+static void range(int n, int stride, int pad, int off, int size, int *lo, int *hi)
+{
+	int a = 0, b = n;
+	while (a < n && a * stride - pad + off < 0)
+		a++;
+	while (b > a && (b - 1) * stride - pad + off >= size)
+		b--;
+	*lo = a, *hi = b;
+}
+
+/* f(oy, ox, iy, ix) for every output position (oy, ox) of y whose filter
+ * tap (r, q) reads input position (iy, ix) of x, inside x */
+template <class F>
+static void each_tap(const cudnnConvolutionStruct *cd, const cudnnTensorStruct *x,
+		     const cudnnTensorStruct *y, int r, int q, F f)
+{
+	int y0, y1, x0, x1;
+	range(y->h, cd->u, cd->ph, r * cd->dh, x->h, &y0, &y1);
+	range(y->w, cd->v, cd->pw, q * cd->dw, x->w, &x0, &x1);
+	for (int oy = y0; oy < y1; oy++)
+		for (int ox = x0; ox < x1; ox++)
+			f(oy, ox, oy * cd->u - cd->ph + r * cd->dh, ox * cd->v - cd->pw + q * cd->dw);
+}
+
+/* t = α·acc + β·t over one (n, c) plane; t not read when β = 0 */
+static void store(const cudnnTensorStruct *t, float *p, int n, int c, const float *acc, float al,
+		  float be)
+{
+	for (int y = 0; y < t->h; y++)
+		for (int x = 0; x < t->w; x++) {
+			float &o = at(t, p, n, c, y, x);
+			o = al * acc[y * t->w + x] + (be == 0 ? 0 : be * o);
+		}
+}
+
+/* the filter's element for tap (k, c, r, q): flipped for true convolution */
+template <class T>
+static T &tap(const cudnnConvolutionStruct *cd, const cudnnFilterStruct *f, T *p, int k, int c,
+	      int r, int q)
+{
+	return wat(f, p, k, c, cd->flip ? f->h - 1 - r : r, cd->flip ? f->w - 1 - q : q);
+}
+
 extern "C" {
 
 cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t, cudnnTensorDescriptor_t x,
@@ -262,35 +307,6 @@ cudnnStatus_t cudnnGetConvolutionBackwardFilterWorkspaceSize(cudnnHandle_t,
 	return CUDNN_STATUS_SUCCESS;
 }
 
-/* the output positions o in [*lo, *hi) of n that read input position
- * o·stride − pad + off inside [0, size) */
-static void range(int n, int stride, int pad, int off, int size, int *lo, int *hi)
-{
-	int a = 0, b = n;
-	while (a < n && a * stride - pad + off < 0)
-		a++;
-	while (b > a && (b - 1) * stride - pad + off >= size)
-		b--;
-	*lo = a, *hi = b;
-}
-
-/* t = α·acc + β·t over one (n, c) plane; t not read when β = 0 */
-static void store(const cudnnTensorStruct *t, float *p, int n, int c, const float *acc, float al,
-		  float be)
-{
-	for (int y = 0; y < t->h; y++)
-		for (int x = 0; x < t->w; x++) {
-			float &o = at(t, p, n, c, y, x);
-			o = al * acc[y * t->w + x] + (be == 0 ? 0 : be * o);
-		}
-}
-
-/* filter tap (r, q) as used by mode: flipped for true convolution */
-static int tap(const cudnnConvolutionStruct *cd, int size, int r)
-{
-	return cd->flip ? size - 1 - r : r;
-}
-
 /* y = α·(x ⋆ w) + β·y */
 cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t, const void *alpha, cudnnTensorDescriptor_t xd,
 				      const void *xv, cudnnFilterDescriptor_t wd, const void *wv,
@@ -306,29 +322,20 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t, const void *alpha, cudnnTen
 	check_device("cudnnConvolutionForward", "w", wv, filter_bytes(wd));
 	check_device("cudnnConvolutionForward", "y", yv, span(yd));
 	const float *x = (const float *)xv, *w = (const float *)wv;
-	float *y = (float *)yv, al = *(const float *)alpha, be = *(const float *)beta;
 	std::vector<float> acc((size_t)yd->h * yd->w);
 	for (int n = 0; n < yd->n; n++)
 		for (int k = 0; k < yd->c; k++) {
 			std::fill(acc.begin(), acc.end(), 0.f);
 			for (int c = 0; c < xd->c; c++)
-				for (int r = 0; r < wd->h; r++) {
-					int y0, y1;
-					range(yd->h, cd->u, cd->ph, r * cd->dh, xd->h, &y0, &y1);
+				for (int r = 0; r < wd->h; r++)
 					for (int q = 0; q < wd->w; q++) {
-						float wv = wat(wd, w, k, c, tap(cd, wd->h, r), tap(cd, wd->w, q));
-						int x0, x1;
-						range(yd->w, cd->v, cd->pw, q * cd->dw, xd->w, &x0, &x1);
-						for (int oy = y0; oy < y1; oy++) {
-							int iy = oy * cd->u - cd->ph + r * cd->dh;
-							for (int ox = x0; ox < x1; ox++)
-								acc[oy * yd->w + ox] +=
-									wv * at(xd, x, n, c, iy,
-										ox * cd->v - cd->pw + q * cd->dw);
-						}
+						float wk = tap(cd, wd, w, k, c, r, q);
+						each_tap(cd, xd, yd, r, q, [&](int oy, int ox, int iy, int ix) {
+							acc[oy * yd->w + ox] += wk * at(xd, x, n, c, iy, ix);
+						});
 					}
-				}
-			store(yd, y, n, k, acc.data(), al, be);
+			store(yd, (float *)yv, n, k, acc.data(), *(const float *)alpha,
+			      *(const float *)beta);
 		}
 	return CUDNN_STATUS_SUCCESS;
 }
@@ -350,28 +357,20 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t, const void *alpha,
 	check_device("cudnnConvolutionBackwardData", "dy", dyv, span(dyd));
 	check_device("cudnnConvolutionBackwardData", "dx", dxv, span(dxd));
 	const float *w = (const float *)wv, *dy = (const float *)dyv;
-	float *dx = (float *)dxv, al = *(const float *)alpha, be = *(const float *)beta;
 	std::vector<float> acc((size_t)dxd->h * dxd->w);
 	for (int n = 0; n < dxd->n; n++)
 		for (int c = 0; c < dxd->c; c++) {
 			std::fill(acc.begin(), acc.end(), 0.f);
 			for (int k = 0; k < dyd->c; k++)
-				for (int r = 0; r < wd->h; r++) {
-					int y0, y1;
-					range(dyd->h, cd->u, cd->ph, r * cd->dh, dxd->h, &y0, &y1);
+				for (int r = 0; r < wd->h; r++)
 					for (int q = 0; q < wd->w; q++) {
-						float wv = wat(wd, w, k, c, tap(cd, wd->h, r), tap(cd, wd->w, q));
-						int x0, x1;
-						range(dyd->w, cd->v, cd->pw, q * cd->dw, dxd->w, &x0, &x1);
-						for (int oy = y0; oy < y1; oy++) {
-							int iy = oy * cd->u - cd->ph + r * cd->dh;
-							for (int ox = x0; ox < x1; ox++)
-								acc[iy * dxd->w + ox * cd->v - cd->pw + q * cd->dw] +=
-									wv * at(dyd, dy, n, k, oy, ox);
-						}
+						float wk = tap(cd, wd, w, k, c, r, q);
+						each_tap(cd, dxd, dyd, r, q, [&](int oy, int ox, int iy, int ix) {
+							acc[iy * dxd->w + ix] += wk * at(dyd, dy, n, k, oy, ox);
+						});
 					}
-				}
-			store(dxd, dx, n, c, acc.data(), al, be);
+			store(dxd, (float *)dxv, n, c, acc.data(), *(const float *)alpha,
+			      *(const float *)beta);
 		}
 	return CUDNN_STATUS_SUCCESS;
 }
@@ -393,27 +392,19 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t, const void *alpha,
 	check_device("cudnnConvolutionBackwardFilter", "dy", dyv, span(dyd));
 	check_device("cudnnConvolutionBackwardFilter", "dw", dwv, filter_bytes(dwd));
 	const float *x = (const float *)xv, *dy = (const float *)dyv;
-	float *dw = (float *)dwv, al = *(const float *)alpha, be = *(const float *)beta;
+	float al = *(const float *)alpha, be = *(const float *)beta;
 	for (int k = 0; k < dwd->k; k++)
 		for (int c = 0; c < dwd->c; c++)
-			for (int r = 0; r < dwd->h; r++) {
-				int y0, y1;
-				range(dyd->h, cd->u, cd->ph, r * cd->dh, xd->h, &y0, &y1);
+			for (int r = 0; r < dwd->h; r++)
 				for (int q = 0; q < dwd->w; q++) {
-					int x0, x1;
-					range(dyd->w, cd->v, cd->pw, q * cd->dw, xd->w, &x0, &x1);
 					float s = 0;
 					for (int n = 0; n < xd->n; n++)
-						for (int oy = y0; oy < y1; oy++) {
-							int iy = oy * cd->u - cd->ph + r * cd->dh;
-							for (int ox = x0; ox < x1; ox++)
-								s += at(xd, x, n, c, iy, ox * cd->v - cd->pw + q * cd->dw) *
-								     at(dyd, dy, n, k, oy, ox);
-						}
-					float &o = wat(dwd, dw, k, c, tap(cd, dwd->h, r), tap(cd, dwd->w, q));
+						each_tap(cd, xd, dyd, r, q, [&](int oy, int ox, int iy, int ix) {
+							s += at(xd, x, n, c, iy, ix) * at(dyd, dy, n, k, oy, ox);
+						});
+					float &o = tap(cd, dwd, (float *)dwv, k, c, r, q);
 					o = al * s + (be == 0 ? 0 : be * o);
 				}
-			}
 	return CUDNN_STATUS_SUCCESS;
 }
 
