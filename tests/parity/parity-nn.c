@@ -145,6 +145,8 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 	nn_cuda_backward(g, dth, dg);
 	nn_cuda_download(g1, dg, P);
 	compare(spec, "grad", c1, g1, P);
+	float *grad1 = emalloc(P * 4);
+	memcpy(grad1, g1, P * 4);
 	nn_rforward(&net, ws, th, v, cl);
 	nn_cuda_rforward(g, dth, dv, gl);
 	compare(spec, "<v,g_j>", cl, gl, (size_t)B);
@@ -152,6 +154,19 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 	nn_cuda_rbackward(g, dth, dv, dhv);
 	nn_cuda_download(g1, dhv, P);
 	compare(spec, "Hv", c1, g1, P);
+	/* both again on the same forward: nothing may depend on what earlier
+	 * passes left in the buffers, so the bits must be the same */
+	float *again = emalloc(P * 4);
+	nn_cuda_backward(g, dth, dg);
+	nn_cuda_download(again, dg, P);
+	int same = !memcmp(again, grad1, P * 4);
+	nn_cuda_rforward(g, dth, dv, NULL);
+	nn_cuda_rbackward(g, dth, dv, dhv);
+	nn_cuda_download(again, dhv, P);
+	same = same && !memcmp(again, g1, P * 4);
+	printf("%s - grad and Hv again (%s): the same bits\n", same ? "ok" : "FAIL", spec);
+	failures += !same;
+	free(again), free(grad1);
 
 	nn_forward(&net, ws, th, st, x, y, B, B, NN_EVAL);
 	nn_cuda_upload(dst, st, S);
