@@ -342,25 +342,13 @@ __global__ void k_bn_rdx(const float *dy, const float *rdy, const float *xh,
 		 istd[c] / m * (m * rdxh - rA - rxh[i] * Bs - xh[i] * rB);
 }
 
-/* softmax cross-entropy, one thread per sample, as the CPU does it */
+/* softmax cross-entropy, one thread per sample (lib/nn.h) */
 __global__ void k_softmax_ce(const float *z, const int *y, float *prob, float *pbk,
 			     float *loss, int K, int B)
 {
 	int b = blockIdx.x * blockDim.x + threadIdx.x;
-	if (b >= B)
-		return;
-	float m = z[b];
-	for (int k = 1; k < K; k++)
-		m = z[(size_t)k * B + b] > m ? z[(size_t)k * B + b] : m;
-	double s = 0;
-	for (int k = 0; k < K; k++)
-		s += exp((double)(z[(size_t)k * B + b] - m));
-	for (int k = 0; k < K; k++) {
-		float p = (float)(exp((double)(z[(size_t)k * B + b] - m)) / s);
-		prob[(size_t)k * B + b] = p;
-		pbk[(size_t)b * K + k] = p;
-	}
-	loss[b] = (float)(log(s) + m - z[(size_t)y[b] * B + b]);
+	if (b < B)
+		loss[b] = nn_softmax_ce(z, K, B, b, y[b], prob, pbk);
 }
 
 __global__ void k_ce_grad(const float *prob, const int *y, float *dz, int K, int B,
@@ -462,12 +450,7 @@ __global__ void k_tally(const float *loss, const float *pbk, const int *y, int B
 		return;
 	double total = 0;
 	for (int b = 0; b < B; b++) {
-		const float *p = pbk + (size_t)b * K;
-		int best = 0;
-		for (int k = 1; k < K; k++)
-			if (p[k] > p[best])
-				best = k;
-		t->correct += best == y[b];
+		t->correct += nn_argmax(pbk + (size_t)b * K, K) == y[b];
 		t->loss += loss[b];
 		total += loss[b];
 	}

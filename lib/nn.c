@@ -518,18 +518,7 @@ double nn_forward(const nn_net *net, nn_ws *ws, const real *theta, real *state,
 	const real *z = ws->a[net->nl];
 	double total = 0;
 	for (int b = 0; b < B; b++) {
-		real m = z[b];
-		for (int k = 1; k < K; k++)
-			m = z[(size_t)k * B + b] > m ? z[(size_t)k * B + b] : m;
-		double s = 0;
-		for (int k = 0; k < K; k++)
-			s += exp((double)(z[(size_t)k * B + b] - m));
-		for (int k = 0; k < K; k++) {
-			real p = (real)(exp((double)(z[(size_t)k * B + b] - m)) / s);
-			ws->prob[(size_t)k * B + b] = p;
-			ws->probs_bk[(size_t)b * K + k] = p;
-		}
-		ws->loss[b] = (real)(log(s) + m - z[(size_t)y[b] * B + b]);
+		ws->loss[b] = nn_softmax_ce(z, K, B, b, y[b], ws->prob, ws->probs_bk);
 		total += ws->loss[b];
 	}
 	return total / denom;

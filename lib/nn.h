@@ -35,6 +35,7 @@
 #ifndef NN_H
 #define NN_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,15 +96,41 @@ void nn_ws_free(nn_ws *ws);
  * Returns L. */
 double nn_forward(const nn_net *net, nn_ws *ws, const real *theta, real *state,
 		  const real *x, const int *y, int B, double denom, int mode);
+/* NN_SHARED: a function compiled for the CPU here and for the GPU in
+ * kernels/nn_cuda.cu, so that both compute it the same way */
+#ifdef __CUDACC__
+#define NN_SHARED static inline __host__ __device__
+#else
+#define NN_SHARED static inline
+#endif
+
 /* the predicted class: the index of the largest of p[0..K), the first on
- * ties (the GPU's tally kernel decides the same way) */
-static inline int nn_argmax(const real *p, int K)
+ * ties */
+NN_SHARED int nn_argmax(const real *p, int K)
 {
 	int best = 0;
 	for (int k = 1; k < K; k++)
 		if (p[k] > p[best])
 			best = k;
 	return best;
+}
+
+/* softmax cross-entropy of sample b of the logits z (K, B): its
+ * probabilities into prob (K, B) and pbk (B, K); returns its loss */
+NN_SHARED real nn_softmax_ce(const real *z, int K, int B, int b, int y, real *prob, real *pbk)
+{
+	real m = z[b];
+	for (int k = 1; k < K; k++)
+		m = z[(size_t)k * B + b] > m ? z[(size_t)k * B + b] : m;
+	double s = 0;
+	for (int k = 0; k < K; k++)
+		s += exp((double)(z[(size_t)k * B + b] - m));
+	for (int k = 0; k < K; k++) {
+		real p = (real)(exp((double)(z[(size_t)k * B + b] - m)) / s);
+		prob[(size_t)k * B + b] = p;
+		pbk[(size_t)b * K + k] = p;
+	}
+	return (real)(log(s) + m - z[(size_t)y * B + b]);
 }
 
 /* per-sample losses ℓ_j, probabilities (B × classes, row-major) */
