@@ -1,8 +1,8 @@
 /*
  * selftest.cu — the emulation catches what a GPU would not forgive (make
  * test-emu runs it first): each case runs in a child process that must
- * stop with the expected message, and a correct reduction must give the
- * right sum. Compiled only for the emulation (CUDA_EMU=1).
+ * stop with the expected message, and kernels/nn_cuda.cu's block reduction
+ * must give the right sum. Compiled only for the emulation (CUDA_EMU=1).
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,26 +11,12 @@
 
 #include "../../kernels/cuda_check.h"
 
-#define TPB 256
+#define TPB 256 /* the block size kernels/nn_cuda.cu launches k_row_sums with */
 
 __global__ void k_write(float *p, int at) { p[at] = 1; }
 
-__global__ void k_sum(const float *x, float *out, int n)
-{
-	__shared__ float sh[TPB];
-	float s = 0;
-	for (int j = threadIdx.x; j < n; j += blockDim.x)
-		s += x[j];
-	sh[threadIdx.x] = s;
-	__syncthreads();
-	for (int w = TPB / 2; w > 0; w /= 2) {
-		if ((int)threadIdx.x < w)
-			sh[threadIdx.x] += sh[threadIdx.x + w];
-		__syncthreads();
-	}
-	if (threadIdx.x == 0)
-		*out = sh[0];
-}
+/* kernels/nn_cuda.cu's block reduction: db[row] += Σ d[row, ·] */
+__global__ void k_row_sums(float *db, const float *d, size_t n);
 
 __global__ void k_diverge(float *out)
 {
@@ -113,7 +99,7 @@ static void copy_too_long(void)
 
 static void unmarked_sync(void)
 {
-	LAUNCH(k_sum, 1, TPB)(buf16(), buf16(), 16);
+	LAUNCH(k_row_sums, 1, TPB)(buf16(), buf16(), 16);
 }
 
 static void divergent_barrier(void)
@@ -156,7 +142,8 @@ int main(void)
 	CUDA_CHECK(cudaMalloc((void **)&x, sizeof h));
 	CUDA_CHECK(cudaMalloc((void **)&out, sizeof(float)));
 	CUDA_CHECK(cudaMemcpy(x, h, sizeof h, cudaMemcpyHostToDevice));
-	LAUNCH_SYNC(k_sum, 1, TPB)(x, out, n);
+	CUDA_CHECK(cudaMemset(out, 0, sizeof(float)));
+	LAUNCH_SYNC(k_row_sums, 1, TPB)(out, x, (size_t)n);
 	CUDA_CHECK(cudaGetLastError());
 	CUDA_CHECK(cudaMemcpy(&got, out, sizeof got, cudaMemcpyDeviceToHost));
 	printf("%s - a block reduction with __syncthreads: %g (want %g)\n",
