@@ -66,9 +66,9 @@ tests/emu/%.o: tests/emu/%.cc tests/emu/cuda_emu.h
 	$(CXX) $(EMU_FLAGS) -c -o $@ $<
 tests/emu/libcudnn.so.9: tests/emu/cudnn_emu.cc
 	$(CXX) $(EMU_FLAGS) -fPIC -shared -o $@ $<
-bin/tests/emu-selftest: tests/emu/selftest.cu tests/emu/cuda_emu.o kernels/nn_cuda.o kernels/cuda_check.h
+bin/tests/emu-selftest: tests/emu/selftest.cu tests/emu/cuda_emu.o kernels/nn_cuda.o kernels/cuda_check.h lib/util.o
 	@mkdir -p bin/tests
-	$(CXX) $(NVCCFLAGS) -o $@ $< -x none kernels/nn_cuda.o tests/emu/cuda_emu.o -ldl
+	$(CXX) $(NVCCFLAGS) -o $@ $< -x none kernels/nn_cuda.o tests/emu/cuda_emu.o lib/util.o -ldl
 
 bin/%: tools/%.c lib/libfilt.a lib/*.h
 	@mkdir -p bin
@@ -79,9 +79,9 @@ bin/tests/%: tests/unit/%.c tests/unit/check.h lib/libfilt.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
 
 # the finite-difference oracle runs lib/nn.c compiled in double
-bin/tests/test-grad: tests/unit/test-grad.c lib/nn.c lib/nn.h tests/unit/check.h lib/libfilt.a
+bin/tests/test-grad: tests/unit/test-grad.c lib/nn.c lib/nn_cpu.c lib/*.h tests/unit/check.h lib/libfilt.a
 	@mkdir -p bin/tests
-	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/libfilt.a $(LDLIBS)
+	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/libfilt.a $(LDLIBS)
 
 # CPU/GPU parity: built wherever nvcc is, run by make test-gpu (SKIP without a GPU)
 bin/tests/parity-%: tests/parity/parity-%.c lib/libfilt.a kernels/*.h

@@ -1,34 +1,31 @@
 /*
- * cuda_check.h — CUDA_CHECK / CUBLAS_CHECK: on failure print file:line and
- * the library's error string to stderr (never stdout: it carries records)
- * and exit 1.
+ * cuda_check.h — CUDA_CHECK / CUBLAS_CHECK: a failed call ends the program
+ * the way every other error does, through die() (lib/util.h): one line
+ * "program: CUDA: … (file:line)" on stderr, temporary outputs removed,
+ * exit 1.
  */
 #ifndef CUDA_CHECK_H
 #define CUDA_CHECK_H
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
-#include <stdio.h>
-#include <stdlib.h>
+
+#include "../lib/util.h"
 
 #define CUDA_CHECK(x)                                                         \
 	do {                                                                  \
 		cudaError_t e_ = (x);                                         \
-		if (e_ != cudaSuccess) {                                      \
-			fprintf(stderr, "%s:%d: CUDA: %s\n", __FILE__, __LINE__, \
-				cudaGetErrorString(e_));                      \
-			exit(1);                                              \
-		}                                                             \
+		if (e_ != cudaSuccess)                                        \
+			die("CUDA: %s (%s:%d)", cudaGetErrorString(e_),       \
+			    __FILE__, __LINE__);                              \
 	} while (0)
 
 #define CUBLAS_CHECK(x)                                                       \
 	do {                                                                  \
 		cublasStatus_t s_ = (x);                                      \
-		if (s_ != CUBLAS_STATUS_SUCCESS) {                            \
-			fprintf(stderr, "%s:%d: cuBLAS: %s\n", __FILE__, __LINE__, \
-				cublasGetStatusString(s_));                   \
-			exit(1);                                              \
-		}                                                             \
+		if (s_ != CUBLAS_STATUS_SUCCESS)                              \
+			die("cuBLAS: %s (%s:%d)", cublasGetStatusString(s_),  \
+			    __FILE__, __LINE__);                              \
 	} while (0)
 
 #endif

@@ -1,10 +1,12 @@
 /*
- * nn_cuda.cu — GPU twin of lib/nn.c (see nn_cuda.h). Each pass mirrors the
- * CPU code: im2col + GEMM convolutions in (C, B, H, W), per-channel
- * batch-norm with double accumulators, 2×2 max-pool with stored argmax,
- * affine on (features, batch), softmax cross-entropy. Scatters (col2im,
- * pool backward) are written as gathers so that no atomics are needed and
- * every run gives the same bits.
+ * nn_cuda.cu — the CUDA backend (lib/backend.h; see nn_cuda.h): the
+ * primitives the layers of lib/nn.c are written in, on a GPU. Convolutions
+ * go to cuDNN (or im2col + cuBLAS), matrix products to cuBLAS, everything
+ * else to the kernels below, whose element and index maths is
+ * lib/nn_maths.h, shared with the CPU backend (lib/nn_cpu.c) — only the
+ * order of the reductions is this file's (fixed-order block trees). Scatters
+ * (col2im, pool backward) are written as gathers so that no atomics are
+ * needed and every run gives the same bits.
  */
 #include "nn_cuda.h"
 
@@ -49,8 +51,8 @@ __global__ void k_im2col(const float *in, float *col, int C, int B, int H, int W
 	size_t j = i % n, row = i / n;
 	int kj = (int)(row % k), ki = (int)((row / k) % k), c = (int)(row / (k * k));
 	int ox = (int)(j % Wo), oy = (int)((j / Wo) % Ho), b = (int)(j / ((size_t)Wo * Ho));
-	int iy = oy + ki - pad, ix = ox + kj - pad;
-	col[i] = iy >= 0 && iy < H && ix >= 0 && ix < W ?
+	int iy, ix;
+	col[i] = nn_conv_src(oy, ox, ki, kj, pad, H, W, &iy, &ix) ?
 		 in[(((size_t)c * B + b) * H + iy) * W + ix] : 0.f;
 }
 
@@ -68,8 +70,10 @@ __global__ void k_col2im(const float *col, float *in, int C, int B, int H, int W
 	float s = 0;
 	for (int ki = 0; ki < k; ki++)
 		for (int kj = 0; kj < k; kj++) {
-			int oy = y - ki + pad, ox = x - kj + pad;
-			if (oy < 0 || oy >= Ho || ox < 0 || ox >= Wo)
+			/* the output (oy, ox) whose entry (ki, kj) read (y, x) */
+			int oy = y - ki + pad, ox = x - kj + pad, iy, ix;
+			if (oy < 0 || oy >= Ho || ox < 0 || ox >= Wo ||
+			    !nn_conv_src(oy, ox, ki, kj, pad, H, W, &iy, &ix))
 				continue;
 			s += col[((size_t)(c * k + ki) * k + kj) * n + ((size_t)b * Ho + oy) * Wo + ox];
 		}
@@ -126,13 +130,7 @@ __global__ void k_pool(const float *in, float *out, int *arg, size_t CB, int H, 
 	int ox = (int)(i % Wo), oy = (int)((i / Wo) % Ho);
 	size_t cb = i / ((size_t)Wo * Ho);
 	const float *x = in + cb * H * W;
-	int best = (2 * oy) * W + 2 * ox;
-	for (int dy = 0; dy < 2; dy++)
-		for (int dx = 0; dx < 2; dx++) {
-			int j = (2 * oy + dy) * W + 2 * ox + dx;
-			if (x[j] > x[best])
-				best = j;
-		}
+	int best = nn_pool_argmax(x, W, oy, ox);
 	out[i] = x[best];
 	arg[i] = (int)(cb * H * W) + best;
 }
@@ -171,7 +169,7 @@ __global__ void k_to_features(const float *in, float *xt, int C, int B, int P)
 	if (i >= (size_t)C * B * P)
 		return;
 	size_t p = i % P, b = (i / P) % B, c = i / ((size_t)P * B);
-	xt[(c * P + p) * B + b] = in[i];
+	xt[nn_feat_index(c, b, p, (size_t)B, (size_t)P)] = in[i];
 }
 
 __global__ void k_from_features(const float *xt, float *in, int C, int B, int P)
@@ -180,7 +178,7 @@ __global__ void k_from_features(const float *xt, float *in, int C, int B, int P)
 	if (i >= (size_t)C * B * P)
 		return;
 	size_t p = i % P, b = (i / P) % B, c = i / ((size_t)P * B);
-	in[i] = xt[(c * P + p) * B + b];
+	in[i] = xt[nn_feat_index(c, b, p, (size_t)B, (size_t)P)];
 }
 
 /* block reduction of a double */
@@ -203,14 +201,14 @@ __device__ double block_sum(double v)
  * mean then variance, C each; may be NULL) gets the running update; eval
  * != 0 reads them instead */
 __global__ void k_bn_stats(const float *x, float *mean, float *istd, float *state, int C,
-			   size_t M, int eval, double eps, double mom)
+			   size_t M, int eval)
 {
 	int c = blockIdx.x;
 	const float *xc = x + c * M;
 	if (eval) {
 		if (threadIdx.x == 0) {
 			mean[c] = state[c];
-			istd[c] = (float)(1 / sqrt((double)state[C + c] + eps));
+			istd[c] = nn_bn_istd((double)state[C + c]);
 		}
 		return;
 	}
@@ -224,12 +222,9 @@ __global__ void k_bn_stats(const float *x, float *mean, float *istd, float *stat
 	v = block_sum(v) / (double)M;
 	if (threadIdx.x == 0) {
 		mean[c] = mu;
-		istd[c] = (float)(1 / sqrt(v + eps));
-		if (state) {
-			double unb = M > 1 ? v * (double)M / (double)(M - 1) : v;
-			state[c] = (float)((1 - mom) * state[c] + mom * mu);
-			state[C + c] = (float)((1 - mom) * state[C + c] + mom * unb);
-		}
+		istd[c] = nn_bn_istd(v);
+		if (state)
+			nn_bn_running(&state[c], &state[C + c], mu, v, M);
 	}
 }
 
@@ -240,8 +235,8 @@ __global__ void k_bn_fwd(const float *x, float *xh, float *y, const float *mean,
 	if (i >= n)
 		return;
 	size_t c = i / M;
-	xh[i] = (x[i] - mean[c]) * istd[c];
-	y[i] = g[c] * xh[i] + be[c];
+	xh[i] = nn_bn_xhat(x[i], mean[c], istd[c]);
+	y[i] = nn_bn_y(xh[i], g[c], be[c]);
 }
 
 /* per channel: s1 = Σ a·b, s2 = Σ a (and with r: rs1 = Σ ra·b + a·rb, rs2 = Σ ra) */
@@ -283,12 +278,8 @@ __global__ void k_bn_dx(const float *dy, const float *xh, const float *istd, con
 	if (i >= n)
 		return;
 	size_t c = i / M;
-	if (eval) {
-		dx[i] = dy[i] * g[c] * istd[c];
-		return;
-	}
-	float A = g[c] * sums[4 * c + 1], Bs = g[c] * sums[4 * c];
-	dx[i] = istd[c] / (float)M * ((float)M * g[c] * dy[i] - A - xh[i] * Bs);
+	dx[i] = eval ? nn_bn_dx_eval(dy[i], g[c], istd[c]) :
+		       nn_bn_dx(dy[i], xh[i], g[c], istd[c], sums[4 * c], sums[4 * c + 1], M);
 }
 
 /* R{istd} per channel from R{x} */
@@ -308,7 +299,7 @@ __global__ void k_bn_rstats(const float *x, const float *rx, const float *mean,
 	}
 	if (threadIdx.x == 0) {
 		rmean[c] = (float)rm;
-		ristd[c] = (float)(-0.5 * (double)istd[c] * istd[c] * istd[c] * rv);
+		ristd[c] = nn_bn_ristd(istd[c], rv);
 	}
 }
 
@@ -321,8 +312,8 @@ __global__ void k_bn_rfwd(const float *x, const float *rx, const float *xh, floa
 	if (i >= n)
 		return;
 	size_t c = i / M;
-	rxh[i] = (rzero ? 0.f : (rx[i] - rmean[c]) * istd[c]) + (x[i] - mean[c]) * ristd[c];
-	ry[i] = vg[c] * xh[i] + g[c] * rxh[i] + vb[c];
+	rxh[i] = nn_bn_rxhat(x[i], rzero ? 0.f : rx[i], mean[c], istd[c], rmean[c], ristd[c], rzero);
+	ry[i] = nn_bn_ry(xh[i], rxh[i], g[c], vg[c], vb[c]);
 }
 
 __global__ void k_bn_rdx(const float *dy, const float *rdy, const float *xh,
@@ -334,12 +325,8 @@ __global__ void k_bn_rdx(const float *dy, const float *rdy, const float *xh,
 	if (i >= n)
 		return;
 	size_t c = i / M;
-	float sg = sums[4 * c], sb = sums[4 * c + 1], rsg = sums[4 * c + 2], rsb = sums[4 * c + 3];
-	float m = (float)M, A = g[c] * sb, Bs = g[c] * sg;
-	float rA = g[c] * rsb + vg[c] * sb, rB = g[c] * rsg + vg[c] * sg;
-	float dxh = g[c] * dy[i], rdxh = g[c] * rdy[i] + vg[c] * dy[i];
-	rdx[i] = ristd[c] / m * (m * dxh - A - xh[i] * Bs) +
-		 istd[c] / m * (m * rdxh - rA - rxh[i] * Bs - xh[i] * rB);
+	rdx[i] = nn_bn_rdx(dy[i], rdy[i], xh[i], rxh[i], g[c], vg[c], istd[c], ristd[c],
+			   sums[4 * c], sums[4 * c + 1], sums[4 * c + 2], sums[4 * c + 3], M);
 }
 
 /* softmax cross-entropy, one thread per sample (lib/nn.h) */
@@ -358,46 +345,31 @@ __global__ void k_ce_grad(const float *prob, const int *y, float *dz, int K, int
 	if (i >= (size_t)K * B)
 		return;
 	int k = (int)(i / B), b = (int)(i % B);
-	dz[i] = (float)((prob[i] - (k == y[b])) / denom);
+	dz[i] = nn_ce_grad(prob[i], k == y[b], denom);
 }
 
 __global__ void k_ce_r(const float *prob, const float *rz, const int *y, float *rprob,
 		       float *rloss, float *rdz, int K, int B, double denom)
 {
 	int b = blockIdx.x * blockDim.x + threadIdx.x;
-	if (b >= B)
-		return;
-	float e = 0;
-	for (int k = 0; k < K; k++)
-		e += prob[(size_t)k * B + b] * rz[(size_t)k * B + b];
-	for (int k = 0; k < K; k++) {
-		size_t j = (size_t)k * B + b;
-		rprob[j] = prob[j] * (rz[j] - e);
-		rdz[j] = (float)(rprob[j] / denom);
-	}
-	rloss[b] = e - rz[(size_t)y[b] * B + b];
+	if (b < B)
+		rloss[b] = nn_ce_r(prob, rz, K, B, b, y[b], denom, rprob, rdz);
 }
 
-/* the element-wise updates, written exactly as the CPU loops */
+/* the element-wise updates (lib/nn_maths.h) */
 __global__ void k_sgd(float *theta, const float *grad, float *vel, size_t n, float lr,
 		      float wd, float mom)
 {
 	size_t k = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
-	if (k >= n)
-		return;
-	float g = grad[k] + wd * theta[k];
-	if (vel) {
-		vel[k] = mom * vel[k] + g;
-		g = vel[k];
-	}
-	theta[k] -= lr * g;
+	if (k < n)
+		nn_sgd_elem(theta, grad, vel, k, lr, wd, mom);
 }
 
 __global__ void k_u_update(float *u, const float *hv, size_t n, float a, float wd)
 {
 	size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
 	if (i < n)
-		u[i] -= a * (hv[i] + wd * u[i]);
+		nn_u_update_elem(u, hv, i, a, wd);
 }
 
 __global__ void k_add(float *y, const float *x, size_t n)
@@ -428,34 +400,35 @@ __global__ void k_gather_rows(const float *X, const int *Y, gather gd, int b0, i
 	size_t r = i % per;
 	int c = (int)(r / P), p = (int)(r % P), yy = p / W, xx = p % W;
 	const float *x = X + (size_t)gd.row[j] * per;
-	int sy = yy + gd.dy[j], sx = (gd.flip[j] ? W - 1 - xx : xx) + gd.dx[j];
+	int sy, sx;
 	a[((size_t)c * B + b0 + j) * P + p] =
-		sy >= 0 && sy < H && sx >= 0 && sx < W ? x[(size_t)c * P + (size_t)sy * W + sx] : 0.f;
+		nn_aug_src(yy, xx, gd.dy[j], gd.dx[j], gd.flip[j], H, W, &sy, &sx) ?
+		x[(size_t)c * P + (size_t)sy * W + sx] : 0.f;
 	if (r == 0)
 		y[b0 + j] = Y[gd.row[j]];
 }
 
-/* the running tally of training: losses summed and hits counted in the
- * CPU's order (one thread), and the first forward whose loss is not finite */
-struct tally {
-	double loss;
-	unsigned long long correct;
-	long long bad;
-};
-
+/* the running tally of training in the CPU's order (one thread) */
 __global__ void k_tally(const float *loss, const float *pbk, const int *y, int B, int K,
-			double denom, long long tag, tally *t)
+			double denom, long long tag, nn_tally *t)
 {
-	if (threadIdx.x || blockIdx.x)
-		return;
-	double total = 0;
-	for (int b = 0; b < B; b++) {
-		t->correct += nn_argmax(pbk + (size_t)b * K, K) == y[b];
-		t->loss += loss[b];
-		total += loss[b];
-	}
-	if (!isfinite(total / denom) && t->bad < 0)
-		t->bad = tag;
+	if (!threadIdx.x && !blockIdx.x)
+		nn_tally_add(t, loss, pbk, y, B, K, denom, tag);
+}
+
+/* global average pooling over planes of P, one thread per (c, b) */
+__global__ void k_gap(const float *in, float *out, size_t CB, size_t P)
+{
+	size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+	if (i < CB)
+		out[i] = nn_gap_mean(in + i * P, P);
+}
+
+__global__ void k_ungap(const float *dout, float *din, size_t CB, size_t P)
+{
+	size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+	if (i < CB * P)
+		din[i] = nn_gap_grad(dout[i / P], P);
 }
 
 /* ============================================================= host side */
@@ -532,21 +505,17 @@ static const cudnnConvolutionBwdFilterAlgo_t BWD_FILTER = CUDNN_CONVOLUTION_BWD_
 
 
 struct nn_cuda {
+	nn_backend bk;
 	const nn_net *net;
 	cublasHandle_t blas;
-	int cap, B, mode;
-	double denom;
-	float **a, **d, **ra, **rd, **xhat, **rxhat, **xt, **rxt;
-	float **mean, **istd, **rmean, **ristd;
-	int **arg;
-	float *col, *col2, *prob, *rprob, *pbk, *loss, *rloss, *sums, *x;
-	int *y;
+	int cap;
+	float *col, *sums, *x;  /* convolution scratch; bn sums; a host batch */
 	cudnnHandle_t dnn;      /* NULL: im2col + cuBLAS for every layer */
 	convd *cv;              /* per layer */
 	void *ws;               /* cuDNN workspace */
 	size_t wsz;
 	char conv[200];         /* which convolutions, for the description */
-	tally *tal;
+	nn_tally *tal;
 };
 
 struct nn_cuda_data {
@@ -558,12 +527,10 @@ struct nn_cuda_data {
 #define DNN_CHECK(x, what)                                                          \
 	do {                                                                        \
 		cudnnStatus_t s_ = (x);                                             \
-		if (s_ != CUDNN_STATUS_SUCCESS) {                                   \
-			fprintf(stderr, "cuDNN convolution %s failed: %s "          \
-				"(CLEANSE_CONV=gemm computes without cuDNN)\n", what, \
-				dnn.cudnnGetErrorString(s_));                       \
-			exit(1);                                                    \
-		}                                                                   \
+		if (s_ != CUDNN_STATUS_SUCCESS)                                     \
+			die("cuDNN convolution %s failed: %s "                      \
+			    "(CLEANSE_CONV=gemm computes without cuDNN)", what,     \
+			    dnn.cudnnGetErrorString(s_));                           \
 	} while (0)
 
 /* the parts of a convolution's description that do not change with the
@@ -627,9 +594,7 @@ static void dnn_open(nn_cuda *g)
 		snprintf(g->conv, sizeof g->conv, "im2col + cuBLAS (cudnnCreate failed)");
 		return;
 	}
-	g->cv = (convd *)calloc((size_t)net->nl, sizeof *g->cv);
-	if (!g->cv)
-		abort();
+	g->cv = (convd *)ecalloc((size_t)net->nl, sizeof *g->cv);
 	for (int i = 0; i < net->nl; i++)
 		if (net->l[i].type == NN_CONV)
 			DNN_CHECK(conv_describe_layer(&g->cv[i], &net->l[i]), "setup");
@@ -650,13 +615,12 @@ static void dnn_close(nn_cuda *g)
 /* does cuDNN take convolution layer i at the current batch size? Sets the
  * descriptors for it and grows the workspace. The workspace queries are
  * where cuDNN says whether it supports a layout and algorithm. */
-static int conv_ready(nn_cuda *g, int i)
+static int conv_ready(nn_cuda *g, int i, int B)
 {
 	if (!g->dnn)
 		return 0;
 	const nn_layer *L = &g->net->l[i];
 	convd *c = &g->cv[i];
-	int B = g->B;
 	if (c->B == B)
 		return c->ok;
 	c->B = B, c->ok = 0;
@@ -750,18 +714,349 @@ static void dnn_bwd_filter(nn_cuda *g, int i, const float *x, const float *dy, f
 		  "backward filter");
 }
 
-static float *dalloc(size_t n)
+/* ================================================================ memory */
+
+static void *alloc_cuda(void *ctx, size_t bytes)
 {
-	float *p = NULL;
-	CUDA_CHECK(cudaMalloc((void **)&p, (n ? n : 1) * sizeof(float)));
-	CUDA_CHECK(cudaMemset(p, 0, (n ? n : 1) * sizeof(float)));
+	(void)ctx;
+	void *p = NULL;
+	CUDA_CHECK(cudaMalloc(&p, bytes ? bytes : 1));
+	CUDA_CHECK(cudaMemset(p, 0, bytes ? bytes : 1));
 	return p;
 }
 
-static size_t act(const nn_layer *L, int in, int B)
+static float *dalloc(size_t n) { return (float *)alloc_cuda(NULL, n * sizeof(float)); }
+
+static void release_cuda(void *ctx, void *p)
 {
-	return in ? (size_t)L->ic * L->ih * L->iw * B : (size_t)L->oc * L->oh * L->ow * B;
+	(void)ctx;
+	cudaFree(p);
 }
+
+static void zero_cuda(void *ctx, float *p, size_t n)
+{
+	(void)ctx;
+	CUDA_CHECK(cudaMemset(p, 0, n * sizeof(float)));
+}
+
+static void put_cuda(void *ctx, float *d, const float *h, size_t n)
+{
+	(void)ctx;
+	CUDA_CHECK(cudaMemcpy(d, h, n * sizeof(float), cudaMemcpyHostToDevice));
+}
+
+static void get_cuda(void *ctx, float *h, const float *d, size_t n)
+{
+	(void)ctx;
+	CUDA_CHECK(cudaMemcpy(h, d, n * sizeof(float), cudaMemcpyDeviceToHost));
+}
+
+/* a host batch (B, C, H, W): uploaded, then laid out (C, B, H, W) */
+static void input_cuda(void *ctx, float *a0, int *ya, const float *x, const int *y, int B,
+		       int C, size_t P)
+{
+	nn_cuda *g = (nn_cuda *)ctx;
+	size_t nx = (size_t)B * C * P;
+	CUDA_CHECK(cudaMemcpy(g->x, x, nx * sizeof(float), cudaMemcpyHostToDevice));
+	CUDA_CHECK(cudaMemcpy(ya, y, (size_t)B * sizeof(int), cudaMemcpyHostToDevice));
+	LAUNCH(k_to_cnhw, GRID(nx), TPB)(g->x, a0, B, C, P);
+	LAUNCH_CHECK();
+}
+
+/* =========================================================== dense maths */
+
+/* C (M×N) = alpha·op(A)·op(B) + beta·C, all row-major (cuBLAS is
+ * column-major: compute Cᵀ = op(B)ᵀ·op(A)ᵀ) */
+static void gemm_cuda(void *ctx, int ta, int tb, int M, int N, int K, float alpha,
+		      const float *A, const float *B, float beta, float *C)
+{
+	nn_cuda *g = (nn_cuda *)ctx;
+	CUBLAS_CHECK(cublasSgemm(g->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
+				 ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B, tb ? K : N,
+				 A, ta ? M : K, &beta, C, N));
+}
+
+static void add_bias_cuda(void *ctx, float *out, const float *b, int O, size_t n)
+{
+	(void)ctx;
+	LAUNCH(k_add_bias, GRID((size_t)O * n), TPB)(out, b, O, n);
+	LAUNCH_CHECK();
+}
+
+static void row_sums_cuda(void *ctx, float *db, const float *d, int O, size_t n)
+{
+	(void)ctx;
+	LAUNCH_SYNC(k_row_sums, O, TPB)(db, d, n);
+	LAUNCH_CHECK();
+}
+
+static void to_features_cuda(void *ctx, float *xt, const float *in, int C, int B, int P)
+{
+	(void)ctx;
+	LAUNCH(k_to_features, GRID((size_t)C * B * P), TPB)(in, xt, C, B, P);
+	LAUNCH_CHECK();
+}
+
+static void from_features_cuda(void *ctx, float *in, const float *xt, int C, int B, int P)
+{
+	(void)ctx;
+	LAUNCH(k_from_features, GRID((size_t)C * B * P), TPB)(xt, in, C, B, P);
+	LAUNCH_CHECK();
+}
+
+/* =========================================================== convolution */
+/* cuDNN where it takes the layer, else im2col + cuBLAS */
+
+static void im2col(const nn_layer *L, int B, const float *in, float *col)
+{
+	size_t n = (size_t)L->ic * L->k * L->k * B * L->oh * L->ow;
+	LAUNCH(k_im2col, GRID(n), TPB)(in, col, L->ic, B, L->ih, L->iw, L->k, L->pad, L->oh, L->ow);
+	LAUNCH_CHECK();
+}
+
+static void col2im(const nn_layer *L, int B, const float *col, float *in)
+{
+	size_t n = (size_t)L->ic * B * L->ih * L->iw;
+	LAUNCH(k_col2im, GRID(n), TPB)(col, in, L->ic, B, L->ih, L->iw, L->k, L->pad, L->oh, L->ow);
+	LAUNCH_CHECK();
+}
+
+static void conv_forward_cuda(void *ctx, int i, int B, float *out, const float *in,
+			      const float *w, float beta)
+{
+	nn_cuda *g = (nn_cuda *)ctx;
+	const nn_layer *L = &g->net->l[i];
+	if (conv_ready(g, i, B)) {
+		dnn_fwd(g, i, in, w, beta, out);
+		return;
+	}
+	im2col(L, B, in, g->col);
+	gemm_cuda(g, 0, 0, L->oc, B * L->oh * L->ow, L->ic * L->k * L->k, 1, w, g->col, beta, out);
+}
+
+static void conv_backward_filter_cuda(void *ctx, int i, int B, float *dw, const float *in,
+				      const float *dout)
+{
+	nn_cuda *g = (nn_cuda *)ctx;
+	const nn_layer *L = &g->net->l[i];
+	if (conv_ready(g, i, B)) {
+		dnn_bwd_filter(g, i, in, dout, dw);
+		return;
+	}
+	im2col(L, B, in, g->col);
+	gemm_cuda(g, 0, 1, L->oc, L->ic * L->k * L->k, B * L->oh * L->ow, 1, dout, g->col, 1, dw);
+}
+
+static void conv_backward_data_cuda(void *ctx, int i, int B, float *din, const float *w,
+				    const float *dout, const float *w2, const float *dout2)
+{
+	nn_cuda *g = (nn_cuda *)ctx;
+	const nn_layer *L = &g->net->l[i];
+	if (conv_ready(g, i, B)) {
+		dnn_bwd_data(g, i, w, dout, 0, din);
+		if (w2)
+			dnn_bwd_data(g, i, w2, dout2, 1, din);
+		return;
+	}
+	int ckk = L->ic * L->k * L->k, n = B * L->oh * L->ow;
+	gemm_cuda(g, 1, 0, ckk, n, L->oc, 1, w, dout, 0, g->col);
+	if (w2)
+		gemm_cuda(g, 1, 0, ckk, n, L->oc, 1, w2, dout2, 1, g->col);
+	col2im(L, B, g->col, din);
+}
+
+/* ========================================================== element-wise */
+
+static void relu_cuda(void *ctx, float *out, const float *in, size_t n)
+{
+	(void)ctx;
+	LAUNCH(k_relu, GRID(n), TPB)(in, out, n);
+	LAUNCH_CHECK();
+}
+
+static void relu_mask_cuda(void *ctx, float *out, const float *ref, const float *d, size_t n)
+{
+	(void)ctx;
+	LAUNCH(k_relu_mask, GRID(n), TPB)(ref, d, out, n);
+	LAUNCH_CHECK();
+}
+
+static void pool_forward_cuda(void *ctx, const nn_layer *L, int B, float *out, int *arg,
+			      const float *in)
+{
+	(void)ctx;
+	size_t no = (size_t)L->oc * B * L->oh * L->ow;
+	LAUNCH(k_pool, GRID(no), TPB)(in, out, arg, (size_t)L->ic * B, L->ih, L->iw, L->oh, L->ow);
+	LAUNCH_CHECK();
+}
+
+static void pool_backward_cuda(void *ctx, const nn_layer *L, int B, float *din, const int *arg,
+			       const float *dout)
+{
+	(void)ctx;
+	size_t ni = (size_t)L->ic * B * L->ih * L->iw;
+	LAUNCH(k_unpool, GRID(ni), TPB)(dout, arg, din, (size_t)L->ic * B, L->ih, L->iw, L->oh,
+					L->ow);
+	LAUNCH_CHECK();
+}
+
+static void gather_cuda(void *ctx, float *out, const float *in, const int *arg, size_t n)
+{
+	(void)ctx;
+	LAUNCH(k_gather, GRID(n), TPB)(in, arg, out, n);
+	LAUNCH_CHECK();
+}
+
+static void gap_forward_cuda(void *ctx, const nn_layer *L, int B, float *out, const float *in)
+{
+	(void)ctx;
+	size_t CB = (size_t)L->ic * B;
+	LAUNCH(k_gap, GRID(CB), TPB)(in, out, CB, (size_t)L->ih * L->iw);
+	LAUNCH_CHECK();
+}
+
+static void gap_backward_cuda(void *ctx, const nn_layer *L, int B, float *din, const float *dout)
+{
+	(void)ctx;
+	size_t CB = (size_t)L->ic * B, P = (size_t)L->ih * L->iw;
+	LAUNCH(k_ungap, GRID(CB * P), TPB)(dout, din, CB, P);
+	LAUNCH_CHECK();
+}
+
+/* ============================================================ batch-norm */
+/* per-channel sums by one block each (k_bn_stats, k_bn_sums, k_bn_rstats),
+ * then the element-wise formulas of lib/nn_maths.h */
+
+static void bn_forward_cuda(void *ctx, const nn_layer *L, int B, int eval, nn_bn_buf *s,
+			    float *out, const float *in, const float *g, const float *be,
+			    float *state)
+{
+	(void)ctx;
+	size_t M = (size_t)B * L->oh * L->ow, n = M * L->oc;
+	LAUNCH_SYNC(k_bn_stats, L->oc, TPB)(in, s->mean, s->istd, state, L->oc, M, eval);
+	LAUNCH_CHECK();
+	LAUNCH(k_bn_fwd, GRID(n), TPB)(in, s->xhat, out, s->mean, s->istd, g, be, M, n);
+	LAUNCH_CHECK();
+}
+
+static void bn_backward_cuda(void *ctx, const nn_layer *L, int B, int eval, const nn_bn_buf *s,
+			     float *din, float *dg, float *db, const float *dout, const float *g)
+{
+	nn_cuda *cx = (nn_cuda *)ctx;
+	size_t M = (size_t)B * L->oh * L->ow, n = M * L->oc;
+	LAUNCH_SYNC(k_bn_sums, L->oc, TPB)(dout, s->xhat, NULL, NULL, cx->sums, M);
+	LAUNCH_CHECK();
+	LAUNCH(k_bn_acc, GRID((size_t)L->oc), TPB)(dg, db, cx->sums, L->oc, 0);
+	LAUNCH_CHECK();
+	if (din) {
+		LAUNCH(k_bn_dx, GRID(n), TPB)(dout, s->xhat, s->istd, g, cx->sums, din, M, n, eval);
+		LAUNCH_CHECK();
+	}
+}
+
+static void bn_rforward_cuda(void *ctx, const nn_layer *L, int B, nn_bn_buf *s, float *rout,
+			     const float *in, const float *rin, const float *g, const float *vg,
+			     const float *vb)
+{
+	(void)ctx;
+	size_t M = (size_t)B * L->oh * L->ow, n = M * L->oc;
+	int rz = !rin;
+	LAUNCH_SYNC(k_bn_rstats, L->oc, TPB)(in, rin, s->mean, s->istd, s->rmean, s->ristd, M, rz);
+	LAUNCH_CHECK();
+	LAUNCH(k_bn_rfwd, GRID(n), TPB)(in, rin, s->xhat, s->rxhat, rout, s->mean, s->istd,
+					s->rmean, s->ristd, g, vg, vb, M, n, rz);
+	LAUNCH_CHECK();
+}
+
+static void bn_rbackward_cuda(void *ctx, const nn_layer *L, int B, const nn_bn_buf *s,
+			      float *rdin, float *hg, float *hb, const float *dout,
+			      const float *rdout, const float *g, const float *vg)
+{
+	nn_cuda *cx = (nn_cuda *)ctx;
+	size_t M = (size_t)B * L->oh * L->ow, n = M * L->oc;
+	LAUNCH_SYNC(k_bn_sums, L->oc, TPB)(dout, s->xhat, rdout, s->rxhat, cx->sums, M);
+	LAUNCH_CHECK();
+	LAUNCH(k_bn_acc, GRID((size_t)L->oc), TPB)(hg, hb, cx->sums, L->oc, 2);
+	LAUNCH_CHECK();
+	if (rdin) {
+		LAUNCH(k_bn_rdx, GRID(n), TPB)(dout, rdout, s->xhat, s->rxhat, s->istd, s->ristd, g,
+					       vg, cx->sums, rdin, M, n);
+		LAUNCH_CHECK();
+	}
+}
+
+/* ================================================= softmax cross-entropy */
+
+static void ce_forward_cuda(void *ctx, float *loss, float *prob, float *pbk, const float *z,
+			    const int *y, int K, int B)
+{
+	(void)ctx;
+	LAUNCH(k_softmax_ce, GRID((size_t)B), TPB)(z, y, prob, pbk, loss, K, B);
+	LAUNCH_CHECK();
+}
+
+static void ce_backward_cuda(void *ctx, float *dz, const float *prob, const int *y, int K, int B,
+			     double denom)
+{
+	(void)ctx;
+	LAUNCH(k_ce_grad, GRID((size_t)K * B), TPB)(prob, y, dz, K, B, denom);
+	LAUNCH_CHECK();
+}
+
+static void ce_rforward_cuda(void *ctx, float *rloss, float *rprob, float *rdz, const float *prob,
+			     const float *rz, const int *y, int K, int B, double denom)
+{
+	(void)ctx;
+	LAUNCH(k_ce_r, GRID((size_t)B), TPB)(prob, rz, y, rprob, rloss, rdz, K, B, denom);
+	LAUNCH_CHECK();
+}
+
+/* ====================================================== training updates */
+
+static void sgd_cuda(void *ctx, float *theta, const float *grad, float *vel, size_t n, double lr,
+		     double wd, double mom)
+{
+	(void)ctx;
+	LAUNCH(k_sgd, GRID(n), TPB)(theta, grad, vel, n, (float)lr, (float)wd, (float)mom);
+	LAUNCH_CHECK();
+}
+
+static void u_update_cuda(void *ctx, float *u, const float *hv, size_t n, double a, double wd)
+{
+	(void)ctx;
+	LAUNCH(k_u_update, GRID(n), TPB)(u, hv, n, (float)a, (float)wd);
+	LAUNCH_CHECK();
+}
+
+static void add_cuda(void *ctx, float *y, const float *x, size_t n)
+{
+	(void)ctx;
+	LAUNCH(k_add, GRID(n), TPB)(y, x, n);
+	LAUNCH_CHECK();
+}
+
+static void tally_cuda(void *ctx, const float *loss, const float *pbk, const int *y, int B,
+		       int K, double denom, long tag)
+{
+	nn_cuda *g = (nn_cuda *)ctx;
+	LAUNCH(k_tally, 1, 1)(loss, pbk, y, B, K, denom, tag, g->tal);
+	LAUNCH_CHECK();
+}
+
+static void tally_read_cuda(void *ctx, nn_tally *t)
+{
+	nn_cuda *g = (nn_cuda *)ctx;
+	CUDA_CHECK(cudaMemcpy(t, g->tal, sizeof *t, cudaMemcpyDeviceToHost));
+}
+
+static void tally_reset_cuda(void *ctx)
+{
+	nn_cuda *g = (nn_cuda *)ctx;
+	nn_tally zero = { 0, 0, -1 };
+	CUDA_CHECK(cudaMemcpy(g->tal, &zero, sizeof zero, cudaMemcpyHostToDevice));
+}
+
+/* ============================================================= the device */
 
 extern "C" int nn_cuda_devices(void)
 {
@@ -786,158 +1081,68 @@ extern "C" void nn_cuda_describe(char *buf, size_t n)
 		 p.major, p.minor, p.totalGlobalMem / 1073741824.0, rt, drv);
 }
 
-extern "C" float *nn_cuda_alloc(size_t n) { return dalloc(n); }
-extern "C" void nn_cuda_release(float *d) { cudaFree(d); }
-extern "C" void nn_cuda_upload(float *d, const float *h, size_t n)
-{
-	CUDA_CHECK(cudaMemcpy(d, h, n * sizeof(float), cudaMemcpyHostToDevice));
-}
-extern "C" void nn_cuda_download(float *h, const float *d, size_t n)
-{
-	CUDA_CHECK(cudaMemcpy(h, d, n * sizeof(float), cudaMemcpyDeviceToHost));
-}
-
 extern "C" nn_cuda *nn_cuda_new(const nn_net *net, int B)
 {
-	nn_cuda *g = (nn_cuda *)calloc(1, sizeof *g);
-	int n = net->nl;
-	if (!g)
-		abort();
+	nn_cuda *g = (nn_cuda *)ecalloc(1, sizeof *g);
 	g->net = net;
 	g->cap = B;
 	CUBLAS_CHECK(cublasCreate(&g->blas));
 	/* fixed-order results: no tensor-core reduced precision, no atomics */
 	CUBLAS_CHECK(cublasSetMathMode(g->blas, CUBLAS_PEDANTIC_MATH));
-#define LIST(T, m) (T **)calloc((size_t)(m), sizeof(T *))
-	g->a = LIST(float, n + 1), g->d = LIST(float, n + 1);
-	g->ra = LIST(float, n + 1), g->rd = LIST(float, n + 1);
-	g->xhat = LIST(float, n), g->rxhat = LIST(float, n), g->xt = LIST(float, n);
-	g->rxt = LIST(float, n), g->mean = LIST(float, n), g->istd = LIST(float, n);
-	g->rmean = LIST(float, n), g->ristd = LIST(float, n), g->arg = LIST(int, n);
 	size_t colmax = 1;
 	int cmax = 1;
-	for (int i = 0; i <= n; i++) {
-		size_t m = i < n ? act(&net->l[i], 1, B) : act(&net->l[n - 1], 0, B);
-		g->a[i] = dalloc(m), g->d[i] = dalloc(m), g->ra[i] = dalloc(m), g->rd[i] = dalloc(m);
-	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < net->nl; i++) {
 		const nn_layer *L = &net->l[i];
-		if (L->type == NN_BN) {
-			g->xhat[i] = dalloc(act(L, 0, B)), g->rxhat[i] = dalloc(act(L, 0, B));
-			g->mean[i] = dalloc(L->oc), g->istd[i] = dalloc(L->oc);
-			g->rmean[i] = dalloc(L->oc), g->ristd[i] = dalloc(L->oc);
-			cmax = L->oc > cmax ? L->oc : cmax;
-		} else if (L->type == NN_POOL) {
-			CUDA_CHECK(cudaMalloc((void **)&g->arg[i], act(L, 0, B) * sizeof(int)));
-		} else if (L->type == NN_AFFINE) {
-			g->xt[i] = dalloc(act(L, 1, B)), g->rxt[i] = dalloc(act(L, 1, B));
-			colmax = act(L, 1, B) > colmax ? act(L, 1, B) : colmax;
-		} else if (L->type == NN_CONV) {
-			size_t m = (size_t)L->ic * L->k * L->k * L->oh * L->ow * B;
-			colmax = m > colmax ? m : colmax;
-		}
+		size_t m = (size_t)L->ic * L->k * L->k * L->oh * L->ow * B;
+		if (L->type == NN_CONV && m > colmax)
+			colmax = m;
+		if (L->type == NN_BN && L->oc > cmax)
+			cmax = L->oc;
 	}
-	size_t K = (size_t)net->classes * B;
-	g->col = dalloc(colmax), g->col2 = dalloc(colmax);
-	g->prob = dalloc(K), g->rprob = dalloc(K), g->pbk = dalloc(K);
-	g->loss = dalloc(B), g->rloss = dalloc(B), g->sums = dalloc(4 * (size_t)cmax);
+	g->col = dalloc(colmax);
+	g->sums = dalloc(4 * (size_t)cmax);
 	g->x = dalloc((size_t)B * net->c * net->h * net->w);
-	CUDA_CHECK(cudaMalloc((void **)&g->y, (size_t)B * sizeof(int)));
 	dnn_open(g);
-	CUDA_CHECK(cudaMalloc((void **)&g->tal, sizeof *g->tal));
-	nn_cuda_tally_reset(g);
+	g->tal = (nn_tally *)alloc_cuda(g, sizeof *g->tal);
+	tally_reset_cuda(g);
+	nn_backend b = {};
+	b.name = "cuda", b.ctx = g, b.host = 0;
+	b.alloc = alloc_cuda, b.release = release_cuda, b.zero = zero_cuda;
+	b.put = put_cuda, b.get = get_cuda, b.input = input_cuda;
+	b.gemm = gemm_cuda, b.add_bias = add_bias_cuda, b.row_sums = row_sums_cuda;
+	b.to_features = to_features_cuda, b.from_features = from_features_cuda;
+	b.conv_forward = conv_forward_cuda, b.conv_backward_filter = conv_backward_filter_cuda;
+	b.conv_backward_data = conv_backward_data_cuda;
+	b.relu = relu_cuda, b.relu_mask = relu_mask_cuda;
+	b.pool_forward = pool_forward_cuda, b.pool_backward = pool_backward_cuda;
+	b.gather = gather_cuda, b.gap_forward = gap_forward_cuda, b.gap_backward = gap_backward_cuda;
+	b.bn_forward = bn_forward_cuda, b.bn_backward = bn_backward_cuda;
+	b.bn_rforward = bn_rforward_cuda, b.bn_rbackward = bn_rbackward_cuda;
+	b.ce_forward = ce_forward_cuda, b.ce_backward = ce_backward_cuda;
+	b.ce_rforward = ce_rforward_cuda;
+	b.sgd = sgd_cuda, b.u_update = u_update_cuda, b.add = add_cuda;
+	b.tally = tally_cuda, b.tally_read = tally_read_cuda, b.tally_reset = tally_reset_cuda;
+	g->bk = b;
 	return g;
 }
+
+extern "C" nn_backend *nn_cuda_backend(nn_cuda *g) { return &g->bk; }
 
 extern "C" void nn_cuda_free(nn_cuda *g)
 {
 	if (!g)
 		return;
-	int n = g->net->nl;
-	for (int i = 0; i <= n; i++)
-		cudaFree(g->a[i]), cudaFree(g->d[i]), cudaFree(g->ra[i]), cudaFree(g->rd[i]);
-	for (int i = 0; i < n; i++) {
-		cudaFree(g->xhat[i]), cudaFree(g->rxhat[i]), cudaFree(g->xt[i]), cudaFree(g->rxt[i]);
-		cudaFree(g->mean[i]), cudaFree(g->istd[i]), cudaFree(g->rmean[i]);
-		cudaFree(g->ristd[i]), cudaFree(g->arg[i]);
-	}
-	free(g->a), free(g->d), free(g->ra), free(g->rd), free(g->xhat), free(g->rxhat);
-	free(g->xt), free(g->rxt), free(g->mean), free(g->istd), free(g->rmean);
-	free(g->ristd), free(g->arg);
-	cudaFree(g->col), cudaFree(g->col2), cudaFree(g->prob), cudaFree(g->rprob);
-	cudaFree(g->pbk), cudaFree(g->loss), cudaFree(g->rloss), cudaFree(g->sums);
-	cudaFree(g->x), cudaFree(g->y);
+	cudaFree(g->col), cudaFree(g->sums), cudaFree(g->x), cudaFree(g->tal);
 	dnn_close(g);
-	cudaFree(g->tal);
 	cublasDestroy(g->blas);
 	free(g);
 }
 
-/* C (M×N) = alpha·op(A)·op(B) + beta·C, all row-major (cuBLAS is
- * column-major: compute Cᵀ = op(B)ᵀ·op(A)ᵀ) */
-static void gemm(nn_cuda *g, int ta, int tb, int M, int N, int K, float alpha,
-		 const float *A, const float *B, float beta, float *C)
-{
-	CUBLAS_CHECK(cublasSgemm(g->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
-				 ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B, tb ? K : N,
-				 A, ta ? M : K, &beta, C, N));
-}
-
-static void im2col(const nn_layer *L, int B, const float *in, float *col)
-{
-	size_t n = (size_t)L->ic * L->k * L->k * B * L->oh * L->ow;
-	LAUNCH(k_im2col, GRID(n), TPB)(in, col, L->ic, B, L->ih, L->iw, L->k, L->pad, L->oh, L->ow);
-	LAUNCH_CHECK();
-}
-
-static void col2im(const nn_layer *L, int B, const float *col, float *in)
-{
-	size_t n = act(L, 1, B);
-	LAUNCH(k_col2im, GRID(n), TPB)(col, in, L->ic, B, L->ih, L->iw, L->k, L->pad, L->oh, L->ow);
-	LAUNCH_CHECK();
-}
-
-static void row_sums(float *db, const float *d, int O, size_t n)
-{
-	LAUNCH_SYNC(k_row_sums, O, TPB)(db, d, n);
-	LAUNCH_CHECK();
-}
-
-static void add_bias(float *out, const float *b, int O, size_t n)
-{
-	LAUNCH(k_add_bias, GRID((size_t)O * n), TPB)(out, b, O, n);
-	LAUNCH_CHECK();
-}
-
-static void check_batch(nn_cuda *g, int B)
-{
-	if (B < 1 || B > g->cap) {
-		fprintf(stderr, "nn_cuda_forward: batch %d outside 1..%d\n", B, g->cap);
-		exit(1);
-	}
-}
-
-static void forward(nn_cuda *g, const float *theta, float *state, int B, double denom,
-		    int mode);
-
-extern "C" void nn_cuda_forward(nn_cuda *g, const float *theta, float *state, const float *x,
-				const int *y, int B, double denom, int mode)
-{
-	const nn_net *net = g->net;
-	check_batch(g, B);
-	size_t P = (size_t)net->h * net->w, nx = (size_t)B * net->c * P;
-	CUDA_CHECK(cudaMemcpy(g->x, x, nx * sizeof(float), cudaMemcpyHostToDevice));
-	CUDA_CHECK(cudaMemcpy(g->y, y, (size_t)B * sizeof(int), cudaMemcpyHostToDevice));
-	LAUNCH(k_to_cnhw, GRID(nx), TPB)(g->x, g->a[0], B, net->c, P);
-	LAUNCH_CHECK();
-	forward(g, theta, state, B, denom, mode);
-}
+/* ====================================================== datasets on it */
 
 extern "C" nn_cuda_data *nn_cuda_data_new(const float *x, const int *y, size_t n, size_t dim)
 {
-	nn_cuda_data *d = (nn_cuda_data *)calloc(1, sizeof *d);
-	if (!d)
-		abort();
+	nn_cuda_data *d = (nn_cuda_data *)ecalloc(1, sizeof *d);
 	d->n = n, d->dim = dim;
 	if (n > INT_MAX || cudaMalloc((void **)&d->x, (n * dim > 0 ? n * dim : 1) * sizeof(float)) ||
 	    cudaMalloc((void **)&d->y, (n ? n : 1) * sizeof(int))) {
@@ -957,374 +1162,30 @@ extern "C" void nn_cuda_data_free(nn_cuda_data *d)
 		cudaFree(d->x), cudaFree(d->y), free(d);
 }
 
-extern "C" void nn_cuda_forward_rows(nn_cuda *g, const float *theta, float *state,
-				     const nn_cuda_data *d, const int *row,
-				     const signed char *dy, const signed char *dx,
-				     const signed char *flip, int B, double denom, int mode)
+extern "C" void nn_cuda_gather(nn_cuda *g, float *a0, int *ya, const nn_cuda_data *d,
+			       const int *row, const signed char *dy, const signed char *dx,
+			       const signed char *flip, int B)
 {
 	const nn_net *net = g->net;
-	check_batch(g, B);
-	if (d->dim != (size_t)net->c * net->h * net->w) {
-		fprintf(stderr, "nn_cuda_forward_rows: examples of %zu values, the network takes %d\n",
-			d->dim, net->c * net->h * net->w);
-		exit(1);
-	}
+	if (B < 1 || B > g->cap)
+		die("internal error: batch %d outside 1..%d", B, g->cap);
+	if (d->dim != (size_t)net->c * net->h * net->w)
+		die("internal error: examples of %zu values, the network takes %d", d->dim,
+		    net->c * net->h * net->w);
 	for (int b0 = 0; b0 < B; b0 += GATHER_MAX) {
 		int nb = B - b0 < GATHER_MAX ? B - b0 : GATHER_MAX;
 		gather gd;
 		memset(&gd, 0, sizeof gd);
 		for (int j = 0; j < nb; j++) {
-			if (row[b0 + j] < 0 || (size_t)row[b0 + j] >= d->n) {
-				fprintf(stderr, "nn_cuda_forward_rows: row %d outside the dataset\n",
-					row[b0 + j]);
-				exit(1);
-			}
+			if (row[b0 + j] < 0 || (size_t)row[b0 + j] >= d->n)
+				die("internal error: row %d outside the dataset", row[b0 + j]);
 			gd.row[j] = row[b0 + j];
 			if (dy)
 				gd.dy[j] = dy[b0 + j], gd.dx[j] = dx[b0 + j], gd.flip[j] = flip[b0 + j];
 		}
 		size_t n = (size_t)nb * d->dim;
 		LAUNCH(k_gather_rows, GRID(n), TPB)(d->x, d->y, gd, b0, nb, B, net->c, net->h, net->w,
-						g->a[0], g->y);
+						a0, ya);
 		LAUNCH_CHECK();
 	}
-	forward(g, theta, state, B, denom, mode);
-}
-
-static void forward(nn_cuda *g, const float *theta, float *state, int B, double denom,
-		    int mode)
-{
-	const nn_net *net = g->net;
-	g->B = B, g->mode = mode, g->denom = denom;
-	for (int i = 0; i < net->nl; i++) {
-		const nn_layer *L = &net->l[i];
-		const float *in = g->a[i];
-		float *out = g->a[i + 1];
-		size_t n = (size_t)B * L->oh * L->ow, no = act(L, 0, B);
-		switch (L->type) {
-		case NN_CONV:
-			if (conv_ready(g, i)) {
-				dnn_fwd(g, i, in, theta + L->w, 0, out);
-			} else {
-				im2col(L, B, in, g->col);
-				gemm(g, 0, 0, L->oc, (int)n, L->ic * L->k * L->k, 1, theta + L->w,
-				     g->col, 0, out);
-			}
-			add_bias(out, theta + L->b, L->oc, n);
-			break;
-		case NN_BN:
-			/* this layer's running mean and variance: state[s .. s + 2C) */
-			LAUNCH_SYNC(k_bn_stats, L->oc, TPB)(in, g->mean[i], g->istd[i],
-							    state ? state + L->s : NULL, L->oc, n,
-							    mode == NN_EVAL, NN_BN_EPS,
-							    NN_BN_MOMENTUM);
-			LAUNCH_CHECK();
-			LAUNCH(k_bn_fwd, GRID(no), TPB)(in, g->xhat[i], out, g->mean[i], g->istd[i],
-						    theta + L->w, theta + L->b, n, no);
-			LAUNCH_CHECK();
-			break;
-		case NN_RELU:
-			LAUNCH(k_relu, GRID(no), TPB)(in, out, no);
-			LAUNCH_CHECK();
-			break;
-		case NN_POOL:
-			LAUNCH(k_pool, GRID(no), TPB)(in, out, g->arg[i], (size_t)L->ic * B, L->ih, L->iw,
-						  L->oh, L->ow);
-			LAUNCH_CHECK();
-			break;
-		case NN_AFFINE:
-			LAUNCH(k_to_features, GRID(act(L, 1, B)), TPB)(in, g->xt[i], L->ic, B, L->ih * L->iw);
-			LAUNCH_CHECK();
-			gemm(g, 0, 0, L->oc, B, L->ic * L->ih * L->iw, 1, theta + L->w, g->xt[i], 0, out);
-			add_bias(out, theta + L->b, L->oc, (size_t)B);
-			break;
-		}
-	}
-	int K = net->classes;
-	LAUNCH(k_softmax_ce, GRID((size_t)B), TPB)(g->a[net->nl], g->y, g->prob, g->pbk, g->loss, K, B);
-	LAUNCH_CHECK();
-}
-
-extern "C" void nn_cuda_tally(nn_cuda *g, long tag)
-{
-	LAUNCH(k_tally, 1, 1)(g->loss, g->pbk, g->y, g->B, g->net->classes, g->denom, tag, g->tal);
-	LAUNCH_CHECK();
-}
-
-extern "C" long nn_cuda_tally_read(nn_cuda *g, double *loss_sum, size_t *correct)
-{
-	tally t;
-	CUDA_CHECK(cudaMemcpy(&t, g->tal, sizeof t, cudaMemcpyDeviceToHost));
-	if (loss_sum)
-		*loss_sum = t.loss;
-	if (correct)
-		*correct = (size_t)t.correct;
-	return (long)t.bad;
-}
-
-extern "C" void nn_cuda_tally_reset(nn_cuda *g)
-{
-	tally zero = { 0, 0, -1 };
-	CUDA_CHECK(cudaMemcpy(g->tal, &zero, sizeof zero, cudaMemcpyHostToDevice));
-}
-
-extern "C" void nn_cuda_losses(nn_cuda *g, float *loss, float *probs)
-{
-	if (loss)
-		nn_cuda_download(loss, g->loss, (size_t)g->B);
-	if (probs)
-		nn_cuda_download(probs, g->pbk, (size_t)g->B * g->net->classes);
-}
-
-extern "C" void nn_cuda_backward(nn_cuda *g, const float *theta, float *grad)
-{
-	const nn_net *net = g->net;
-	int B = g->B, K = net->classes, n = net->nl;
-	CUDA_CHECK(cudaMemset(grad, 0, net->nparams * sizeof(float)));
-	LAUNCH(k_ce_grad, GRID((size_t)K * B), TPB)(g->prob, g->y, g->d[n], K, B, g->denom);
-	LAUNCH_CHECK();
-	for (int i = n - 1; i >= 0; i--) {
-		const nn_layer *L = &net->l[i];
-		const float *dout = g->d[i + 1];
-		float *din = i > 0 ? g->d[i] : NULL;
-		size_t nout = (size_t)B * L->oh * L->ow, no = act(L, 0, B), ni = act(L, 1, B);
-		switch (L->type) {
-		case NN_CONV: {
-			int ckk = L->ic * L->k * L->k;
-			if (conv_ready(g, i)) {
-				dnn_bwd_filter(g, i, g->a[i], dout, grad + L->w);
-				row_sums(grad + L->b, dout, L->oc, nout);
-				if (din)
-					dnn_bwd_data(g, i, theta + L->w, dout, 0, din);
-				break;
-			}
-			im2col(L, B, g->a[i], g->col);
-			gemm(g, 0, 1, L->oc, ckk, (int)nout, 1, dout, g->col, 1, grad + L->w);
-			row_sums(grad + L->b, dout, L->oc, nout);
-			if (din) {
-				gemm(g, 1, 0, ckk, (int)nout, L->oc, 1, theta + L->w, dout, 0, g->col);
-				col2im(L, B, g->col, din);
-			}
-			break;
-		}
-		case NN_BN:
-			LAUNCH_SYNC(k_bn_sums, L->oc, TPB)(dout, g->xhat[i], NULL, NULL, g->sums, nout);
-			LAUNCH_CHECK();
-			LAUNCH(k_bn_acc, GRID((size_t)L->oc), TPB)(grad + L->w, grad + L->b, g->sums, L->oc, 0);
-			LAUNCH_CHECK();
-			if (din) {
-				LAUNCH(k_bn_dx, GRID(no), TPB)(dout, g->xhat[i], g->istd[i], theta + L->w,
-							   g->sums, din, nout, no, g->mode == NN_EVAL);
-				LAUNCH_CHECK();
-			}
-			break;
-		case NN_RELU:
-			if (din) {
-				LAUNCH(k_relu_mask, GRID(no), TPB)(g->a[i + 1], dout, din, no);
-				LAUNCH_CHECK();
-			}
-			break;
-		case NN_POOL:
-			if (din) {
-				LAUNCH(k_unpool, GRID(ni), TPB)(dout, g->arg[i], din, (size_t)L->ic * B,
-							    L->ih, L->iw, L->oh, L->ow);
-				LAUNCH_CHECK();
-			}
-			break;
-		case NN_AFFINE: {
-			int F = L->ic * L->ih * L->iw;
-			gemm(g, 0, 1, L->oc, F, B, 1, dout, g->xt[i], 1, grad + L->w);
-			row_sums(grad + L->b, dout, L->oc, (size_t)B);
-			if (din) {
-				gemm(g, 1, 0, F, B, L->oc, 1, theta + L->w, dout, 0, g->col);
-				LAUNCH(k_from_features, GRID(ni), TPB)(g->col, din, L->ic, B, L->ih * L->iw);
-				LAUNCH_CHECK();
-			}
-			break;
-		}
-		}
-	}
-}
-
-extern "C" void nn_cuda_rforward(nn_cuda *g, const float *theta, const float *v, float *dots)
-{
-	const nn_net *net = g->net;
-	int B = g->B, K = net->classes;
-	if (g->mode != NN_TRAIN) {
-		fprintf(stderr, "nn_cuda_rforward: R-passes need a NN_TRAIN forward\n");
-		exit(1);
-	}
-	int rz = 1;
-	for (int i = 0; i < net->nl; i++) {
-		const nn_layer *L = &net->l[i];
-		const float *rin = g->ra[i];
-		float *rout = g->ra[i + 1];
-		size_t n = (size_t)B * L->oh * L->ow, no = act(L, 0, B);
-		switch (L->type) {
-		case NN_CONV: {
-			int ckk = L->ic * L->k * L->k;
-			if (conv_ready(g, i)) {
-				dnn_fwd(g, i, g->a[i], v + L->w, 0, rout);
-				add_bias(rout, v + L->b, L->oc, n);
-				if (!rz)
-					dnn_fwd(g, i, rin, theta + L->w, 1, rout);
-				break;
-			}
-			im2col(L, B, g->a[i], g->col);
-			gemm(g, 0, 0, L->oc, (int)n, ckk, 1, v + L->w, g->col, 0, rout);
-			add_bias(rout, v + L->b, L->oc, n);
-			if (!rz) {
-				im2col(L, B, rin, g->col);
-				gemm(g, 0, 0, L->oc, (int)n, ckk, 1, theta + L->w, g->col, 1, rout);
-			}
-			break;
-		}
-		case NN_BN:
-			LAUNCH_SYNC(k_bn_rstats, L->oc, TPB)(g->a[i], rin, g->mean[i], g->istd[i], g->rmean[i],
-						    g->ristd[i], n, rz);
-			LAUNCH_CHECK();
-			LAUNCH(k_bn_rfwd, GRID(no), TPB)(g->a[i], rin, g->xhat[i], g->rxhat[i], rout,
-						     g->mean[i], g->istd[i], g->rmean[i], g->ristd[i],
-						     theta + L->w, v + L->w, v + L->b, n, no, rz);
-			LAUNCH_CHECK();
-			break;
-		case NN_RELU:
-			if (rz)
-				CUDA_CHECK(cudaMemset(rout, 0, no * sizeof(float)));
-			else {
-				LAUNCH(k_relu_mask, GRID(no), TPB)(g->a[i + 1], rin, rout, no);
-				LAUNCH_CHECK();
-			}
-			break;
-		case NN_POOL:
-			if (rz)
-				CUDA_CHECK(cudaMemset(rout, 0, no * sizeof(float)));
-			else {
-				LAUNCH(k_gather, GRID(no), TPB)(rin, g->arg[i], rout, no);
-				LAUNCH_CHECK();
-			}
-			break;
-		case NN_AFFINE: {
-			int F = L->ic * L->ih * L->iw;
-			gemm(g, 0, 0, L->oc, B, F, 1, v + L->w, g->xt[i], 0, rout);
-			add_bias(rout, v + L->b, L->oc, (size_t)B);
-			if (!rz) {
-				LAUNCH(k_to_features, GRID(act(L, 1, B)), TPB)(rin, g->rxt[i], L->ic, B,
-									   L->ih * L->iw);
-				LAUNCH_CHECK();
-				gemm(g, 0, 0, L->oc, B, F, 1, theta + L->w, g->rxt[i], 1, rout);
-			} else {
-				CUDA_CHECK(cudaMemset(g->rxt[i], 0, (size_t)F * B * sizeof(float)));
-			}
-			break;
-		}
-		}
-		rz = 0;
-	}
-	LAUNCH(k_ce_r, GRID((size_t)B), TPB)(g->prob, g->ra[net->nl], g->y, g->rprob, g->rloss,
-					 g->rd[net->nl], K, B, g->denom);
-	LAUNCH_CHECK();
-	if (dots)
-		nn_cuda_download(dots, g->rloss, (size_t)B);
-}
-
-extern "C" void nn_cuda_rbackward(nn_cuda *g, const float *theta, const float *v, float *hv)
-{
-	const nn_net *net = g->net;
-	int B = g->B, n = net->nl;
-	CUDA_CHECK(cudaMemset(hv, 0, net->nparams * sizeof(float)));
-	/* rd[n] = R{dz} was set by the R-forward pass */
-	for (int i = n - 1; i >= 0; i--) {
-		const nn_layer *L = &net->l[i];
-		const float *dout = g->d[i + 1], *rdout = g->rd[i + 1];
-		int need = i > 0;
-		float *rdin = g->rd[i];
-		size_t nout = (size_t)B * L->oh * L->ow, no = act(L, 0, B), ni = act(L, 1, B);
-		switch (L->type) {
-		case NN_CONV: {
-			int ckk = L->ic * L->k * L->k;
-			if (conv_ready(g, i)) {
-				dnn_bwd_filter(g, i, g->a[i], rdout, hv + L->w);
-				if (i > 0)
-					dnn_bwd_filter(g, i, g->ra[i], dout, hv + L->w);
-				row_sums(hv + L->b, rdout, L->oc, nout);
-				if (need) {
-					dnn_bwd_data(g, i, v + L->w, dout, 0, rdin);
-					dnn_bwd_data(g, i, theta + L->w, rdout, 1, rdin);
-				}
-				break;
-			}
-			im2col(L, B, g->a[i], g->col);
-			gemm(g, 0, 1, L->oc, ckk, (int)nout, 1, rdout, g->col, 1, hv + L->w);
-			if (i > 0) {
-				im2col(L, B, g->ra[i], g->col);
-				gemm(g, 0, 1, L->oc, ckk, (int)nout, 1, dout, g->col, 1, hv + L->w);
-			}
-			row_sums(hv + L->b, rdout, L->oc, nout);
-			if (need) {
-				gemm(g, 1, 0, ckk, (int)nout, L->oc, 1, v + L->w, dout, 0, g->col);
-				gemm(g, 1, 0, ckk, (int)nout, L->oc, 1, theta + L->w, rdout, 1, g->col);
-				col2im(L, B, g->col, rdin);
-			}
-			break;
-		}
-		case NN_BN:
-			LAUNCH_SYNC(k_bn_sums, L->oc, TPB)(dout, g->xhat[i], rdout, g->rxhat[i], g->sums, nout);
-			LAUNCH_CHECK();
-			LAUNCH(k_bn_acc, GRID((size_t)L->oc), TPB)(hv + L->w, hv + L->b, g->sums, L->oc, 2);
-			LAUNCH_CHECK();
-			if (need) {
-				LAUNCH(k_bn_rdx, GRID(no), TPB)(dout, rdout, g->xhat[i], g->rxhat[i], g->istd[i],
-							    g->ristd[i], theta + L->w, v + L->w, g->sums,
-							    rdin, nout, no);
-				LAUNCH_CHECK();
-			}
-			break;
-		case NN_RELU:
-			if (need) {
-				LAUNCH(k_relu_mask, GRID(no), TPB)(g->a[i + 1], rdout, rdin, no);
-				LAUNCH_CHECK();
-			}
-			break;
-		case NN_POOL:
-			if (need) {
-				LAUNCH(k_unpool, GRID(ni), TPB)(rdout, g->arg[i], rdin, (size_t)L->ic * B,
-							    L->ih, L->iw, L->oh, L->ow);
-				LAUNCH_CHECK();
-			}
-			break;
-		case NN_AFFINE: {
-			int F = L->ic * L->ih * L->iw;
-			gemm(g, 0, 1, L->oc, F, B, 1, rdout, g->xt[i], 1, hv + L->w);
-			gemm(g, 0, 1, L->oc, F, B, 1, dout, g->rxt[i], 1, hv + L->w);
-			row_sums(hv + L->b, rdout, L->oc, (size_t)B);
-			if (need) {
-				gemm(g, 1, 0, F, B, L->oc, 1, v + L->w, dout, 0, g->col);
-				gemm(g, 1, 0, F, B, L->oc, 1, theta + L->w, rdout, 1, g->col);
-				LAUNCH(k_from_features, GRID(ni), TPB)(g->col, rdin, L->ic, B, L->ih * L->iw);
-				LAUNCH_CHECK();
-			}
-			break;
-		}
-		}
-	}
-}
-
-extern "C" void nn_cuda_sgd(float *theta, const float *grad, float *vel, size_t n, float lr,
-			    float wd, float mom)
-{
-	LAUNCH(k_sgd, GRID(n), TPB)(theta, grad, vel, n, lr, wd, mom);
-	LAUNCH_CHECK();
-}
-
-extern "C" void nn_cuda_u_update(float *u, const float *hv, size_t n, float a, float wd)
-{
-	LAUNCH(k_u_update, GRID(n), TPB)(u, hv, n, a, wd);
-	LAUNCH_CHECK();
-}
-
-extern "C" void nn_cuda_add(float *y, const float *x, size_t n)
-{
-	LAUNCH(k_add, GRID(n), TPB)(y, x, n);
-	LAUNCH_CHECK();
 }

@@ -1,10 +1,12 @@
 /*
- * engine.c — CPU/CUDA dispatch for the network (see engine.h). The CPU
- * branches are the reference loops; the CUDA ones call kernels/nn_cuda.cu.
+ * engine.c — where the network computes (see engine.h): the engine picks a
+ * backend (lib/backend.h: the CPU's, lib/nn_cpu.c, or CUDA's,
+ * kernels/nn_cuda.cu) and decides where data lives — batches gathered on
+ * the host or, for a dataset copied to the device, on the device. Every
+ * computation goes through the backend's table: no maths here.
  */
 #include "engine.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,17 +20,12 @@
 struct engine {
 	const nn_net *net;
 	int cuda, max_batch;
+	nn_backend *bk;
 	nn_ws *ws;
-	real *xb;               /* a gathered batch on the host */
+	real *xb;               /* a batch gathered on the host */
 	int *yb;
-	double L;               /* CPU: L of the last forward, its labels */
-	const int *ylast;
-	double tal_loss;        /* CPU: the tally */
-	size_t tal_correct;
-	long tal_bad;
-	real *loss, *probs;     /* CUDA: host copies of the last forward's */
-	int have_loss, have_probs, B;
-	double denom;
+	real *loss, *probs;     /* host copies of the last forward's (device) */
+	int have_loss, have_probs;
 	char name[384];
 #ifdef HAVE_CUDA
 	nn_cuda *g;
@@ -55,42 +52,50 @@ int engine_parse(const char *s)
 	die_usage("bad --device '%s' (want auto, cpu or cuda)", s);
 }
 
-engine *engine_new(const nn_net *net, int max_batch, int device, int quiet)
+/* CUDA when asked for or (auto) present and the build has it */
+static int want_cuda(int device, int quiet)
 {
-	engine *e = ecalloc(1, sizeof *e);
-	e->net = net;
-	e->max_batch = max_batch;
-	e->tal_bad = -1;
-	e->xb = emalloc(emul((size_t)max_batch, (size_t)net->c * net->h * net->w * sizeof *e->xb));
-	e->yb = emalloc((size_t)max_batch * sizeof *e->yb);
 #ifdef HAVE_CUDA
 	int have = nn_cuda_devices() > 0;
 	if (device == DEV_CUDA && !have)
 		die("--device cuda: no CUDA device");
 	if (device == DEV_AUTO && !have && !quiet)
 		warn("no CUDA device; computing on the CPU");
-	e->cuda = have && device != DEV_CPU;
+	return have && device != DEV_CPU;
 #else
 	(void)quiet;
 	if (device == DEV_CUDA)
 		die("--device cuda: built without CUDA (nvcc was not found)");
+	return 0;
 #endif
-	if (!e->cuda) {
-		e->ws = nn_ws_new(net, max_batch);
-		strcpy(e->name, "cpu");
-		return e;
-	}
+}
+
+engine *engine_new(const nn_net *net, int max_batch, int device, int quiet)
+{
+	engine *e = ecalloc(1, sizeof *e);
+	e->net = net;
+	e->max_batch = max_batch;
+	e->xb = emalloc(emul((size_t)max_batch, (size_t)net->c * net->h * net->w * sizeof *e->xb));
+	e->yb = emalloc((size_t)max_batch * sizeof *e->yb);
+	e->cuda = want_cuda(device, quiet);
+	strcpy(e->name, "cpu");
 #ifdef HAVE_CUDA
-	e->g = nn_cuda_new(net, max_batch);
-	e->loss = emalloc((size_t)max_batch * sizeof *e->loss);
-	e->probs = emalloc((size_t)max_batch * net->classes * sizeof *e->probs);
-	e->row = emalloc((size_t)max_batch * sizeof *e->row);
-	e->dy = emalloc((size_t)max_batch), e->dx = emalloc((size_t)max_batch);
-	e->flip = emalloc((size_t)max_batch);
-	char dev[160];
-	nn_cuda_describe(dev, sizeof dev);
-	snprintf(e->name, sizeof e->name, "%s; convolutions: %s", dev, nn_cuda_conv(e->g));
+	if (e->cuda) {
+		e->g = nn_cuda_new(net, max_batch);
+		e->bk = nn_cuda_backend(e->g);
+		e->loss = emalloc((size_t)max_batch * sizeof *e->loss);
+		e->probs = emalloc((size_t)max_batch * net->classes * sizeof *e->probs);
+		e->row = emalloc((size_t)max_batch * sizeof *e->row);
+		e->dy = emalloc((size_t)max_batch), e->dx = emalloc((size_t)max_batch);
+		e->flip = emalloc((size_t)max_batch);
+		char dev[160];
+		nn_cuda_describe(dev, sizeof dev);
+		snprintf(e->name, sizeof e->name, "%s; convolutions: %s", dev, nn_cuda_conv(e->g));
+	}
 #endif
+	if (!e->cuda)
+		e->bk = nn_cpu_new(net, max_batch);
+	e->ws = nn_ws_new_on(net, e->bk, max_batch);
 	return e;
 }
 
@@ -105,6 +110,8 @@ void engine_free(engine *e)
 	nn_cuda_free(e->g);
 	free(e->row), free(e->dy), free(e->dx), free(e->flip);
 #endif
+	if (!e->cuda)
+		nn_cpu_free(e->bk);
 	free(e->xb), free(e->yb);
 	free(e->loss), free(e->probs);
 	free(e);
@@ -113,41 +120,14 @@ void engine_free(engine *e)
 int engine_is_cuda(const engine *e) { return e->cuda; }
 const char *engine_name(const engine *e) { return e->name; }
 
-#ifdef HAVE_CUDA
-#define ON_CUDA(call) do { if (e->cuda) { call; return; } } while (0)
-#else
-#define ON_CUDA(call) do { (void)e; } while (0)
-#endif
-
 real *engine_alloc(engine *e, size_t n)
 {
-#ifdef HAVE_CUDA
-	if (e->cuda)
-		return nn_cuda_alloc(n);
-#endif
-	(void)e;
-	return ecalloc(n ? n : 1, sizeof(real));
+	return e->bk->alloc(e->bk->ctx, emul(n ? n : 1, sizeof(real)));
 }
 
-void engine_release(engine *e, real *v)
-{
-	ON_CUDA(nn_cuda_release(v));
-	free(v);
-}
-
-void engine_put(engine *e, real *dst, const real *host, size_t n)
-{
-	ON_CUDA(nn_cuda_upload(dst, host, n));
-	if (dst != host)
-		memcpy(dst, host, n * sizeof *dst);
-}
-
-void engine_get(engine *e, real *host, const real *src, size_t n)
-{
-	ON_CUDA(nn_cuda_download(host, src, n));
-	if (host != src)
-		memcpy(host, src, n * sizeof *host);
-}
+void engine_release(engine *e, real *v) { e->bk->release(e->bk->ctx, v); }
+void engine_put(engine *e, real *dst, const real *host, size_t n) { e->bk->put(e->bk->ctx, dst, host, n); }
+void engine_get(engine *e, real *host, const real *src, size_t n) { e->bk->get(e->bk->ctx, host, src, n); }
 
 /* the batch's inputs and labels on the host: pointers into the dataset
  * when it is a plain run of rows, else gathered into xb, yb */
@@ -183,6 +163,29 @@ static nn_cuda_data *on_device(engine *e, const data *d)
 	e->dev[k].g = nn_cuda_data_new(d->x, d->y, d->n, d->dim);
 	return e->dev[k].g;
 }
+
+/* the batch gathered on the device from its copy there; 0 if it has none */
+static int device_batch(engine *e, const batch *b)
+{
+	nn_cuda_data *g = on_device(e, b->d);
+	if (!g)
+		return 0;
+	for (int j = 0; j < b->n; j++) {
+		e->row[j] = (int)(b->row ? b->row[j] : b->first + (size_t)j);
+		if (b->aug)
+			e->dy[j] = b->aug[j].dy, e->dx[j] = b->aug[j].dx, e->flip[j] = b->aug[j].flip;
+	}
+	int *y;
+	real *a0 = nn_ws_input(e->ws, &y);
+	nn_cuda_gather(e->g, a0, y, g, e->row, b->aug ? e->dy : NULL, e->dx, e->flip, b->n);
+	return 1;
+}
+#else
+static int device_batch(engine *e, const batch *b)
+{
+	(void)e, (void)b;
+	return 0;
+}
 #endif
 
 void engine_forward(engine *e, const real *theta, real *state, const batch *b,
@@ -194,158 +197,91 @@ void engine_forward(engine *e, const real *theta, real *state, const batch *b,
 	if (d->dim != (size_t)e->net->c * e->net->h * e->net->w)
 		die("engine: examples of %zu values, the network takes %d", d->dim,
 		    e->net->c * e->net->h * e->net->w);
-	e->B = b->n, e->denom = denom;
-	const real *x;
-	const int *y;
-#ifdef HAVE_CUDA
-	if (e->cuda) {
-		e->have_loss = e->have_probs = 0;
-		nn_cuda_data *g = on_device(e, d);
-		if (!g) {
-			host_batch(e, b, &x, &y);
-			nn_cuda_forward(e->g, theta, state, x, y, b->n, denom, mode);
-			return;
-		}
-		for (int j = 0; j < b->n; j++) {
-			e->row[j] = (int)(b->row ? b->row[j] : b->first + (size_t)j);
-			if (b->aug)
-				e->dy[j] = b->aug[j].dy, e->dx[j] = b->aug[j].dx,
-				e->flip[j] = b->aug[j].flip;
-		}
-		nn_cuda_forward_rows(e->g, theta, state, g, e->row, b->aug ? e->dy : NULL,
-				     e->dx, e->flip, b->n, denom, mode);
-		return;
-	}
-#endif
-	host_batch(e, b, &x, &y);
-	e->ylast = y;
-	e->L = nn_forward(e->net, e->ws, theta, state, x, y, b->n, denom, mode);
+	e->have_loss = e->have_probs = 0;
+	const real *x = NULL;
+	const int *y = NULL;
+	if (!e->cuda || !device_batch(e, b))
+		host_batch(e, b, &x, &y);
+	nn_forward(e->ws, theta, state, x, y, b->n, denom, mode);
+}
+
+/* a per-sample result of the last forward on the host */
+static const real *host_copy(engine *e, const real *src, real *copy, int *have, size_t n)
+{
+	if (e->bk->host)
+		return src;
+	if (!*have)
+		e->bk->get(e->bk->ctx, copy, src, n);
+	*have = 1;
+	return copy;
 }
 
 const real *engine_losses(engine *e)
 {
-#ifdef HAVE_CUDA
-	if (e->cuda) {
-		if (!e->have_loss)
-			nn_cuda_losses(e->g, e->loss, NULL);
-		e->have_loss = 1;
-		return e->loss;
-	}
-#endif
-	return nn_losses(e->ws);
+	return host_copy(e, nn_losses(e->ws), e->loss, &e->have_loss, (size_t)nn_batch(e->ws));
 }
 
 const real *engine_probs(engine *e)
 {
-#ifdef HAVE_CUDA
-	if (e->cuda) {
-		if (!e->have_probs)
-			nn_cuda_losses(e->g, NULL, e->probs);
-		e->have_probs = 1;
-		return e->probs;
-	}
-#endif
-	return nn_probs(e->ws);
+	return host_copy(e, nn_probs(e->ws), e->probs, &e->have_probs,
+			 (size_t)nn_batch(e->ws) * e->net->classes);
 }
 
 double engine_loss(engine *e)
 {
-	if (!e->cuda)
-		return e->L;
 	const real *l = engine_losses(e);
 	double total = 0;
-	for (int b = 0; b < e->B; b++)  /* in the CPU's order */
+	for (int b = 0; b < nn_batch(e->ws); b++)
 		total += l[b];
-	return total / e->denom;
+	return total / nn_denom(e->ws);
 }
 
 void engine_tally(engine *e, long tag)
 {
-#ifdef HAVE_CUDA
-	if (e->cuda) {
-		nn_cuda_tally(e->g, tag);
-		return;
-	}
-#endif
-	const real *p = nn_probs(e->ws), *l = nn_losses(e->ws);
-	int K = e->net->classes;
-	const int *y = e->ylast;
-	for (int b = 0; b < e->B; b++) {
-		e->tal_correct += nn_argmax(p + (size_t)b * K, K) == y[b];
-		e->tal_loss += l[b];
-	}
-	if (!isfinite(e->L) && e->tal_bad < 0)
-		e->tal_bad = tag;
+	e->bk->tally(e->bk->ctx, nn_losses(e->ws), nn_probs(e->ws), nn_labels(e->ws),
+		     nn_batch(e->ws), e->net->classes, nn_denom(e->ws), tag);
 }
 
 long engine_tally_read(engine *e, double *loss_sum, size_t *correct)
 {
-#ifdef HAVE_CUDA
-	if (e->cuda)
-		return nn_cuda_tally_read(e->g, loss_sum, correct);
-#endif
+	nn_tally t;
+	e->bk->tally_read(e->bk->ctx, &t);
 	if (loss_sum)
-		*loss_sum = e->tal_loss;
+		*loss_sum = t.loss;
 	if (correct)
-		*correct = e->tal_correct;
-	return e->tal_bad;
+		*correct = (size_t)t.correct;
+	return (long)t.bad;
 }
 
-void engine_tally_reset(engine *e)
-{
-#ifdef HAVE_CUDA
-	if (e->cuda) {
-		nn_cuda_tally_reset(e->g);
-		return;
-	}
-#endif
-	e->tal_loss = 0, e->tal_correct = 0, e->tal_bad = -1;
-}
+void engine_tally_reset(engine *e) { e->bk->tally_reset(e->bk->ctx); }
 
 void engine_backward(engine *e, const real *theta, real *grad)
 {
-	ON_CUDA(nn_cuda_backward(e->g, theta, grad));
-	nn_backward(e->net, e->ws, theta, grad);
+	nn_backward(e->ws, theta, grad);
 }
 
 void engine_rforward(engine *e, const real *theta, const real *v, real *dots)
 {
-	ON_CUDA(nn_cuda_rforward(e->g, theta, v, dots));
-	nn_rforward(e->net, e->ws, theta, v, dots);
+	nn_rforward(e->ws, theta, v, dots);
 }
 
 void engine_rbackward(engine *e, const real *theta, const real *v, real *hv)
 {
-	ON_CUDA(nn_cuda_rbackward(e->g, theta, v, hv));
-	nn_rbackward(e->net, e->ws, theta, v, hv);
+	nn_rbackward(e->ws, theta, v, hv);
 }
 
 void engine_sgd(engine *e, real *theta, const real *grad, real *vel, size_t n,
 		double lr, double wd, double mom)
 {
-	ON_CUDA(nn_cuda_sgd(theta, grad, vel, n, (float)lr, (float)wd, (float)mom));
-	real w = (real)wd, mu = (real)mom, eta = (real)lr;
-	for (size_t k = 0; k < n; k++) {
-		real g = grad[k] + w * theta[k];
-		if (vel) {
-			vel[k] = mu * vel[k] + g;
-			g = vel[k];
-		}
-		theta[k] -= eta * g;
-	}
+	e->bk->sgd(e->bk->ctx, theta, grad, vel, n, lr, wd, mom);
 }
 
 void engine_u_update(engine *e, real *u, const real *hv, size_t n, double a, double wd)
 {
-	ON_CUDA(nn_cuda_u_update(u, hv, n, (float)a, (float)wd));
-	real ra = (real)a, w = (real)wd;
-	for (size_t i = 0; i < n; i++)
-		u[i] -= ra * (hv[i] + w * u[i]);
+	e->bk->u_update(e->bk->ctx, u, hv, n, a, wd);
 }
 
 void engine_add(engine *e, real *y, const real *x, size_t n)
 {
-	ON_CUDA(nn_cuda_add(y, x, n));
-	for (size_t i = 0; i < n; i++)
-		y[i] += x[i];
+	e->bk->add(e->bk->ctx, y, x, n);
 }

@@ -1,14 +1,15 @@
 /*
- * nn.c — CPU reference layers with exact first and second derivatives (see
- * nn.h). Matrix products go to BLAS (OpenBLAS); everything else is plain C
- * loops in a fixed order, so the same inputs give the same bits. Each layer
- * has four passes: forward, backward, R-forward (directional derivative of
- * every activation along v) and R-backward (directional derivative of every
- * gradient along v, whose parameter part is H v).
+ * nn.c — the network, written once for every backend (see nn.h): specs and
+ * initialisation, the workspace, one walker for the four passes, and per
+ * layer type one op group of four passes — forward, backward, R-forward
+ * (directional derivative of every activation along v) and R-backward
+ * (directional derivative of every gradient along v, whose parameter part is
+ * H v) — over the primitives of lib/backend.h. Nothing here touches an
+ * activation itself: the CPU loops are lib/nn_cpu.c, the CUDA kernels
+ * kernels/nn_cuda.cu.
  */
 #include "nn.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +17,6 @@
 
 #include "rand.h"
 #include "util.h"
-
-#ifdef NN_F64
-#define GEMM cblas_dgemm
-#else
-#define GEMM cblas_sgemm
-#endif
 
 /* ================================================================= specs */
 
@@ -92,6 +87,9 @@ int nn_init(nn_net *net, const char *spec, int c, int h, int w, int classes,
 			L->nw = L->nb = (size_t)cc;
 			L->s = ns;
 			ns += 2 * (size_t)cc;
+		} else if (!strcmp(tok, "gap")) {
+			L->type = NN_GAP;
+			hh = ww = 1;
 		} else if (!strcmp(tok, "relu")) {
 			L->type = NN_RELU;
 		} else if (!strcmp(tok, "pool")) {
@@ -141,11 +139,10 @@ void nn_free(nn_net *net)
 
 void nn_describe(const nn_net *net, char *buf, size_t n)
 {
-	static const char *names[] = { "conv", "bn", "relu", "pool", "affine" };
 	size_t k = (size_t)snprintf(buf, n, "%s: %dx%dx%d", net->spec, net->c, net->h, net->w);
 	for (int i = 0; i < net->nl && k < n; i++) {
 		const nn_layer *L = &net->l[i];
-		k += (size_t)snprintf(buf + k, n - k, " %s %dx%dx%d", names[L->type],
+		k += (size_t)snprintf(buf + k, n - k, " %s %dx%dx%d", nn_layer_name(net, i),
 				      L->oc, L->oh, L->ow);
 	}
 	if (k < n)
@@ -178,19 +175,27 @@ void nn_init_params(const nn_net *net, real *theta, real *state, uint64_t seed)
 	}
 }
 
+const char *nn_layer_name(const nn_net *net, int i)
+{
+	static const char *names[NN_NTYPES] = { "conv", "bn", "relu", "pool", "affine", "gap" };
+	return i >= net->nl ? "softmax-ce" : names[net->l[i].type];
+}
+
 /* ============================================================= workspace */
 
 struct nn_ws {
-	int nl, cap, B, mode;
+	const nn_net *net;
+	const nn_backend *bk;
+	nn_backend *own;                /* the CPU backend of nn_ws_new */
+	int cap, B, mode;
 	double denom;
 	real **a, **d, **ra, **rd;      /* per layer boundary: nl + 1 */
-	real **xhat, **rxhat;           /* bn: normalised input */
-	real **istd, **ristd, **mean;   /* bn: per channel */
+	nn_bn_buf *bn;                  /* bn: its saved values */
 	int **arg;                      /* pool: argmax per output */
 	real **xt, **rxt;               /* affine: input as (F, B) */
-	real *col, *col2;               /* conv scratch */
+	real *tmp;                      /* affine: (F, B) scratch */
 	real *prob, *rprob;             /* (K, B) */
-	real *probs_bk;                 /* (B, K) for callers */
+	real *pbk;                      /* (B, K) for callers */
 	real *loss, *rloss;
 	int *y;
 };
@@ -200,618 +205,480 @@ static size_t act_size(const nn_layer *L, int in, int B)
 	return in ? (size_t)L->ic * L->ih * L->iw * B : (size_t)L->oc * L->oh * L->ow * B;
 }
 
-nn_ws *nn_ws_new(const nn_net *net, int max_batch)
+/* the element count of boundary i (the input of layer i; nl: the logits) */
+static size_t boundary_size(const nn_net *net, int i, int B)
+{
+	return i < net->nl ? act_size(&net->l[i], 1, B) : act_size(&net->l[net->nl - 1], 0, B);
+}
+
+static void *balloc(const nn_ws *ws, size_t n, size_t size)
+{
+	return ws->bk->alloc(ws->bk->ctx, emul(n, size));
+}
+
+nn_ws *nn_ws_new_on(const nn_net *net, const nn_backend *bk, int max_batch)
 {
 	nn_ws *ws = ecalloc(1, sizeof *ws);
 	int n = net->nl, B = max_batch;
-	ws->cap = B;
-	ws->nl = n;
+	ws->net = net, ws->bk = bk, ws->cap = B;
 	ws->a = ecalloc((size_t)n + 1, sizeof(real *));
 	ws->d = ecalloc((size_t)n + 1, sizeof(real *));
 	ws->ra = ecalloc((size_t)n + 1, sizeof(real *));
 	ws->rd = ecalloc((size_t)n + 1, sizeof(real *));
-	ws->xhat = ecalloc((size_t)n, sizeof(real *));
-	ws->rxhat = ecalloc((size_t)n, sizeof(real *));
-	ws->istd = ecalloc((size_t)n, sizeof(real *));
-	ws->ristd = ecalloc((size_t)n, sizeof(real *));
-	ws->mean = ecalloc((size_t)n, sizeof(real *));
+	ws->bn = ecalloc((size_t)n, sizeof *ws->bn);
 	ws->arg = ecalloc((size_t)n, sizeof(int *));
 	ws->xt = ecalloc((size_t)n, sizeof(real *));
 	ws->rxt = ecalloc((size_t)n, sizeof(real *));
-	size_t colmax = 1;
 	for (int i = 0; i <= n; i++) {
-		size_t m = i < n ? act_size(&net->l[i], 1, B) : act_size(&net->l[n - 1], 0, B);
-		ws->a[i] = ecalloc(m, sizeof(real));
-		ws->d[i] = ecalloc(m, sizeof(real));
-		ws->ra[i] = ecalloc(m, sizeof(real));
-		ws->rd[i] = ecalloc(m, sizeof(real));
+		size_t m = boundary_size(net, i, B);
+		ws->a[i] = balloc(ws, m, sizeof(real)), ws->d[i] = balloc(ws, m, sizeof(real));
+		ws->ra[i] = balloc(ws, m, sizeof(real)), ws->rd[i] = balloc(ws, m, sizeof(real));
 	}
+	size_t tmp = 1;
 	for (int i = 0; i < n; i++) {
 		const nn_layer *L = &net->l[i];
-		size_t out = act_size(L, 0, B), in = act_size(L, 1, B);
+		size_t out = act_size(L, 0, B), in = act_size(L, 1, B), C = (size_t)L->oc;
 		if (L->type == NN_BN) {
-			ws->xhat[i] = ecalloc(out, sizeof(real));
-			ws->rxhat[i] = ecalloc(out, sizeof(real));
-			ws->istd[i] = ecalloc((size_t)L->oc, sizeof(real));
-			ws->ristd[i] = ecalloc((size_t)L->oc, sizeof(real));
-			ws->mean[i] = ecalloc((size_t)L->oc, sizeof(real));
+			nn_bn_buf *s = &ws->bn[i];
+			s->xhat = balloc(ws, out, sizeof(real)), s->rxhat = balloc(ws, out, sizeof(real));
+			s->mean = balloc(ws, C, sizeof(real)), s->istd = balloc(ws, C, sizeof(real));
+			s->rmean = balloc(ws, C, sizeof(real)), s->ristd = balloc(ws, C, sizeof(real));
 		} else if (L->type == NN_POOL) {
-			ws->arg[i] = ecalloc(out, sizeof(int));
+			ws->arg[i] = balloc(ws, out, sizeof(int));
 		} else if (L->type == NN_AFFINE) {
-			ws->xt[i] = ecalloc(in, sizeof(real));
-			ws->rxt[i] = ecalloc(in, sizeof(real));
-			colmax = in > colmax ? in : colmax;     /* (F, B) scratch */
-		} else if (L->type == NN_CONV) {
-			size_t m = (size_t)L->ic * L->k * L->k * L->oh * L->ow * B;
-			colmax = m > colmax ? m : colmax;
+			ws->xt[i] = balloc(ws, in, sizeof(real));
+			ws->rxt[i] = balloc(ws, in, sizeof(real));
+			tmp = in > tmp ? in : tmp;
 		}
 	}
-	ws->col = ecalloc(colmax, sizeof(real));
-	ws->col2 = ecalloc(colmax, sizeof(real));
 	size_t K = (size_t)net->classes * B;
-	ws->prob = ecalloc(K, sizeof(real));
-	ws->rprob = ecalloc(K, sizeof(real));
-	ws->probs_bk = ecalloc(K, sizeof(real));
-	ws->loss = ecalloc((size_t)B, sizeof(real));
-	ws->rloss = ecalloc((size_t)B, sizeof(real));
-	ws->y = ecalloc((size_t)B, sizeof(int));
+	ws->tmp = balloc(ws, tmp, sizeof(real));
+	ws->prob = balloc(ws, K, sizeof(real)), ws->rprob = balloc(ws, K, sizeof(real));
+	ws->pbk = balloc(ws, K, sizeof(real));
+	ws->loss = balloc(ws, (size_t)B, sizeof(real)), ws->rloss = balloc(ws, (size_t)B, sizeof(real));
+	ws->y = balloc(ws, (size_t)B, sizeof(int));
 	return ws;
 }
 
-static void free_list(real **p, int n)
+nn_ws *nn_ws_new(const nn_net *net, int max_batch)
 {
-	if (!p)
-		return;
-	for (int i = 0; i < n; i++)
-		free(p[i]);
-	free(p);
+	nn_backend *bk = nn_cpu_new(net, max_batch);
+	nn_ws *ws = nn_ws_new_on(net, bk, max_batch);
+	ws->own = bk;
+	return ws;
 }
 
 void nn_ws_free(nn_ws *ws)
 {
 	if (!ws)
 		return;
-	int n = ws->nl;
-	/* a, d, ra, rd have nl + 1 entries; the per-layer lists nl */
-	free_list(ws->a, n + 1), free_list(ws->d, n + 1);
-	free_list(ws->ra, n + 1), free_list(ws->rd, n + 1);
-	free_list(ws->xhat, n), free_list(ws->rxhat, n);
-	free_list(ws->istd, n), free_list(ws->ristd, n), free_list(ws->mean, n);
-	for (int i = 0; i < n; i++)
-		free(ws->arg[i]);
-	free(ws->arg);
-	free_list(ws->xt, n), free_list(ws->rxt, n);
-	free(ws->col), free(ws->col2), free(ws->prob), free(ws->rprob);
-	free(ws->probs_bk), free(ws->loss), free(ws->rloss), free(ws->y);
+	const nn_backend *bk = ws->bk;
+	void *c = bk->ctx;
+	int n = ws->net->nl;
+	for (int i = 0; i <= n; i++) {
+		bk->release(c, ws->a[i]), bk->release(c, ws->d[i]);
+		bk->release(c, ws->ra[i]), bk->release(c, ws->rd[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		nn_bn_buf *s = &ws->bn[i];
+		if (s->xhat) {
+			bk->release(c, s->xhat), bk->release(c, s->rxhat), bk->release(c, s->mean);
+			bk->release(c, s->istd), bk->release(c, s->rmean), bk->release(c, s->ristd);
+		}
+		if (ws->arg[i])
+			bk->release(c, ws->arg[i]);
+		if (ws->xt[i])
+			bk->release(c, ws->xt[i]), bk->release(c, ws->rxt[i]);
+	}
+	bk->release(c, ws->tmp), bk->release(c, ws->prob), bk->release(c, ws->rprob);
+	bk->release(c, ws->pbk), bk->release(c, ws->loss), bk->release(c, ws->rloss);
+	bk->release(c, ws->y);
+	free(ws->a), free(ws->d), free(ws->ra), free(ws->rd), free(ws->bn), free(ws->arg);
+	free(ws->xt), free(ws->rxt);
+	nn_cpu_free(ws->own);
 	free(ws);
 }
 
+const nn_backend *nn_ws_backend(const nn_ws *ws) { return ws->bk; }
 const real *nn_losses(const nn_ws *ws) { return ws->loss; }
-const real *nn_probs(const nn_ws *ws) { return ws->probs_bk; }
+const real *nn_probs(const nn_ws *ws) { return ws->pbk; }
+const int *nn_labels(const nn_ws *ws) { return ws->y; }
+int nn_batch(const nn_ws *ws) { return ws->B; }
+double nn_denom(const nn_ws *ws) { return ws->denom; }
 
-/* ================================================================ helpers */
-
-extern void openblas_set_num_threads(int);
-
-/* C (M×N) = alpha·op(A)·op(B) + beta·C, row-major.
- * Determinism whatever the thread count: BLAS itself runs single-threaded,
- * and C is cut into column blocks chosen from the shape alone; OpenMP
- * threads take the blocks, and every block is the same BLAS call however
- * many threads there are, so the bits cannot depend on them. */
-static void gemm(int ta, int tb, int M, int N, int K, real alpha, const real *A,
-		 const real *B, real beta, real *C)
+real *nn_ws_input(nn_ws *ws, int **y)
 {
-	static int once;
-	if (!once) {
-		openblas_set_num_threads(1);
-		once = 1;
+	*y = ws->y;
+	return ws->a[0];
+}
+
+real *nn_ws_buf(nn_ws *ws, int which, int i, size_t *n)
+{
+	real **b[] = { ws->a, ws->d, ws->ra, ws->rd };
+	if (i < 0 || i > ws->net->nl || which < NN_BUF_A || which > NN_BUF_RD)
+		die("internal error: no buffer %d at boundary %d", which, i);
+	*n = boundary_size(ws->net, i, ws->B);
+	return b[which][i];
+}
+
+double nn_loss(const nn_ws *ws)
+{
+	if (!ws->bk->host)
+		die("internal error: nn_loss on a device workspace");
+	double total = 0;
+	for (int b = 0; b < ws->B; b++)
+		total += ws->loss[b];
+	return total / ws->denom;
+}
+
+/* ======================================================= the op groups */
+/*
+ * Each layer type's four passes, together. Layer i reads boundary i (a, ra)
+ * and writes boundary i + 1; backward reads d[i + 1], rd[i + 1] and writes
+ * d[i], rd[i] — except for the first layer, whose input needs no gradient
+ * (i == 0: no din) and does not depend on θ (i == 0: R{in} = 0). Parameter
+ * gradients and H v accumulate (+=) into the layer's slice of grad / hv.
+ */
+
+#define BK (ws->bk)
+#define CX (ws->bk->ctx)
+#define LAYER (&ws->net->l[i])
+
+/* ---------------------------------------------------------- convolution */
+
+static void conv_forward(nn_ws *ws, int i, const real *theta, real *state)
+{
+	const nn_layer *L = LAYER;
+	(void)state;
+	BK->conv_forward(CX, i, ws->B, ws->a[i + 1], ws->a[i], theta + L->w, 0);
+	BK->add_bias(CX, ws->a[i + 1], theta + L->b, L->oc, act_size(L, 0, ws->B) / L->oc);
+}
+
+static void conv_backward(nn_ws *ws, int i, const real *theta, real *grad)
+{
+	const nn_layer *L = LAYER;
+	const real *dout = ws->d[i + 1];
+	BK->conv_backward_filter(CX, i, ws->B, grad + L->w, ws->a[i], dout);
+	BK->row_sums(CX, grad + L->b, dout, L->oc, act_size(L, 0, ws->B) / L->oc);
+	if (i > 0)
+		BK->conv_backward_data(CX, i, ws->B, ws->d[i], theta + L->w, dout, NULL, NULL);
+}
+
+/* R{out} = conv(in, v_w) + v_b + conv(R{in}, w) */
+static void conv_rforward(nn_ws *ws, int i, const real *theta, const real *v)
+{
+	const nn_layer *L = LAYER;
+	real *rout = ws->ra[i + 1];
+	BK->conv_forward(CX, i, ws->B, rout, ws->a[i], v + L->w, 0);
+	BK->add_bias(CX, rout, v + L->b, L->oc, act_size(L, 0, ws->B) / L->oc);
+	if (i > 0)
+		BK->conv_forward(CX, i, ws->B, rout, ws->ra[i], theta + L->w, 1);
+}
+
+/* H_w v += R{dout}·colᵀ + dout·R{col}ᵀ;  R{din} = convᵀ(v_w, dout) + convᵀ(w, R{dout}) */
+static void conv_rbackward(nn_ws *ws, int i, const real *theta, const real *v, real *hv)
+{
+	const nn_layer *L = LAYER;
+	const real *dout = ws->d[i + 1], *rdout = ws->rd[i + 1];
+	BK->conv_backward_filter(CX, i, ws->B, hv + L->w, ws->a[i], rdout);
+	if (i > 0)
+		BK->conv_backward_filter(CX, i, ws->B, hv + L->w, ws->ra[i], dout);
+	BK->row_sums(CX, hv + L->b, rdout, L->oc, act_size(L, 0, ws->B) / L->oc);
+	if (i > 0)
+		BK->conv_backward_data(CX, i, ws->B, ws->rd[i], v + L->w, dout, theta + L->w, rdout);
+}
+
+/* ----------------------------------------------------------- batch-norm */
+
+static void bn_forward(nn_ws *ws, int i, const real *theta, real *state)
+{
+	const nn_layer *L = LAYER;
+	BK->bn_forward(CX, L, ws->B, ws->mode == NN_EVAL, &ws->bn[i], ws->a[i + 1], ws->a[i],
+		       theta + L->w, theta + L->b, state ? state + L->s : NULL);
+}
+
+static void bn_backward(nn_ws *ws, int i, const real *theta, real *grad)
+{
+	const nn_layer *L = LAYER;
+	BK->bn_backward(CX, L, ws->B, ws->mode == NN_EVAL, &ws->bn[i], i > 0 ? ws->d[i] : NULL,
+			grad + L->w, grad + L->b, ws->d[i + 1], theta + L->w);
+}
+
+static void bn_rforward(nn_ws *ws, int i, const real *theta, const real *v)
+{
+	const nn_layer *L = LAYER;
+	BK->bn_rforward(CX, L, ws->B, &ws->bn[i], ws->ra[i + 1], ws->a[i],
+			i > 0 ? ws->ra[i] : NULL, theta + L->w, v + L->w, v + L->b);
+}
+
+static void bn_rbackward(nn_ws *ws, int i, const real *theta, const real *v, real *hv)
+{
+	const nn_layer *L = LAYER;
+	BK->bn_rbackward(CX, L, ws->B, &ws->bn[i], i > 0 ? ws->rd[i] : NULL, hv + L->w,
+			 hv + L->b, ws->d[i + 1], ws->rd[i + 1], theta + L->w, v + L->w);
+}
+
+/* ----------------------------------------------------------------- ReLU */
+
+static void relu_forward(nn_ws *ws, int i, const real *theta, real *state)
+{
+	(void)theta, (void)state;
+	BK->relu(CX, ws->a[i + 1], ws->a[i], act_size(LAYER, 0, ws->B));
+}
+
+static void relu_backward(nn_ws *ws, int i, const real *theta, real *grad)
+{
+	(void)theta, (void)grad;
+	if (i > 0)
+		BK->relu_mask(CX, ws->d[i], ws->a[i + 1], ws->d[i + 1], act_size(LAYER, 0, ws->B));
+}
+
+static void relu_rforward(nn_ws *ws, int i, const real *theta, const real *v)
+{
+	(void)theta, (void)v;
+	size_t n = act_size(LAYER, 0, ws->B);
+	if (i > 0)
+		BK->relu_mask(CX, ws->ra[i + 1], ws->a[i + 1], ws->ra[i], n);
+	else
+		BK->zero(CX, ws->ra[i + 1], n);
+}
+
+static void relu_rbackward(nn_ws *ws, int i, const real *theta, const real *v, real *hv)
+{
+	(void)theta, (void)v, (void)hv;
+	if (i > 0)
+		BK->relu_mask(CX, ws->rd[i], ws->a[i + 1], ws->rd[i + 1], act_size(LAYER, 0, ws->B));
+}
+
+/* ------------------------------------------------------ 2×2 max-pooling */
+
+static void pool_forward(nn_ws *ws, int i, const real *theta, real *state)
+{
+	(void)theta, (void)state;
+	BK->pool_forward(CX, LAYER, ws->B, ws->a[i + 1], ws->arg[i], ws->a[i]);
+}
+
+static void pool_backward(nn_ws *ws, int i, const real *theta, real *grad)
+{
+	(void)theta, (void)grad;
+	if (i > 0)
+		BK->pool_backward(CX, LAYER, ws->B, ws->d[i], ws->arg[i], ws->d[i + 1]);
+}
+
+static void pool_rforward(nn_ws *ws, int i, const real *theta, const real *v)
+{
+	(void)theta, (void)v;
+	size_t n = act_size(LAYER, 0, ws->B);
+	if (i > 0)
+		BK->gather(CX, ws->ra[i + 1], ws->ra[i], ws->arg[i], n);
+	else
+		BK->zero(CX, ws->ra[i + 1], n);
+}
+
+static void pool_rbackward(nn_ws *ws, int i, const real *theta, const real *v, real *hv)
+{
+	(void)theta, (void)v, (void)hv;
+	if (i > 0)
+		BK->pool_backward(CX, LAYER, ws->B, ws->rd[i], ws->arg[i], ws->rd[i + 1]);
+}
+
+/* -------------------------------------------- global average pooling */
+/* linear and without parameters: its R-passes are its passes on R{} */
+
+static void gap_forward(nn_ws *ws, int i, const real *theta, real *state)
+{
+	(void)theta, (void)state;
+	BK->gap_forward(CX, LAYER, ws->B, ws->a[i + 1], ws->a[i]);
+}
+
+static void gap_backward(nn_ws *ws, int i, const real *theta, real *grad)
+{
+	(void)theta, (void)grad;
+	if (i > 0)
+		BK->gap_backward(CX, LAYER, ws->B, ws->d[i], ws->d[i + 1]);
+}
+
+static void gap_rforward(nn_ws *ws, int i, const real *theta, const real *v)
+{
+	(void)theta, (void)v;
+	if (i > 0)
+		BK->gap_forward(CX, LAYER, ws->B, ws->ra[i + 1], ws->ra[i]);
+	else
+		BK->zero(CX, ws->ra[i + 1], act_size(LAYER, 0, ws->B));
+}
+
+static void gap_rbackward(nn_ws *ws, int i, const real *theta, const real *v, real *hv)
+{
+	(void)theta, (void)v, (void)hv;
+	if (i > 0)
+		BK->gap_backward(CX, LAYER, ws->B, ws->rd[i], ws->rd[i + 1]);
+}
+
+/* --------------------------------------------------------------- affine */
+/* on the input as features (F, B), F = C·H·W */
+
+static void affine_forward(nn_ws *ws, int i, const real *theta, real *state)
+{
+	const nn_layer *L = LAYER;
+	int B = ws->B, F = L->ic * L->ih * L->iw;
+	(void)state;
+	BK->to_features(CX, ws->xt[i], ws->a[i], L->ic, B, L->ih * L->iw);
+	BK->gemm(CX, 0, 0, L->oc, B, F, 1, theta + L->w, ws->xt[i], 0, ws->a[i + 1]);
+	BK->add_bias(CX, ws->a[i + 1], theta + L->b, L->oc, (size_t)B);
+}
+
+static void affine_backward(nn_ws *ws, int i, const real *theta, real *grad)
+{
+	const nn_layer *L = LAYER;
+	int B = ws->B, F = L->ic * L->ih * L->iw;
+	const real *dout = ws->d[i + 1];
+	BK->gemm(CX, 0, 1, L->oc, F, B, 1, dout, ws->xt[i], 1, grad + L->w);
+	BK->row_sums(CX, grad + L->b, dout, L->oc, (size_t)B);
+	if (i > 0) {
+		BK->gemm(CX, 1, 0, F, B, L->oc, 1, theta + L->w, dout, 0, ws->tmp);
+		BK->from_features(CX, ws->d[i], ws->tmp, L->ic, B, L->ih * L->iw);
 	}
-	int blocks = (long)M * N * K >= (1L << 18) && N >= 128 ? (N + 127) / 128 : 1;
-	if (blocks > 64)
-		blocks = 64;
-#pragma omp parallel for schedule(dynamic) if (blocks > 1)
-	for (int j = 0; j < blocks; j++) {
-		int n0 = (int)((long)N * j / blocks), n1 = (int)((long)N * (j + 1) / blocks);
-		const real *Bj = tb ? B + (size_t)n0 * K : B + n0;
-		GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-		     tb ? CblasTrans : CblasNoTrans, M, n1 - n0, K, alpha, A, ta ? M : K,
-		     Bj, tb ? K : N, beta, C + n0, N);
+}
+
+static void affine_rforward(nn_ws *ws, int i, const real *theta, const real *v)
+{
+	const nn_layer *L = LAYER;
+	int B = ws->B, F = L->ic * L->ih * L->iw;
+	real *rout = ws->ra[i + 1];
+	BK->gemm(CX, 0, 0, L->oc, B, F, 1, v + L->w, ws->xt[i], 0, rout);
+	BK->add_bias(CX, rout, v + L->b, L->oc, (size_t)B);
+	if (i > 0) {
+		BK->to_features(CX, ws->rxt[i], ws->ra[i], L->ic, B, L->ih * L->iw);
+		BK->gemm(CX, 0, 0, L->oc, B, F, 1, theta + L->w, ws->rxt[i], 1, rout);
+	} else {
+		BK->zero(CX, ws->rxt[i], (size_t)F * B);
 	}
 }
 
-/* (C, B, H, W) → (C·k·k, B·Ho·Wo) */
-static void im2col(const nn_layer *L, int B, const real *in, real *col)
+static void affine_rbackward(nn_ws *ws, int i, const real *theta, const real *v, real *hv)
 {
-	int k = L->k, H = L->ih, W = L->iw, Ho = L->oh, Wo = L->ow, p = L->pad;
-	size_t n = (size_t)B * Ho * Wo;
-	for (int c = 0; c < L->ic; c++)
-		for (int ki = 0; ki < k; ki++)
-			for (int kj = 0; kj < k; kj++) {
-				real *row = col + ((size_t)(c * k + ki) * k + kj) * n;
-				for (int b = 0; b < B; b++) {
-					const real *src = in + ((size_t)c * B + b) * H * W;
-					for (int oy = 0; oy < Ho; oy++) {
-						int iy = oy + ki - p;
-						real *dst = row + ((size_t)b * Ho + oy) * Wo;
-						if (iy < 0 || iy >= H) {
-							memset(dst, 0, (size_t)Wo * sizeof *dst);
-							continue;
-						}
-						for (int ox = 0; ox < Wo; ox++) {
-							int ix = ox + kj - p;
-							dst[ox] = ix >= 0 && ix < W ? src[iy * W + ix] : 0;
-						}
-					}
-				}
-			}
-}
-
-/* the adjoint of im2col: in = Σ col (in overwritten) */
-static void col2im(const nn_layer *L, int B, const real *col, real *in)
-{
-	int k = L->k, H = L->ih, W = L->iw, Ho = L->oh, Wo = L->ow, p = L->pad;
-	size_t n = (size_t)B * Ho * Wo;
-	memset(in, 0, (size_t)L->ic * B * H * W * sizeof *in);
-	for (int c = 0; c < L->ic; c++)
-		for (int ki = 0; ki < k; ki++)
-			for (int kj = 0; kj < k; kj++) {
-				const real *row = col + ((size_t)(c * k + ki) * k + kj) * n;
-				for (int b = 0; b < B; b++) {
-					real *dst = in + ((size_t)c * B + b) * H * W;
-					for (int oy = 0; oy < Ho; oy++) {
-						int iy = oy + ki - p;
-						if (iy < 0 || iy >= H)
-							continue;
-						const real *src = row + ((size_t)b * Ho + oy) * Wo;
-						for (int ox = 0; ox < Wo; ox++) {
-							int ix = ox + kj - p;
-							if (ix >= 0 && ix < W)
-								dst[iy * W + ix] += src[ox];
-						}
-					}
-				}
-			}
-}
-
-/* out[o, :] += bias[o] */
-static void add_bias(real *out, const real *bias, int O, size_t n)
-{
-	for (int o = 0; o < O; o++)
-		for (size_t j = 0; j < n; j++)
-			out[(size_t)o * n + j] += bias[o];
-}
-
-/* db[o] += Σ_j d[o, j] */
-static void row_sums(real *db, const real *d, int O, size_t n)
-{
-	for (int o = 0; o < O; o++) {
-		real s = 0;
-		for (size_t j = 0; j < n; j++)
-			s += d[(size_t)o * n + j];
-		db[o] += s;
+	const nn_layer *L = LAYER;
+	int B = ws->B, F = L->ic * L->ih * L->iw;
+	const real *dout = ws->d[i + 1], *rdout = ws->rd[i + 1];
+	BK->gemm(CX, 0, 1, L->oc, F, B, 1, rdout, ws->xt[i], 1, hv + L->w);
+	BK->gemm(CX, 0, 1, L->oc, F, B, 1, dout, ws->rxt[i], 1, hv + L->w);
+	BK->row_sums(CX, hv + L->b, rdout, L->oc, (size_t)B);
+	if (i > 0) {
+		BK->gemm(CX, 1, 0, F, B, L->oc, 1, v + L->w, dout, 0, ws->tmp);
+		BK->gemm(CX, 1, 0, F, B, L->oc, 1, theta + L->w, rdout, 1, ws->tmp);
+		BK->from_features(CX, ws->rd[i], ws->tmp, L->ic, B, L->ih * L->iw);
 	}
 }
 
-/* (C, B, P) ↔ (C·P, B) */
-static void to_features(const real *in, real *xt, int C, int B, int P)
+/* ------------------------------------------ softmax cross-entropy (i = nl) */
+
+static void ce_forward(nn_ws *ws, int i, const real *theta, real *state)
 {
-	for (int c = 0; c < C; c++)
-		for (int b = 0; b < B; b++)
-			for (int p = 0; p < P; p++)
-				xt[((size_t)c * P + p) * B + b] = in[((size_t)c * B + b) * P + p];
+	(void)theta, (void)state;
+	BK->ce_forward(CX, ws->loss, ws->prob, ws->pbk, ws->a[i], ws->y, ws->net->classes, ws->B);
 }
 
-static void from_features(const real *xt, real *in, int C, int B, int P)
+static void ce_backward(nn_ws *ws, int i, const real *theta, real *grad)
 {
-	for (int c = 0; c < C; c++)
-		for (int b = 0; b < B; b++)
-			for (int p = 0; p < P; p++)
-				in[((size_t)c * B + b) * P + p] = xt[((size_t)c * P + p) * B + b];
+	(void)theta, (void)grad;
+	BK->ce_backward(CX, ws->d[i], ws->prob, ws->y, ws->net->classes, ws->B, ws->denom);
 }
 
-/* =============================================================== forward */
-
-static void bn_forward(const nn_layer *L, nn_ws *ws, int i, const real *theta,
-		       real *state, const real *in, real *out)
+/* R{ℓ_b} = Σ_k p_k R{z_k} − R{z_y};  R{p_k} = p_k (R{z_k} − Σ p R{z});
+ * R{∂L/∂z} = R{p}/denom */
+static void ce_rforward(nn_ws *ws, int i, const real *theta, const real *v)
 {
-	int C = L->oc;
-	size_t M = (size_t)ws->B * L->oh * L->ow;
-	const real *g = theta + L->w, *be = theta + L->b;
-	for (int c = 0; c < C; c++) {
-		const real *x = in + c * M;
-		real *xh = ws->xhat[i] + c * M, *y = out + c * M;
-		real mean, istd;
-		if (ws->mode == NN_TRAIN) {
-			double s = 0, v = 0;
-			for (size_t j = 0; j < M; j++)
-				s += x[j];
-			mean = (real)(s / (double)M);
-			for (size_t j = 0; j < M; j++)
-				v += ((double)x[j] - mean) * ((double)x[j] - mean);
-			v /= (double)M;
-			istd = (real)(1 / sqrt(v + NN_BN_EPS));
-			if (state) {
-				real *rm = state + L->s, *rv = state + L->s + C;
-				double unb = M > 1 ? v * (double)M / (double)(M - 1) : v;
-				rm[c] = (real)((1 - NN_BN_MOMENTUM) * rm[c] + NN_BN_MOMENTUM * mean);
-				rv[c] = (real)((1 - NN_BN_MOMENTUM) * rv[c] + NN_BN_MOMENTUM * unb);
-			}
-		} else {
-			mean = state[L->s + c];
-			istd = (real)(1 / sqrt((double)state[L->s + C + c] + NN_BN_EPS));
-		}
-		ws->mean[i][c] = mean;
-		ws->istd[i][c] = istd;
-		for (size_t j = 0; j < M; j++) {
-			xh[j] = (x[j] - mean) * istd;
-			y[j] = g[c] * xh[j] + be[c];
-		}
-	}
+	(void)theta, (void)v;
+	BK->ce_rforward(CX, ws->rloss, ws->rprob, ws->rd[i], ws->prob, ws->ra[i], ws->y,
+			ws->net->classes, ws->B, ws->denom);
 }
 
-static void pool_forward(const nn_layer *L, int B, const real *in, real *out, int *arg)
+static void ce_rbackward(nn_ws *ws, int i, const real *theta, const real *v, real *hv)
 {
-	int H = L->ih, W = L->iw, Ho = L->oh, Wo = L->ow;
-	for (size_t cb = 0; cb < (size_t)L->ic * B; cb++) {
-		const real *x = in + cb * H * W;
-		for (int oy = 0; oy < Ho; oy++)
-			for (int ox = 0; ox < Wo; ox++) {
-				int best = (2 * oy) * W + 2 * ox;
-				for (int dy = 0; dy < 2; dy++)
-					for (int dx = 0; dx < 2; dx++) {
-						int j = (2 * oy + dy) * W + 2 * ox + dx;
-						if (x[j] > x[best])
-							best = j;
-					}
-				size_t o = cb * Ho * Wo + (size_t)oy * Wo + ox;
-				out[o] = x[best];
-				arg[o] = (int)(cb * H * W) + best;
-			}
-	}
+	(void)ws, (void)i, (void)theta, (void)v, (void)hv;     /* no parameters */
 }
 
-double nn_forward(const nn_net *net, nn_ws *ws, const real *theta, real *state,
-		  const real *x, const int *y, int B, double denom, int mode)
+static const struct layer_ops {
+	void (*forward)(nn_ws *, int, const real *theta, real *state);
+	void (*backward)(nn_ws *, int, const real *theta, real *grad);
+	void (*rforward)(nn_ws *, int, const real *theta, const real *v);
+	void (*rbackward)(nn_ws *, int, const real *theta, const real *v, real *hv);
+} ops[NN_NTYPES + 1] = {
+	[NN_CONV] = { conv_forward, conv_backward, conv_rforward, conv_rbackward },
+	[NN_BN] = { bn_forward, bn_backward, bn_rforward, bn_rbackward },
+	[NN_RELU] = { relu_forward, relu_backward, relu_rforward, relu_rbackward },
+	[NN_POOL] = { pool_forward, pool_backward, pool_rforward, pool_rbackward },
+	[NN_AFFINE] = { affine_forward, affine_backward, affine_rforward, affine_rbackward },
+	[NN_GAP] = { gap_forward, gap_backward, gap_rforward, gap_rbackward },
+	[NN_NTYPES] = { ce_forward, ce_backward, ce_rforward, ce_rbackward },
+};
+
+static const struct layer_ops *ops_of(const nn_ws *ws, int i)
 {
+	return &ops[i < ws->net->nl ? ws->net->l[i].type : NN_NTYPES];
+}
+
+/* ============================================================ the walker */
+
+void nn_forward(nn_ws *ws, const real *theta, real *state, const real *x, const int *y,
+		int B, double denom, int mode)
+{
+	const nn_net *net = ws->net;
 	if (B < 1 || B > ws->cap)
 		die("internal error: batch %d outside 1..%d", B, ws->cap);
 	ws->B = B, ws->mode = mode, ws->denom = denom;
-	memcpy(ws->y, y, (size_t)B * sizeof *y);
-	/* (B, C, H, W) → (C, B, H, W) */
-	size_t P = (size_t)net->h * net->w;
-	for (int b = 0; b < B; b++)
-		for (int c = 0; c < net->c; c++)
-			memcpy(ws->a[0] + ((size_t)c * B + b) * P, x + ((size_t)b * net->c + c) * P,
-			       P * sizeof *x);
-	for (int i = 0; i < net->nl; i++) {
-		const nn_layer *L = &net->l[i];
-		const real *in = ws->a[i];
-		real *out = ws->a[i + 1];
-		size_t n = (size_t)B * L->oh * L->ow;
-		switch (L->type) {
-		case NN_CONV:
-			im2col(L, B, in, ws->col);
-			gemm(0, 0, L->oc, (int)n, L->ic * L->k * L->k, 1, theta + L->w,
-			     ws->col, 0, out);
-			add_bias(out, theta + L->b, L->oc, n);
-			break;
-		case NN_BN:
-			bn_forward(L, ws, i, theta, state, in, out);
-			break;
-		case NN_RELU:
-			for (size_t j = 0; j < act_size(L, 0, B); j++)
-				out[j] = in[j] > 0 ? in[j] : 0;
-			break;
-		case NN_POOL:
-			pool_forward(L, B, in, out, ws->arg[i]);
-			break;
-		case NN_AFFINE:
-			to_features(in, ws->xt[i], L->ic, B, L->ih * L->iw);
-			gemm(0, 0, L->oc, B, L->ic * L->ih * L->iw, 1, theta + L->w,
-			     ws->xt[i], 0, out);
-			add_bias(out, theta + L->b, L->oc, (size_t)B);
-			break;
-		}
-	}
-	/* softmax cross-entropy on logits (K, B) */
-	int K = net->classes;
-	const real *z = ws->a[net->nl];
-	double total = 0;
-	for (int b = 0; b < B; b++) {
-		ws->loss[b] = nn_softmax_ce(z, K, B, b, y[b], ws->prob, ws->probs_bk);
-		total += ws->loss[b];
-	}
-	return total / denom;
+	if (x)
+		BK->input(CX, ws->a[0], ws->y, x, y, B, net->c, (size_t)net->h * net->w);
+	for (int i = 0; i <= net->nl; i++)
+		ops_of(ws, i)->forward(ws, i, theta, state);
 }
 
-/* ============================================================== backward */
-
-static void bn_backward(const nn_layer *L, nn_ws *ws, int i, const real *theta,
-			real *grad, const real *dout, real *din)
+void nn_backward(nn_ws *ws, const real *theta, real *grad)
 {
-	int C = L->oc;
-	size_t M = (size_t)ws->B * L->oh * L->ow;
-	const real *g = theta + L->w;
-	for (int c = 0; c < C; c++) {
-		const real *dy = dout + c * M, *xh = ws->xhat[i] + c * M;
-		real *dx = din ? din + c * M : NULL;
-		real sg = 0, sb = 0;
-		for (size_t j = 0; j < M; j++)
-			sg += dy[j] * xh[j], sb += dy[j];
-		grad[L->w + c] += sg;
-		grad[L->b + c] += sb;
-		if (!dx)
-			continue;
-		real istd = ws->istd[i][c];
-		if (ws->mode == NN_EVAL) {
-			for (size_t j = 0; j < M; j++)
-				dx[j] = dy[j] * g[c] * istd;
-			continue;
-		}
-		/* dx = istd/M · (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)),  dx̂ = γ·dy */
-		real A = g[c] * sb, Bs = g[c] * sg;
-		for (size_t j = 0; j < M; j++)
-			dx[j] = istd / (real)M * ((real)M * g[c] * dy[j] - A - xh[j] * Bs);
-	}
+	BK->zero(CX, grad, ws->net->nparams);
+	for (int i = ws->net->nl; i >= 0; i--)
+		ops_of(ws, i)->backward(ws, i, theta, grad);
 }
 
-void nn_backward(const nn_net *net, nn_ws *ws, const real *theta, real *grad)
+void nn_rforward(nn_ws *ws, const real *theta, const real *v, real *dots)
 {
-	int B = ws->B, K = net->classes, n = net->nl;
-	memset(grad, 0, net->nparams * sizeof *grad);
-	real *dz = ws->d[n];
-	for (int k = 0; k < K; k++)
-		for (int b = 0; b < B; b++)
-			dz[(size_t)k * B + b] = (real)((ws->prob[(size_t)k * B + b] -
-						       (k == ws->y[b])) / ws->denom);
-	for (int i = n - 1; i >= 0; i--) {
-		const nn_layer *L = &net->l[i];
-		const real *dout = ws->d[i + 1];
-		real *din = i > 0 ? ws->d[i] : NULL;   /* the input needs none */
-		size_t nout = (size_t)B * L->oh * L->ow;
-		switch (L->type) {
-		case NN_CONV: {
-			int ckk = L->ic * L->k * L->k;
-			im2col(L, B, ws->a[i], ws->col);
-			gemm(0, 1, L->oc, ckk, (int)nout, 1, dout, ws->col, 1, grad + L->w);
-			row_sums(grad + L->b, dout, L->oc, nout);
-			if (din) {
-				gemm(1, 0, ckk, (int)nout, L->oc, 1, theta + L->w, dout, 0, ws->col);
-				col2im(L, B, ws->col, din);
-			}
-			break;
-		}
-		case NN_BN:
-			bn_backward(L, ws, i, theta, grad, dout, din);
-			break;
-		case NN_RELU:
-			if (din)
-				for (size_t j = 0; j < act_size(L, 0, B); j++)
-					din[j] = ws->a[i + 1][j] > 0 ? dout[j] : 0;
-			break;
-		case NN_POOL:
-			if (din) {
-				memset(din, 0, act_size(L, 1, B) * sizeof *din);
-				for (size_t j = 0; j < act_size(L, 0, B); j++)
-					din[ws->arg[i][j]] += dout[j];
-			}
-			break;
-		case NN_AFFINE: {
-			int F = L->ic * L->ih * L->iw;
-			gemm(0, 1, L->oc, F, B, 1, dout, ws->xt[i], 1, grad + L->w);
-			row_sums(grad + L->b, dout, L->oc, (size_t)B);
-			if (din) {
-				gemm(1, 0, F, B, L->oc, 1, theta + L->w, dout, 0, ws->col);
-				from_features(ws->col, din, L->ic, B, L->ih * L->iw);
-			}
-			break;
-		}
-		}
-	}
-}
-
-/* ============================================================ R-forward */
-
-static void bn_rforward(const nn_layer *L, nn_ws *ws, int i, const real *theta,
-			const real *v, const real *rin, real *rout, int rin_zero)
-{
-	int C = L->oc;
-	size_t M = (size_t)ws->B * L->oh * L->ow;
-	const real *g = theta + L->w;
-	for (int c = 0; c < C; c++) {
-		const real *x = ws->a[i] + c * M, *rx = rin + c * M;
-		const real *xh = ws->xhat[i] + c * M;
-		real *rxh = ws->rxhat[i] + c * M, *ry = rout + c * M;
-		real mean = ws->mean[i][c], istd = ws->istd[i][c];
-		double rm = 0, rv = 0;
-		if (!rin_zero) {
-			for (size_t j = 0; j < M; j++)
-				rm += rx[j];
-			rm /= (double)M;
-			for (size_t j = 0; j < M; j++)
-				rv += ((double)x[j] - mean) * rx[j];
-			rv = 2 * rv / (double)M;
-		}
-		/* istd = (var + eps)^(-1/2): R{istd} = -istd³ R{var} / 2 */
-		real ristd = (real)(-0.5 * (double)istd * istd * istd * rv);
-		ws->ristd[i][c] = ristd;
-		for (size_t j = 0; j < M; j++) {
-			rxh[j] = (rin_zero ? 0 : (rx[j] - (real)rm) * istd) + (x[j] - mean) * ristd;
-			ry[j] = v[L->w + c] * xh[j] + g[c] * rxh[j] + v[L->b + c];
-		}
-	}
-}
-
-void nn_rforward(const nn_net *net, nn_ws *ws, const real *theta,
-		 const real *v, real *dots)
-{
-	int B = ws->B, K = net->classes;
 	if (ws->mode != NN_TRAIN)
 		die("internal error: R-passes need a NN_TRAIN forward");
-	int rin_zero = 1;       /* the input does not depend on θ */
-	for (int i = 0; i < net->nl; i++) {
-		const nn_layer *L = &net->l[i];
-		const real *rin = ws->ra[i];
-		real *rout = ws->ra[i + 1];
-		size_t n = (size_t)B * L->oh * L->ow;
-		switch (L->type) {
-		case NN_CONV: {
-			int ckk = L->ic * L->k * L->k;
-			im2col(L, B, ws->a[i], ws->col);
-			gemm(0, 0, L->oc, (int)n, ckk, 1, v + L->w, ws->col, 0, rout);
-			add_bias(rout, v + L->b, L->oc, n);
-			if (!rin_zero) {
-				im2col(L, B, rin, ws->col);
-				gemm(0, 0, L->oc, (int)n, ckk, 1, theta + L->w, ws->col, 1, rout);
-			}
-			break;
-		}
-		case NN_BN:
-			bn_rforward(L, ws, i, theta, v, rin, rout, rin_zero);
-			break;
-		case NN_RELU:
-			for (size_t j = 0; j < act_size(L, 0, B); j++)
-				rout[j] = ws->a[i + 1][j] > 0 && !rin_zero ? rin[j] : 0;
-			break;
-		case NN_POOL:
-			for (size_t j = 0; j < act_size(L, 0, B); j++)
-				rout[j] = rin_zero ? 0 : rin[ws->arg[i][j]];
-			break;
-		case NN_AFFINE: {
-			int F = L->ic * L->ih * L->iw;
-			gemm(0, 0, L->oc, B, F, 1, v + L->w, ws->xt[i], 0, rout);
-			add_bias(rout, v + L->b, L->oc, (size_t)B);
-			if (!rin_zero) {
-				to_features(rin, ws->rxt[i], L->ic, B, L->ih * L->iw);
-				gemm(0, 0, L->oc, B, F, 1, theta + L->w, ws->rxt[i], 1, rout);
-			} else {
-				memset(ws->rxt[i], 0, (size_t)F * B * sizeof(real));
-			}
-			break;
-		}
-		}
-		rin_zero = 0;
-	}
-	/* R{ℓ_b} = Σ_k p_k R{z_k} − R{z_y};  R{p_k} = p_k (R{z_k} − Σ p R{z}) */
-	const real *rz = ws->ra[net->nl];
-	for (int b = 0; b < B; b++) {
-		real e = 0;
-		for (int k = 0; k < K; k++)
-			e += ws->prob[(size_t)k * B + b] * rz[(size_t)k * B + b];
-		for (int k = 0; k < K; k++)
-			ws->rprob[(size_t)k * B + b] = ws->prob[(size_t)k * B + b] *
-						      (rz[(size_t)k * B + b] - e);
-		ws->rloss[b] = e - rz[(size_t)ws->y[b] * B + b];
-		if (dots)
-			dots[b] = ws->rloss[b];
+	for (int i = 0; i <= ws->net->nl; i++)
+		ops_of(ws, i)->rforward(ws, i, theta, v);
+	if (dots)
+		BK->get(CX, dots, ws->rloss, (size_t)ws->B);
+}
+
+void nn_rbackward(nn_ws *ws, const real *theta, const real *v, real *hv)
+{
+	BK->zero(CX, hv, ws->net->nparams);
+	/* rd[nl] = R{dz} was set by the R-forward pass */
+	for (int i = ws->net->nl - 1; i >= 0; i--)
+		ops_of(ws, i)->rbackward(ws, i, theta, v, hv);
+}
+
+void nn_layer_pass(nn_ws *ws, int i, int pass, const real *theta, real *state,
+		   const real *v, real *out)
+{
+	const struct layer_ops *o = ops_of(ws, i);
+	switch (pass) {
+	case NN_PASS_FORWARD: o->forward(ws, i, theta, state); break;
+	case NN_PASS_BACKWARD: o->backward(ws, i, theta, out); break;
+	case NN_PASS_RFORWARD: o->rforward(ws, i, theta, v); break;
+	case NN_PASS_RBACKWARD: o->rbackward(ws, i, theta, v, out); break;
+	default: die("internal error: no pass %d", pass);
 	}
 }
 
-/* =========================================================== R-backward */
-
-static void bn_rbackward(const nn_layer *L, nn_ws *ws, int i, const real *theta,
-			 const real *v, real *hv, int need_din)
+void nn_last_layer_grads(const nn_ws *ws, real *g)
 {
-	int C = L->oc;
-	size_t M = (size_t)ws->B * L->oh * L->ow;
-	const real *g = theta + L->w;
-	for (int c = 0; c < C; c++) {
-		const real *dy = ws->d[i + 1] + c * M, *rdy = ws->rd[i + 1] + c * M;
-		const real *xh = ws->xhat[i] + c * M, *rxh = ws->rxhat[i] + c * M;
-		real vg = v[L->w + c];
-		/* sums over the channel: A = Σdx̂, Bs = Σdx̂·x̂ and their R{} */
-		real sg = 0, sb = 0, rsg = 0, rsb = 0;
-		for (size_t j = 0; j < M; j++) {
-			sg += dy[j] * xh[j];
-			sb += dy[j];
-			rsg += rdy[j] * xh[j] + dy[j] * rxh[j];
-			rsb += rdy[j];
-		}
-		hv[L->w + c] += rsg;
-		hv[L->b + c] += rsb;
-		if (!need_din)
-			continue;
-		real istd = ws->istd[i][c], ristd = ws->ristd[i][c], m = (real)M;
-		real A = g[c] * sb, Bs = g[c] * sg;
-		real rA = g[c] * rsb + vg * sb, rB = g[c] * rsg + vg * sg;
-		real *rdx = ws->rd[i] + c * M;
-		for (size_t j = 0; j < M; j++) {
-			real dxh = g[c] * dy[j], rdxh = g[c] * rdy[j] + vg * dy[j];
-			rdx[j] = ristd / m * (m * dxh - A - xh[j] * Bs) +
-				 istd / m * (m * rdxh - rA - rxh[j] * Bs - xh[j] * rB);
-		}
-	}
-}
-
-void nn_rbackward(const nn_net *net, nn_ws *ws, const real *theta,
-		  const real *v, real *hv)
-{
-	int B = ws->B, K = net->classes, n = net->nl;
-	memset(hv, 0, net->nparams * sizeof *hv);
-	real *rdz = ws->rd[n];
-	for (size_t j = 0; j < (size_t)K * B; j++)
-		rdz[j] = (real)(ws->rprob[j] / ws->denom);
-	for (int i = n - 1; i >= 0; i--) {
-		const nn_layer *L = &net->l[i];
-		const real *dout = ws->d[i + 1], *rdout = ws->rd[i + 1];
-		int need = i > 0;
-		real *rdin = ws->rd[i];
-		size_t nout = (size_t)B * L->oh * L->ow;
-		switch (L->type) {
-		case NN_CONV: {
-			int ckk = L->ic * L->k * L->k;
-			/* H_W v += R{dout}·colᵀ + dout·R{col}ᵀ */
-			im2col(L, B, ws->a[i], ws->col);
-			gemm(0, 1, L->oc, ckk, (int)nout, 1, rdout, ws->col, 1, hv + L->w);
-			if (i > 0) {
-				im2col(L, B, ws->ra[i], ws->col);
-				gemm(0, 1, L->oc, ckk, (int)nout, 1, dout, ws->col, 1, hv + L->w);
-			}
-			row_sums(hv + L->b, rdout, L->oc, nout);
-			if (need) {
-				gemm(1, 0, ckk, (int)nout, L->oc, 1, v + L->w, dout, 0, ws->col);
-				gemm(1, 0, ckk, (int)nout, L->oc, 1, theta + L->w, rdout, 1, ws->col);
-				col2im(L, B, ws->col, rdin);
-			}
-			break;
-		}
-		case NN_BN:
-			bn_rbackward(L, ws, i, theta, v, hv, need);
-			break;
-		case NN_RELU:
-			if (need)
-				for (size_t j = 0; j < act_size(L, 0, B); j++)
-					rdin[j] = ws->a[i + 1][j] > 0 ? rdout[j] : 0;
-			break;
-		case NN_POOL:
-			if (need) {
-				memset(rdin, 0, act_size(L, 1, B) * sizeof *rdin);
-				for (size_t j = 0; j < act_size(L, 0, B); j++)
-					rdin[ws->arg[i][j]] += rdout[j];
-			}
-			break;
-		case NN_AFFINE: {
-			int F = L->ic * L->ih * L->iw;
-			gemm(0, 1, L->oc, F, B, 1, rdout, ws->xt[i], 1, hv + L->w);
-			gemm(0, 1, L->oc, F, B, 1, dout, ws->rxt[i], 1, hv + L->w);
-			row_sums(hv + L->b, rdout, L->oc, (size_t)B);
-			if (need) {
-				real *t = ws->col;      /* (F, B) scratch */
-				gemm(1, 0, F, B, L->oc, 1, v + L->w, dout, 0, t);
-				gemm(1, 0, F, B, L->oc, 1, theta + L->w, rdout, 1, t);
-				from_features(t, rdin, L->ic, B, L->ih * L->iw);
-			}
-			break;
-		}
-		}
-	}
-}
-
-void nn_last_layer_grads(const nn_net *net, const nn_ws *ws, real *g)
-{
+	const nn_net *net = ws->net;
 	const nn_layer *L = &net->l[net->nl - 1];
 	int B = ws->B, K = net->classes, F = L->ic * L->ih * L->iw;
 	size_t row = L->nw + L->nb;
+	if (!ws->bk->host)
+		die("internal error: nn_last_layer_grads on a device workspace");
 	for (int b = 0; b < B; b++) {
 		real *gb = g + (size_t)b * row;
 		for (int k = 0; k < K; k++) {

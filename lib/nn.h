@@ -1,7 +1,7 @@
 /*
- * nn.h — the CPU reference network: layers, a flat parameter vector, and
- * exact first and second derivatives at any θ (the engine behind cnn-train,
- * cnn-eval and inf-score; the GPU path must match it).
+ * nn.h — the network: layers, a flat parameter vector, and exact first and
+ * second derivatives at any θ, on any backend (the engine behind cnn-train,
+ * cnn-eval and inf-score).
  *
  * Networks come from a spec: a preset name or a comma-separated layer list
  *   conv6        the papers' CNN: 3 × [conv3 pad1 → bn → relu → conv3 pad1 →
@@ -9,16 +9,25 @@
  *   hara-mnist   conv5 20 → relu → pool → conv5 20 → relu → pool → affine
  *   linear       softmax regression
  *   mlp:H        affine H → relu → affine
- *   layer list   conv:COUT:K:PAD  bn  relu  pool  affine:OUT  (the last affine
- *                may be written "affine" and gets the number of classes)
+ *   layer list   conv:COUT:K:PAD  bn  relu  pool  gap  affine:OUT  (the last
+ *                affine may be written "affine" and gets the number of
+ *                classes; gap is global average pooling over H×W)
  *
  * Activations are (C, B, H, W) ("CNHW"): a convolution over the whole batch
  * is one im2col and one GEMM. θ is one flat vector; each layer's weights and
  * bias are views into it (offsets below). Batch-norm running statistics are
  * a second flat vector, the "state", not trained.
  *
+ * Layer-major: lib/nn.c holds one walker and, per layer type, one op group
+ * of four passes (conv_forward, conv_backward, conv_rforward,
+ * conv_rbackward; the same for bn, relu, pool, gap, affine, and the softmax
+ * cross-entropy at the end), written once over the primitives of a backend
+ * (lib/backend.h): the CPU (lib/nn_cpu.c, the reference) or CUDA
+ * (kernels/nn_cuda.cu). A workspace belongs to one backend; its buffers are
+ * that backend's memory.
+ *
  * Derivatives (all of the batch-mean loss L = (1/denom) Σ_j ℓ_j):
- *   nn_forward      L and per-sample ℓ_j; batch-norm with batch statistics
+ *   nn_forward      per-sample ℓ_j; batch-norm with batch statistics
  *                   (NN_TRAIN) or running statistics (NN_EVAL)
  *   nn_backward     ∇L
  *   nn_rforward     Pearlmutter R-pass along v: per-sample ⟨v, ∇ℓ_j⟩ in one
@@ -29,27 +38,19 @@
  *   nn_rbackward    H v, the exact Hessian-vector product of L (after
  *                   nn_forward, nn_backward, nn_rforward on the same v)
  *
- * Compiled with -DNN_F64 the same code runs in double (the finite-difference
- * oracle in tests/unit/test-grad.c).
+ * Compiled with -DNN_F64 the CPU backend runs in double (the
+ * finite-difference oracle in tests/unit/test-grad.c).
  */
 #ifndef NN_H
 #define NN_H
 
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef NN_F64
-typedef double real;
-#else
-typedef float real;
-#endif
+#include "backend.h"
 
-enum { NN_CONV, NN_BN, NN_RELU, NN_POOL, NN_AFFINE };
+enum { NN_CONV, NN_BN, NN_RELU, NN_POOL, NN_AFFINE, NN_GAP, NN_NTYPES };
 enum { NN_TRAIN, NN_EVAL };
-
-#define NN_BN_EPS 1e-5
-#define NN_BN_MOMENTUM 0.1      /* running = (1-m)·running + m·batch */
 
 typedef struct nn_layer {
 	int type;
@@ -86,66 +87,62 @@ void nn_describe(const nn_net *net, char *buf, size_t n);
 
 typedef struct nn_ws nn_ws;
 
+/* the CPU backend (lib/nn_cpu.c) for net at batches up to max_batch */
+nn_backend *nn_cpu_new(const nn_net *net, int max_batch);
+void nn_cpu_free(nn_backend *bk);
+
+/* a workspace on backend bk (bk outlives it), or on a CPU backend of its
+ * own (nn_ws_new) */
+nn_ws *nn_ws_new_on(const nn_net *net, const nn_backend *bk, int max_batch);
 nn_ws *nn_ws_new(const nn_net *net, int max_batch);
 void nn_ws_free(nn_ws *ws);
+const nn_backend *nn_ws_backend(const nn_ws *ws);
 
-/* x: B examples in (B, C, H, W) order; y: labels; denom: the divisor of the
+/* where a batch goes: the input (C, B, H, W) and labels, backend memory, for
+ * a backend that gathers batches itself (then nn_forward with x = NULL) */
+real *nn_ws_input(nn_ws *ws, int **y);
+
+/* x: B examples in (B, C, H, W) order on the host, y: labels (x NULL: the
+ * batch is already in nn_ws_input's buffers); denom: the divisor of the
  * batch loss (B, or the original |S_t| when samples are left out). In
  * NN_TRAIN mode with state != NULL the running statistics are updated;
- * NN_EVAL reads them (state must not be NULL).
- * Returns L. */
-double nn_forward(const nn_net *net, nn_ws *ws, const real *theta, real *state,
-		  const real *x, const int *y, int B, double denom, int mode);
-/* NN_SHARED: a function compiled for the CPU here and for the GPU in
- * kernels/nn_cuda.cu, so that both compute it the same way */
-#ifdef __CUDACC__
-#define NN_SHARED static inline __host__ __device__
-#else
-#define NN_SHARED static inline
-#endif
+ * NN_EVAL reads them (state must not be NULL). */
+void nn_forward(nn_ws *ws, const real *theta, real *state, const real *x, const int *y,
+		int B, double denom, int mode);
+/* grad = ∇L (overwritten) */
+void nn_backward(nn_ws *ws, const real *theta, real *grad);
+/* dots (host, may be NULL) = ⟨v, ∇ℓ_j⟩ for the batch of the last
+ * nn_forward (NN_TRAIN) */
+void nn_rforward(nn_ws *ws, const real *theta, const real *v, real *dots);
+/* hv = H v of L; needs nn_forward, nn_backward and nn_rforward(v) first */
+void nn_rbackward(nn_ws *ws, const real *theta, const real *v, real *hv);
 
-/* the predicted class: the index of the largest of p[0..K), the first on
- * ties */
-NN_SHARED int nn_argmax(const real *p, int K)
-{
-	int best = 0;
-	for (int k = 1; k < K; k++)
-		if (p[k] > p[best])
-			best = k;
-	return best;
-}
-
-/* softmax cross-entropy of sample b of the logits z (K, B): its
- * probabilities into prob (K, B) and pbk (B, K); returns its loss */
-NN_SHARED real nn_softmax_ce(const real *z, int K, int B, int b, int y, real *prob, real *pbk)
-{
-	real m = z[b];
-	for (int k = 1; k < K; k++)
-		m = z[(size_t)k * B + b] > m ? z[(size_t)k * B + b] : m;
-	double s = 0;
-	for (int k = 0; k < K; k++)
-		s += exp((double)(z[(size_t)k * B + b] - m));
-	for (int k = 0; k < K; k++) {
-		real p = (real)(exp((double)(z[(size_t)k * B + b] - m)) / s);
-		prob[(size_t)k * B + b] = p;
-		pbk[(size_t)b * K + k] = p;
-	}
-	return (real)(log(s) + m - z[(size_t)y * B + b]);
-}
-
-/* per-sample losses ℓ_j, probabilities (B × classes, row-major) */
+/* the last forward's per-sample losses (B) and probabilities (B, K), and its
+ * batch size and divisor; backend memory */
 const real *nn_losses(const nn_ws *ws);
 const real *nn_probs(const nn_ws *ws);
-/* grad = ∇L (overwritten) */
-void nn_backward(const nn_net *net, nn_ws *ws, const real *theta, real *grad);
-/* dots[j] = ⟨v, ∇ℓ_j⟩ for the batch of the last nn_forward (NN_TRAIN) */
-void nn_rforward(const nn_net *net, nn_ws *ws, const real *theta,
-		 const real *v, real *dots);
-/* hv = H v of L; needs nn_forward, nn_backward and nn_rforward(v) first */
-void nn_rbackward(const nn_net *net, nn_ws *ws, const real *theta,
-		  const real *v, real *hv);
-/* per-sample gradients of the last affine layer only: g (B × (nw+nb)),
- * row j = ∇ of ℓ_j w.r.t. that layer's weights then bias */
-void nn_last_layer_grads(const nn_net *net, const nn_ws *ws, real *g);
+const int *nn_labels(const nn_ws *ws);
+int nn_batch(const nn_ws *ws);
+double nn_denom(const nn_ws *ws);
+/* L of the last forward (host backends) */
+double nn_loss(const nn_ws *ws);
+/* per-sample gradients of the last affine layer only (host backends): g
+ * (B × (nw+nb)), row j = ∇ of ℓ_j w.r.t. that layer's weights then bias */
+void nn_last_layer_grads(const nn_ws *ws, real *g);
+
+/* ------------------------------------------------ one layer at a time */
+/* The layer-by-layer parity tests run one pass of one layer on buffers they
+ * set. Pass NN_PASS_* of layer i (i == nl: the softmax cross-entropy) after
+ * a whole nn_forward (and the passes before it) set the batch; out is grad
+ * (backward) or hv (rbackward). */
+enum { NN_PASS_FORWARD, NN_PASS_BACKWARD, NN_PASS_RFORWARD, NN_PASS_RBACKWARD };
+void nn_layer_pass(nn_ws *ws, int i, int pass, const real *theta, real *state,
+		   const real *v, real *out);
+/* the activation (a), gradient (d), R{activation} (ra) and R{gradient} (rd)
+ * at the input of layer i (i == nl: the logits), and its element count */
+enum { NN_BUF_A, NN_BUF_D, NN_BUF_RA, NN_BUF_RD };
+real *nn_ws_buf(nn_ws *ws, int which, int i, size_t *n);
+/* "conv", "bn", ... ("softmax-ce" for nl) */
+const char *nn_layer_name(const nn_net *net, int i);
 
 #endif

@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 extern const char *argv0;       /* set by each main via util_init */
 
 void util_init(const char *prog);
@@ -62,5 +66,9 @@ void in_close(FILE *f);
 
 /* fflush + ferror + fclose of stdout; exit 1 on failure */
 void fshut_stdout(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

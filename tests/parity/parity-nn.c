@@ -1,14 +1,22 @@
 /*
- * parity-nn.c — the GPU engine (kernels/nn_cuda.cu) against the CPU
- * reference (lib/nn.c), pass by pass, on seeded random networks covering
- * every layer: loss, per-sample losses, probabilities, ∇L, per-sample
- * ⟨v, ∇ℓ_j⟩, H v, the running statistics after a training forward, and
- * evaluation mode. Prints "SKIP: no CUDA device" and exits 0 without one.
+ * parity-nn.c — the CUDA backend (kernels/nn_cuda.cu) against the CPU
+ * backend (lib/nn_cpu.c) on seeded random networks covering every layer.
+ *
+ * Layer by layer first (ggml's test-backend-ops): each of the four passes
+ * of each layer runs on the GPU from the CPU's own inputs to that layer —
+ * its activation, gradient, R{} values — and its outputs (activation or
+ * input gradient, parameter gradient or H v slice, running statistics) are
+ * compared with the CPU's; a failure names the layer, pass, buffer and
+ * shape, e.g. "conv[3] backward din (8x4x6x6)". Then the whole network:
+ * loss, per-sample losses, probabilities, ∇L, per-sample ⟨v, ∇ℓ_j⟩, H v,
+ * the running statistics after a training forward, and evaluation mode.
+ * Prints "SKIP: no CUDA device" and exits 0 without one.
  *
  * Tolerance: max |gpu − cpu| ≤ TOL · max(1, max |cpu|) per output, with
  * TOL from the table below: both are float, but the GPU sums in another
  * order (tree reductions, cuBLAS blocking), so agreement is to float
- * round-off grown through the layers, not bit for bit.
+ * round-off (grown through the layers, for the whole network), not bit for
+ * bit.
  */
 #include <math.h>
 #include <stdio.h>
@@ -30,6 +38,11 @@ static const struct { const char *what; double tol; } tols[] = {
 	{ "<v,g_j>", 1e-4 },
 	{ "Hv", 5e-4 },           /* second order: two passes of round-off */
 	{ "eval grad", 1e-4 },
+	/* one layer from the CPU's inputs: one pass of round-off */
+	{ "forward", 1e-5 },
+	{ "backward", 1e-4 },
+	{ "rforward", 1e-4 },
+	{ "rbackward", 2e-4 },
 };
 
 static int failures;
@@ -77,6 +90,138 @@ static void randn(rng *r, float *x, size_t n, double sd)
 	}
 }
 
+/* the GPU workspace and its backend */
+typedef struct gpu {
+	nn_cuda *g;
+	const nn_backend *bk;
+	nn_ws *ws;
+} gpu;
+
+static float *dev(const gpu *G, size_t n) { return G->bk->alloc(G->bk->ctx, (n ? n : 1) * 4); }
+static void put(const gpu *G, float *d, const float *h, size_t n) { G->bk->put(G->bk->ctx, d, h, n); }
+static void get(const gpu *G, float *h, const float *d, size_t n) { G->bk->get(G->bk->ctx, h, d, n); }
+static void release(const gpu *G, void *d) { G->bk->release(G->bk->ctx, d); }
+
+/* what is compared, named for the report: "conv[3] backward din (8x4x6x6)" */
+static void compare_layer(const nn_net *net, int i, const char *pass, const char *what,
+			  const float *cpu, const float *gpu_host, size_t n, int B)
+{
+	char name[160], shape[64];
+	if (i < net->nl) {
+		const nn_layer *L = &net->l[i];
+		int in = !strcmp(what, "din") || !strcmp(what, "R{din}");
+		snprintf(shape, sizeof shape, "%dx%dx%dx%d", in ? L->ic : L->oc, B,
+			 in ? L->ih : L->oh, in ? L->iw : L->ow);
+		if (strstr(what, "grad") || strstr(what, "Hv") || strstr(what, "state"))
+			snprintf(shape, sizeof shape, "%zu", n);
+	} else {
+		snprintf(shape, sizeof shape, "%zu", n);
+	}
+	snprintf(name, sizeof name, "%s[%d] %s %s (%s)", nn_layer_name(net, i), i, pass, what, shape);
+	compare(name, pass, cpu, gpu_host, n);
+}
+
+/* the GPU's copy of buffer `which` at boundary j set to the CPU's */
+static void copy_buf(nn_ws *cws, const gpu *G, int which, int j)
+{
+	size_t n;
+	float *c = nn_ws_buf(cws, which, j, &n), *d = nn_ws_buf(G->ws, which, j, &n);
+	put(G, d, c, n);
+}
+
+static void compare_buf(const nn_net *net, nn_ws *cws, const gpu *G, int which, int j, int i,
+			const char *pass, const char *what, int B)
+{
+	size_t n;
+	float *c = nn_ws_buf(cws, which, j, &n), *d = nn_ws_buf(G->ws, which, j, &n);
+	float *h = emalloc(n * 4);
+	get(G, h, d, n);
+	compare_layer(net, i, pass, what, c, h, n, B);
+	free(h);
+}
+
+/* after whole passes on both: every layer's passes on their own, from the
+ * CPU's inputs (the CPU reruns its own, which gives it the same values) */
+static void check_layers(const nn_net *net, nn_ws *cws, const gpu *G, const float *th,
+			 const float *dth, const float *v, const float *dv, const float *st0,
+			 float *dst, int B)
+{
+	size_t P = net->nparams, S = net->nstate + 1;
+	int n = net->nl, K = net->classes;
+	float *cst = emalloc(S * 4), *gst = emalloc(S * 4);
+	float *cg = emalloc(P * 4), *gg = emalloc(P * 4), *dg = dev(G, P);
+	float *h = emalloc((size_t)B * K * 4);
+	/* forward */
+	for (int i = 0; i <= n; i++) {
+		copy_buf(cws, G, NN_BUF_A, i);
+		memcpy(cst, st0, S * 4);
+		put(G, dst, st0, S);
+		nn_layer_pass(cws, i, NN_PASS_FORWARD, th, cst, NULL, NULL);
+		nn_layer_pass(G->ws, i, NN_PASS_FORWARD, dth, dst, NULL, NULL);
+		if (i < n) {
+			compare_buf(net, cws, G, NN_BUF_A, i + 1, i, "forward", "out", B);
+			if (net->l[i].type == NN_BN) {
+				get(G, gst, dst, S);
+				compare_layer(net, i, "forward", "running state", cst + net->l[i].s,
+					      gst + net->l[i].s, 2 * (size_t)net->l[i].oc, B);
+			}
+		} else {
+			get(G, h, nn_losses(G->ws), (size_t)B);
+			compare_layer(net, i, "forward", "per-sample loss", nn_losses(cws), h,
+				      (size_t)B, B);
+			get(G, h, nn_probs(G->ws), (size_t)B * K);
+			compare_layer(net, i, "forward", "probabilities", nn_probs(cws), h,
+				      (size_t)B * K, B);
+		}
+	}
+	/* backward (parameter gradients accumulate: both from zero) */
+	for (int i = n; i >= 0; i--) {
+		if (i < n)
+			copy_buf(cws, G, NN_BUF_D, i + 1);
+		memset(cg, 0, P * 4);
+		G->bk->zero(G->bk->ctx, dg, P);
+		nn_layer_pass(cws, i, NN_PASS_BACKWARD, th, NULL, NULL, cg);
+		nn_layer_pass(G->ws, i, NN_PASS_BACKWARD, dth, NULL, NULL, dg);
+		if (i > 0)
+			compare_buf(net, cws, G, NN_BUF_D, i, i, "backward",
+				    i == n ? "dlogits" : "din", B);
+		if (i < n && net->l[i].nw + net->l[i].nb) {
+			get(G, gg, dg, P);
+			compare_layer(net, i, "backward", "grad", cg + net->l[i].w, gg + net->l[i].w,
+				      net->l[i].nw + net->l[i].nb, B);
+		}
+	}
+	/* R-forward */
+	for (int i = 0; i <= n; i++) {
+		if (i > 0)
+			copy_buf(cws, G, NN_BUF_RA, i);
+		nn_layer_pass(cws, i, NN_PASS_RFORWARD, th, NULL, v, NULL);
+		nn_layer_pass(G->ws, i, NN_PASS_RFORWARD, dth, NULL, dv, NULL);
+		if (i < n)
+			compare_buf(net, cws, G, NN_BUF_RA, i + 1, i, "rforward", "R{out}", B);
+		else
+			compare_buf(net, cws, G, NN_BUF_RD, n, i, "rforward", "R{dlogits}", B);
+	}
+	/* R-backward */
+	for (int i = n - 1; i >= 0; i--) {
+		copy_buf(cws, G, NN_BUF_D, i + 1);
+		copy_buf(cws, G, NN_BUF_RD, i + 1);
+		memset(cg, 0, P * 4);
+		G->bk->zero(G->bk->ctx, dg, P);
+		nn_layer_pass(cws, i, NN_PASS_RBACKWARD, th, NULL, v, cg);
+		nn_layer_pass(G->ws, i, NN_PASS_RBACKWARD, dth, NULL, dv, dg);
+		if (i > 0)
+			compare_buf(net, cws, G, NN_BUF_RD, i, i, "rbackward", "R{din}", B);
+		if (net->l[i].nw + net->l[i].nb) {
+			get(G, gg, dg, P);
+			compare_layer(net, i, "rbackward", "Hv", cg + net->l[i].w, gg + net->l[i].w,
+				      net->l[i].nw + net->l[i].nb, B);
+		}
+	}
+	release(G, dg);
+	free(cst), free(gst), free(cg), free(gg), free(h);
+}
+
 static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t seed)
 {
 	nn_net net;
@@ -86,7 +231,8 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 	size_t P = net.nparams, S = net.nstate + 1, nx = (size_t)B * c * h * w;
 	rng r;
 	rng_init(&r, seed);
-	float *th = emalloc(P * 4), *st = emalloc(S * 4), *st2 = emalloc(S * 4);
+	float *th = emalloc(P * 4), *st = emalloc(S * 4), *st0 = emalloc(S * 4);
+	float *st2 = emalloc(S * 4);
 	float *v = emalloc(P * 4), *x = emalloc(nx * 4);
 	int *y = emalloc((size_t)B * sizeof *y);
 	nn_init_params(&net, th, st, seed);
@@ -99,13 +245,17 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 	for (int b = 0; b < B; b++)
 		y[b] = (int)rng_below(&r, (uint64_t)K);
 	memcpy(st2, st, S * 4);
+	memcpy(st0, st, S * 4);
 
 	nn_ws *ws = nn_ws_new(&net, B);
-	nn_cuda *g = nn_cuda_new(&net, B);
-	printf("# %s: convolutions: %s\n", spec, nn_cuda_conv(g));
-	float *dth = nn_cuda_alloc(P), *dv = nn_cuda_alloc(P), *dst = nn_cuda_alloc(S);
-	float *dg = nn_cuda_alloc(P), *dhv = nn_cuda_alloc(P);
-	nn_cuda_upload(dth, th, P), nn_cuda_upload(dv, v, P), nn_cuda_upload(dst, st, S);
+	gpu G;
+	G.g = nn_cuda_new(&net, B);
+	G.bk = nn_cuda_backend(G.g);
+	G.ws = nn_ws_new_on(&net, G.bk, B);
+	printf("# %s: convolutions: %s\n", spec, nn_cuda_conv(G.g));
+	float *dth = dev(&G, P), *dv = dev(&G, P), *dst = dev(&G, S);
+	float *dg = dev(&G, P), *dhv = dev(&G, P);
+	put(&G, dth, th, P), put(&G, dv, v, P), put(&G, dst, st, S);
 
 	float *c1 = emalloc(P * 4), *g1 = emalloc(P * 4);
 	float *cl = emalloc((size_t)B * K * 4), *gl = emalloc((size_t)B * K * 4);
@@ -128,61 +278,70 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 	nn_cuda_data *gd = nn_cuda_data_new(x, y, (size_t)B, dd.dim);
 	if (!gd)
 		die("nn_cuda_data_new: no room for %d examples", B);
-	float lc = (float)nn_forward(&net, ws, th, st, xa, ya, B, B, NN_TRAIN);
-	nn_cuda_forward_rows(g, dth, dst, gd, row, dy, dx, fl, B, B, NN_TRAIN);
-	nn_cuda_losses(g, gl, NULL);
+	nn_forward(ws, th, st, xa, ya, B, B, NN_TRAIN);
+	float lc = (float)nn_loss(ws);
+	int *gy;
+	float *a0 = nn_ws_input(G.ws, &gy);
+	nn_cuda_gather(G.g, a0, gy, gd, row, dy, dx, fl, B);
+	nn_forward(G.ws, dth, dst, NULL, NULL, B, B, NN_TRAIN);
+	get(&G, gl, nn_losses(G.ws), (size_t)B);
 	double sum = 0;
 	for (int b = 0; b < B; b++)
 		sum += gl[b];
 	float lg = (float)(sum / B);
 	compare(spec, "loss", &lc, &lg, 1);
 	compare(spec, "per-sample loss", nn_losses(ws), gl, (size_t)B);
-	nn_cuda_losses(g, NULL, gl);
+	get(&G, gl, nn_probs(G.ws), (size_t)B * K);
 	compare(spec, "probabilities", nn_probs(ws), gl, (size_t)B * K);
-	nn_cuda_download(st2, dst, S);
+	get(&G, st2, dst, S);
 	compare(spec, "running stats", st, st2, net.nstate);
-	nn_backward(&net, ws, th, c1);
-	nn_cuda_backward(g, dth, dg);
-	nn_cuda_download(g1, dg, P);
+	nn_backward(ws, th, c1);
+	nn_backward(G.ws, dth, dg);
+	get(&G, g1, dg, P);
 	compare(spec, "grad", c1, g1, P);
 	float *grad1 = emalloc(P * 4);
 	memcpy(grad1, g1, P * 4);
-	nn_rforward(&net, ws, th, v, cl);
-	nn_cuda_rforward(g, dth, dv, gl);
+	nn_rforward(ws, th, v, cl);
+	nn_rforward(G.ws, dth, dv, gl);
 	compare(spec, "<v,g_j>", cl, gl, (size_t)B);
-	nn_rbackward(&net, ws, th, v, c1);
-	nn_cuda_rbackward(g, dth, dv, dhv);
-	nn_cuda_download(g1, dhv, P);
+	nn_rbackward(ws, th, v, c1);
+	nn_rbackward(G.ws, dth, dv, dhv);
+	get(&G, g1, dhv, P);
 	compare(spec, "Hv", c1, g1, P);
 	/* both again on the same forward: nothing may depend on what earlier
 	 * passes left in the buffers, so the bits must be the same */
 	float *again = emalloc(P * 4);
-	nn_cuda_backward(g, dth, dg);
-	nn_cuda_download(again, dg, P);
+	nn_backward(G.ws, dth, dg);
+	get(&G, again, dg, P);
 	int same = !memcmp(again, grad1, P * 4);
-	nn_cuda_rforward(g, dth, dv, NULL);
-	nn_cuda_rbackward(g, dth, dv, dhv);
-	nn_cuda_download(again, dhv, P);
+	nn_rforward(G.ws, dth, dv, NULL);
+	nn_rbackward(G.ws, dth, dv, dhv);
+	get(&G, again, dhv, P);
 	same = same && !memcmp(again, g1, P * 4);
 	printf("%s - grad and Hv again (%s): the same bits\n", same ? "ok" : "FAIL", spec);
 	failures += !same;
 	free(again), free(grad1);
 
-	nn_forward(&net, ws, th, st, x, y, B, B, NN_EVAL);
-	nn_cuda_upload(dst, st, S);
-	nn_cuda_forward(g, dth, dst, x, y, B, B, NN_EVAL);
-	nn_backward(&net, ws, th, c1);
-	nn_cuda_backward(g, dth, dg);
-	nn_cuda_download(g1, dg, P);
+	/* each layer on its own, from the CPU's inputs to it */
+	int before = failures;
+	check_layers(&net, ws, &G, th, dth, v, dv, st0, dst, B);
+	printf("%s - every layer's four passes (%s)\n", failures == before ? "ok" : "FAIL", spec);
+
+	nn_forward(ws, th, st, x, y, B, B, NN_EVAL);
+	put(&G, dst, st, S);
+	nn_forward(G.ws, dth, dst, x, y, B, B, NN_EVAL);
+	nn_backward(ws, th, c1);
+	nn_backward(G.ws, dth, dg);
+	get(&G, g1, dg, P);
 	compare(spec, "eval grad", c1, g1, P);
 
 	nn_cuda_data_free(gd);
 	free(row), free(ya), free(dy), free(dx), free(fl), free(xa);
-	nn_cuda_release(dth), nn_cuda_release(dv), nn_cuda_release(dst);
-	nn_cuda_release(dg), nn_cuda_release(dhv);
-	nn_cuda_free(g);
+	release(&G, dth), release(&G, dv), release(&G, dst), release(&G, dg), release(&G, dhv);
+	nn_ws_free(G.ws);
+	nn_cuda_free(G.g);
 	nn_ws_free(ws);
-	free(th), free(st), free(st2), free(v), free(x), free(y), free(noise);
+	free(th), free(st), free(st0), free(st2), free(v), free(x), free(y), free(noise);
 	free(c1), free(g1), free(cl), free(gl);
 	nn_free(&net);
 }
@@ -204,6 +363,9 @@ int main(int argc, char **argv)
 	check("mlp:7", 1, 5, 2, 4, 3, 5);
 	check("hara-mnist", 1, 28, 28, 10, 64, 6);
 	check("conv6", 1, 32, 32, 10, 32, 7);
+	/* global average pooling, after a conv, after bn, first */
+	check("conv:3:3:1,bn,relu,conv:4:3:1,gap,affine", 2, 6, 6, 3, 4, 8);
+	check("gap,affine:5,relu,affine", 3, 4, 4, 3, 5, 9);
 	printf("%s\n", failures ? "FAIL" : "all parity checks passed");
 	return failures != 0;
 }

@@ -51,7 +51,9 @@ static void randn(rng *r, double *x, size_t n, double sd)
 static double loss_at(const nn_net *net, nn_ws *ws, const double *th, double *state,
 		      const double *x, const int *y, int B, double denom, int mode)
 {
-	return nn_forward(net, ws, th, state, x, y, B, denom, mode);
+	(void)net;
+	nn_forward(ws, th, state, x, y, B, denom, mode);
+	return nn_loss(ws);
 }
 
 static void check_net(const char *spec, int c, int h, int w, int K, int B,
@@ -91,7 +93,7 @@ static void check_net(const char *spec, int c, int h, int w, int K, int B,
 
 	/* ----- gradient, every coordinate */
 	loss_at(&net, ws, th, st, x, y, B, denom, mode);
-	nn_backward(&net, ws, th, g);
+	nn_backward(ws, th, g);
 	for (size_t i = 0; i < P; i++) {
 		memcpy(tp, th, P * sizeof *tp);
 		tp[i] = th[i] + H;
@@ -111,21 +113,21 @@ static void check_net(const char *spec, int c, int h, int w, int K, int B,
 	randn(&r, v, P, 1.0);
 	randn(&r, u, P, 1.0);
 	loss_at(&net, ws, th, NULL, x, y, B, denom, NN_TRAIN);
-	nn_backward(&net, ws, th, g);
-	nn_rforward(&net, ws, th, v, dots);
-	nn_rbackward(&net, ws, th, v, hv);
+	nn_backward(ws, th, g);
+	nn_rforward(ws, th, v, dots);
+	nn_rbackward(ws, th, v, hv);
 	for (size_t i = 0; i < P; i++)
 		tp[i] = th[i] + H * v[i];
 	loss_at(&net, ws, tp, NULL, x, y, B, denom, NN_TRAIN);
 	memcpy(lp, nn_losses(ws), (size_t)B * sizeof *lp);
-	nn_backward(&net, ws, tp, g2);
+	nn_backward(ws, tp, g2);
 	double *gp = emalloc(P * sizeof *gp);
 	memcpy(gp, g2, P * sizeof *gp);
 	for (size_t i = 0; i < P; i++)
 		tp[i] = th[i] - H * v[i];
 	loss_at(&net, ws, tp, NULL, x, y, B, denom, NN_TRAIN);
 	memcpy(lm, nn_losses(ws), (size_t)B * sizeof *lm);
-	nn_backward(&net, ws, tp, g2);
+	nn_backward(ws, tp, g2);
 	for (size_t i = 0; i < P; i++)
 		close_to(hv[i], (gp[i] - g2[i]) / (2 * H), "Hv", spec, i);
 	double sum = 0, gv = 0;
@@ -137,9 +139,9 @@ static void check_net(const char *spec, int c, int h, int w, int K, int B,
 		gv += g[i] * v[i];
 	close_to(sum, denom * gv, "sum_j <v,g_j> = denom <v,grad L>", spec, 0);
 	loss_at(&net, ws, th, NULL, x, y, B, denom, NN_TRAIN);
-	nn_backward(&net, ws, th, g);
-	nn_rforward(&net, ws, th, u, NULL);
-	nn_rbackward(&net, ws, th, u, hu);
+	nn_backward(ws, th, g);
+	nn_rforward(ws, th, u, NULL);
+	nn_rbackward(ws, th, u, hu);
 	double uhv = 0, vhu = 0;
 	for (size_t i = 0; i < P; i++)
 		uhv += u[i] * hv[i], vhu += v[i] * hu[i];
@@ -150,7 +152,7 @@ static void check_net(const char *spec, int c, int h, int w, int K, int B,
 	size_t row = L->nw + L->nb;
 	double *lg = emalloc((size_t)B * row * sizeof *lg);
 	loss_at(&net, ws, th, NULL, x, y, B, denom, NN_TRAIN);
-	nn_last_layer_grads(&net, ws, lg);
+	nn_last_layer_grads(ws, lg);
 	for (size_t k = 0; k < row; k += 1 + row / 40) {
 		memcpy(tp, th, P * sizeof *tp);
 		tp[L->w + k] += H;
@@ -173,7 +175,7 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	util_init(argv[0]);
-	/* every layer: conv (padded and not), bn, relu, pool, affine */
+	/* every layer: conv (padded and not), bn, relu, pool, gap, affine */
 	check_net("conv:3:3:1,bn,relu,conv:4:3:1,relu,pool,affine", 2, 6, 6, 3, 4, 4, NN_TRAIN, 1);
 	check_net("conv:2:3:0,relu,pool,affine:5,relu,affine", 1, 8, 8, 4, 3, 3, NN_TRAIN, 2);
 	/* bn after an affine layer (statistics over the batch alone) */
@@ -185,6 +187,12 @@ int main(int argc, char **argv)
 	/* evaluation mode: bn with running statistics */
 	check_net("conv:3:3:1,bn,relu,conv:4:3:1,relu,pool,affine", 2, 6, 6, 3, 4, 4, NN_EVAL, 7);
 	check_net("affine:6,bn,relu,affine", 2, 3, 2, 3, 5, 5, NN_EVAL, 8);
+	/* global average pooling (ResNet-style heads): after a conv, after bn,
+	 * as the first layer, and in evaluation mode */
+	check_net("conv:3:3:1,relu,conv:4:3:1,gap,affine", 2, 5, 5, 3, 4, 4, NN_TRAIN, 9);
+	check_net("conv:4:3:1,bn,relu,gap,affine", 1, 6, 4, 3, 3, 5, NN_TRAIN, 10);
+	check_net("gap,affine:5,relu,affine", 3, 4, 4, 3, 4, 4, NN_TRAIN, 11);
+	check_net("conv:4:3:1,bn,relu,gap,affine", 1, 6, 4, 3, 3, 3, NN_EVAL, 12);
 	printf("%d derivative checks passed\n", nchecks);
 	return 0;
 }

@@ -1,0 +1,518 @@
+/*
+ * nn_cpu.c — the CPU backend (lib/backend.h): the reference every other
+ * backend is held to. Matrix products go to BLAS (OpenBLAS); everything
+ * else is plain C loops in a fixed order, so the same inputs give the same
+ * bits at any thread count. The element and index maths is lib/nn_maths.h,
+ * shared with the CUDA kernels; the orders of the sums are this file's.
+ * Compiled with -DNN_F64 it runs in double (tests/unit/test-grad.c).
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "nn.h"
+#include "util.h"
+
+#ifdef NN_F64
+#define GEMM cblas_dgemm
+#else
+#define GEMM cblas_sgemm
+#endif
+
+typedef struct cpu {
+	nn_backend bk;
+	const nn_net *net;
+	real *col;                      /* convolution scratch */
+	nn_tally tal;
+} cpu;
+
+#define NET(ctx) (((cpu *)(ctx))->net)
+
+/* ================================================================ memory */
+
+static void *alloc_cpu(void *ctx, size_t bytes)
+{
+	(void)ctx;
+	return ecalloc(bytes ? bytes : 1, 1);
+}
+
+static void release_cpu(void *ctx, void *p)
+{
+	(void)ctx;
+	free(p);
+}
+
+static void zero_cpu(void *ctx, real *p, size_t n)
+{
+	(void)ctx;
+	memset(p, 0, n * sizeof *p);
+}
+
+static void copy_cpu(void *ctx, real *dst, const real *src, size_t n)
+{
+	(void)ctx;
+	if (dst != src)
+		memcpy(dst, src, n * sizeof *dst);
+}
+
+/* (B, C, H, W) → (C, B, H, W) */
+static void input_cpu(void *ctx, real *a0, int *ya, const real *x, const int *y, int B, int C,
+		      size_t P)
+{
+	(void)ctx;
+	memcpy(ya, y, (size_t)B * sizeof *y);
+	for (int b = 0; b < B; b++)
+		for (int c = 0; c < C; c++)
+			memcpy(a0 + ((size_t)c * B + b) * P, x + ((size_t)b * C + c) * P,
+			       P * sizeof *x);
+}
+
+/* =========================================================== dense maths */
+
+extern void openblas_set_num_threads(int);
+
+/* Determinism whatever the thread count: BLAS itself runs single-threaded,
+ * and C is cut into column blocks chosen from the shape alone; OpenMP
+ * threads take the blocks, and every block is the same BLAS call however
+ * many threads there are, so the bits cannot depend on them. */
+static void gemm_cpu(void *ctx, int ta, int tb, int M, int N, int K, real alpha,
+		     const real *A, const real *B, real beta, real *C)
+{
+	(void)ctx;
+	static int once;
+	if (!once) {
+		openblas_set_num_threads(1);
+		once = 1;
+	}
+	int blocks = (long)M * N * K >= (1L << 18) && N >= 128 ? (N + 127) / 128 : 1;
+	if (blocks > 64)
+		blocks = 64;
+#pragma omp parallel for schedule(dynamic) if (blocks > 1)
+	for (int j = 0; j < blocks; j++) {
+		int n0 = (int)((long)N * j / blocks), n1 = (int)((long)N * (j + 1) / blocks);
+		const real *Bj = tb ? B + (size_t)n0 * K : B + n0;
+		GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+		     tb ? CblasTrans : CblasNoTrans, M, n1 - n0, K, alpha, A, ta ? M : K,
+		     Bj, tb ? K : N, beta, C + n0, N);
+	}
+}
+
+static void add_bias_cpu(void *ctx, real *out, const real *bias, int O, size_t n)
+{
+	(void)ctx;
+	for (int o = 0; o < O; o++)
+		for (size_t j = 0; j < n; j++)
+			out[(size_t)o * n + j] += bias[o];
+}
+
+static void row_sums_cpu(void *ctx, real *db, const real *d, int O, size_t n)
+{
+	(void)ctx;
+	for (int o = 0; o < O; o++) {
+		real s = 0;
+		for (size_t j = 0; j < n; j++)
+			s += d[(size_t)o * n + j];
+		db[o] += s;
+	}
+}
+
+static void to_features_cpu(void *ctx, real *xt, const real *in, int C, int B, int P)
+{
+	(void)ctx;
+	for (int c = 0; c < C; c++)
+		for (int b = 0; b < B; b++)
+			for (int p = 0; p < P; p++)
+				xt[nn_feat_index((size_t)c, (size_t)b, (size_t)p, (size_t)B, (size_t)P)] =
+					in[((size_t)c * B + b) * P + p];
+}
+
+static void from_features_cpu(void *ctx, real *in, const real *xt, int C, int B, int P)
+{
+	(void)ctx;
+	for (int c = 0; c < C; c++)
+		for (int b = 0; b < B; b++)
+			for (int p = 0; p < P; p++)
+				in[((size_t)c * B + b) * P + p] =
+					xt[nn_feat_index((size_t)c, (size_t)b, (size_t)p, (size_t)B, (size_t)P)];
+}
+
+/* =========================================================== convolution */
+
+/* (C, B, H, W) → (C·k·k, B·Ho·Wo), a row of the output plane at a time
+ * (nn_conv_src's rule, with the rows that fall in the padding zeroed whole) */
+static void im2col(const nn_layer *L, int B, const real *in, real *col)
+{
+	int k = L->k, H = L->ih, W = L->iw, Ho = L->oh, Wo = L->ow, p = L->pad;
+	size_t n = (size_t)B * Ho * Wo;
+	for (int c = 0; c < L->ic; c++)
+		for (int ki = 0; ki < k; ki++)
+			for (int kj = 0; kj < k; kj++) {
+				real *row = col + ((size_t)(c * k + ki) * k + kj) * n;
+				for (int b = 0; b < B; b++) {
+					const real *src = in + ((size_t)c * B + b) * H * W;
+					for (int oy = 0; oy < Ho; oy++) {
+						int iy = oy + ki - p;
+						real *dst = row + ((size_t)b * Ho + oy) * Wo;
+						if (iy < 0 || iy >= H) {
+							memset(dst, 0, (size_t)Wo * sizeof *dst);
+							continue;
+						}
+						for (int ox = 0; ox < Wo; ox++) {
+							int ix = ox + kj - p;
+							dst[ox] = ix >= 0 && ix < W ? src[iy * W + ix] : 0;
+						}
+					}
+				}
+			}
+}
+
+/* the adjoint of im2col: in = Σ col (in overwritten) */
+static void col2im(const nn_layer *L, int B, const real *col, real *in)
+{
+	int k = L->k, H = L->ih, W = L->iw, Ho = L->oh, Wo = L->ow, p = L->pad;
+	size_t n = (size_t)B * Ho * Wo;
+	memset(in, 0, (size_t)L->ic * B * H * W * sizeof *in);
+	for (int c = 0; c < L->ic; c++)
+		for (int ki = 0; ki < k; ki++)
+			for (int kj = 0; kj < k; kj++) {
+				const real *row = col + ((size_t)(c * k + ki) * k + kj) * n;
+				for (int b = 0; b < B; b++) {
+					real *dst = in + ((size_t)c * B + b) * H * W;
+					for (int oy = 0; oy < Ho; oy++) {
+						int iy = oy + ki - p;
+						if (iy < 0 || iy >= H)
+							continue;
+						const real *src = row + ((size_t)b * Ho + oy) * Wo;
+						for (int ox = 0; ox < Wo; ox++) {
+							int ix = ox + kj - p;
+							if (ix >= 0 && ix < W)
+								dst[iy * W + ix] += src[ox];
+						}
+					}
+				}
+			}
+}
+
+static void conv_forward_cpu(void *ctx, int i, int B, real *out, const real *in,
+			     const real *w, real beta)
+{
+	const nn_layer *L = &NET(ctx)->l[i];
+	real *col = ((cpu *)ctx)->col;
+	im2col(L, B, in, col);
+	gemm_cpu(ctx, 0, 0, L->oc, B * L->oh * L->ow, L->ic * L->k * L->k, 1, w, col, beta, out);
+}
+
+static void conv_backward_filter_cpu(void *ctx, int i, int B, real *dw, const real *in,
+				     const real *dout)
+{
+	const nn_layer *L = &NET(ctx)->l[i];
+	real *col = ((cpu *)ctx)->col;
+	im2col(L, B, in, col);
+	gemm_cpu(ctx, 0, 1, L->oc, L->ic * L->k * L->k, B * L->oh * L->ow, 1, dout, col, 1, dw);
+}
+
+static void conv_backward_data_cpu(void *ctx, int i, int B, real *din, const real *w,
+				   const real *dout, const real *w2, const real *dout2)
+{
+	const nn_layer *L = &NET(ctx)->l[i];
+	real *col = ((cpu *)ctx)->col;
+	int ckk = L->ic * L->k * L->k, n = B * L->oh * L->ow;
+	gemm_cpu(ctx, 1, 0, ckk, n, L->oc, 1, w, dout, 0, col);
+	if (w2)
+		gemm_cpu(ctx, 1, 0, ckk, n, L->oc, 1, w2, dout2, 1, col);
+	col2im(L, B, col, din);
+}
+
+/* ========================================================== element-wise */
+
+static void relu_cpu(void *ctx, real *out, const real *in, size_t n)
+{
+	(void)ctx;
+	for (size_t j = 0; j < n; j++)
+		out[j] = in[j] > 0 ? in[j] : 0;
+}
+
+static void relu_mask_cpu(void *ctx, real *out, const real *ref, const real *d, size_t n)
+{
+	(void)ctx;
+	for (size_t j = 0; j < n; j++)
+		out[j] = ref[j] > 0 ? d[j] : 0;
+}
+
+static void pool_forward_cpu(void *ctx, const nn_layer *L, int B, real *out, int *arg,
+			     const real *in)
+{
+	(void)ctx;
+	int H = L->ih, W = L->iw, Ho = L->oh, Wo = L->ow;
+	for (size_t cb = 0; cb < (size_t)L->ic * B; cb++) {
+		const real *x = in + cb * H * W;
+		for (int oy = 0; oy < Ho; oy++)
+			for (int ox = 0; ox < Wo; ox++) {
+				int best = nn_pool_argmax(x, W, oy, ox);
+				size_t o = cb * Ho * Wo + (size_t)oy * Wo + ox;
+				out[o] = x[best];
+				arg[o] = (int)(cb * H * W) + best;
+			}
+	}
+}
+
+static void pool_backward_cpu(void *ctx, const nn_layer *L, int B, real *din, const int *arg,
+			      const real *dout)
+{
+	(void)ctx;
+	size_t no = (size_t)L->oc * B * L->oh * L->ow;
+	memset(din, 0, (size_t)L->ic * B * L->ih * L->iw * sizeof *din);
+	for (size_t j = 0; j < no; j++)
+		din[arg[j]] += dout[j];
+}
+
+static void gather_cpu(void *ctx, real *out, const real *in, const int *arg, size_t n)
+{
+	(void)ctx;
+	for (size_t j = 0; j < n; j++)
+		out[j] = in[arg[j]];
+}
+
+static void gap_forward_cpu(void *ctx, const nn_layer *L, int B, real *out, const real *in)
+{
+	(void)ctx;
+	size_t P = (size_t)L->ih * L->iw;
+	for (size_t cb = 0; cb < (size_t)L->ic * B; cb++)
+		out[cb] = nn_gap_mean(in + cb * P, P);
+}
+
+static void gap_backward_cpu(void *ctx, const nn_layer *L, int B, real *din, const real *dout)
+{
+	(void)ctx;
+	size_t P = (size_t)L->ih * L->iw;
+	for (size_t cb = 0; cb < (size_t)L->ic * B; cb++)
+		for (size_t p = 0; p < P; p++)
+			din[cb * P + p] = nn_gap_grad(dout[cb], P);
+}
+
+/* ============================================================ batch-norm */
+
+static void bn_forward_cpu(void *ctx, const nn_layer *L, int B, int eval, nn_bn_buf *s,
+			   real *out, const real *in, const real *g, const real *be, real *state)
+{
+	(void)ctx;
+	int C = L->oc;
+	size_t M = (size_t)B * L->oh * L->ow;
+	for (int c = 0; c < C; c++) {
+		const real *x = in + c * M;
+		real *xh = s->xhat + c * M, *y = out + c * M;
+		real mean, istd;
+		if (!eval) {
+			double sum = 0, v = 0;
+			for (size_t j = 0; j < M; j++)
+				sum += x[j];
+			mean = (real)(sum / (double)M);
+			for (size_t j = 0; j < M; j++)
+				v += ((double)x[j] - mean) * ((double)x[j] - mean);
+			v /= (double)M;
+			istd = nn_bn_istd(v);
+			if (state)
+				nn_bn_running(&state[c], &state[C + c], mean, v, M);
+		} else {
+			mean = state[c];
+			istd = nn_bn_istd((double)state[C + c]);
+		}
+		s->mean[c] = mean;
+		s->istd[c] = istd;
+		for (size_t j = 0; j < M; j++) {
+			xh[j] = nn_bn_xhat(x[j], mean, istd);
+			y[j] = nn_bn_y(xh[j], g[c], be[c]);
+		}
+	}
+}
+
+static void bn_backward_cpu(void *ctx, const nn_layer *L, int B, int eval, const nn_bn_buf *s,
+			    real *din, real *dg, real *db, const real *dout, const real *g)
+{
+	(void)ctx;
+	size_t M = (size_t)B * L->oh * L->ow;
+	for (int c = 0; c < L->oc; c++) {
+		const real *dy = dout + c * M, *xh = s->xhat + c * M;
+		real sg = 0, sb = 0;
+		for (size_t j = 0; j < M; j++)
+			sg += dy[j] * xh[j], sb += dy[j];
+		dg[c] += sg;
+		db[c] += sb;
+		if (!din)
+			continue;
+		real *dx = din + c * M, istd = s->istd[c];
+		for (size_t j = 0; j < M; j++)
+			dx[j] = eval ? nn_bn_dx_eval(dy[j], g[c], istd) :
+				       nn_bn_dx(dy[j], xh[j], g[c], istd, sg, sb, M);
+	}
+}
+
+static void bn_rforward_cpu(void *ctx, const nn_layer *L, int B, nn_bn_buf *s, real *rout,
+			    const real *in, const real *rin, const real *g, const real *vg,
+			    const real *vb)
+{
+	(void)ctx;
+	size_t M = (size_t)B * L->oh * L->ow;
+	for (int c = 0; c < L->oc; c++) {
+		const real *x = in + c * M, *rx = rin ? rin + c * M : NULL;
+		const real *xh = s->xhat + c * M;
+		real *rxh = s->rxhat + c * M, *ry = rout + c * M;
+		real mean = s->mean[c], istd = s->istd[c];
+		double rm = 0, rv = 0;
+		if (rx) {
+			for (size_t j = 0; j < M; j++)
+				rm += rx[j];
+			rm /= (double)M;
+			for (size_t j = 0; j < M; j++)
+				rv += ((double)x[j] - mean) * rx[j];
+			rv = 2 * rv / (double)M;
+		}
+		real ristd = nn_bn_ristd(istd, rv);
+		s->rmean[c] = (real)rm;
+		s->ristd[c] = ristd;
+		for (size_t j = 0; j < M; j++) {
+			rxh[j] = nn_bn_rxhat(x[j], rx ? rx[j] : 0, mean, istd, (real)rm, ristd, !rx);
+			ry[j] = nn_bn_ry(xh[j], rxh[j], g[c], vg[c], vb[c]);
+		}
+	}
+}
+
+static void bn_rbackward_cpu(void *ctx, const nn_layer *L, int B, const nn_bn_buf *s,
+			     real *rdin, real *hg, real *hb, const real *dout, const real *rdout,
+			     const real *g, const real *vg)
+{
+	(void)ctx;
+	size_t M = (size_t)B * L->oh * L->ow;
+	for (int c = 0; c < L->oc; c++) {
+		const real *dy = dout + c * M, *rdy = rdout + c * M;
+		const real *xh = s->xhat + c * M, *rxh = s->rxhat + c * M;
+		real sg = 0, sb = 0, rsg = 0, rsb = 0;
+		for (size_t j = 0; j < M; j++) {
+			sg += dy[j] * xh[j];
+			sb += dy[j];
+			rsg += rdy[j] * xh[j] + dy[j] * rxh[j];
+			rsb += rdy[j];
+		}
+		hg[c] += rsg;
+		hb[c] += rsb;
+		if (!rdin)
+			continue;
+		real *rdx = rdin + c * M;
+		for (size_t j = 0; j < M; j++)
+			rdx[j] = nn_bn_rdx(dy[j], rdy[j], xh[j], rxh[j], g[c], vg[c], s->istd[c],
+					   s->ristd[c], sg, sb, rsg, rsb, M);
+	}
+}
+
+/* ================================================= softmax cross-entropy */
+
+static void ce_forward_cpu(void *ctx, real *loss, real *prob, real *pbk, const real *z,
+			   const int *y, int K, int B)
+{
+	(void)ctx;
+	for (int b = 0; b < B; b++)
+		loss[b] = nn_softmax_ce(z, K, B, b, y[b], prob, pbk);
+}
+
+static void ce_backward_cpu(void *ctx, real *dz, const real *prob, const int *y, int K, int B,
+			    double denom)
+{
+	(void)ctx;
+	for (int k = 0; k < K; k++)
+		for (int b = 0; b < B; b++)
+			dz[(size_t)k * B + b] = nn_ce_grad(prob[(size_t)k * B + b], k == y[b], denom);
+}
+
+static void ce_rforward_cpu(void *ctx, real *rloss, real *rprob, real *rdz, const real *prob,
+			    const real *rz, const int *y, int K, int B, double denom)
+{
+	(void)ctx;
+	for (int b = 0; b < B; b++)
+		rloss[b] = nn_ce_r(prob, rz, K, B, b, y[b], denom, rprob, rdz);
+}
+
+/* ====================================================== training updates */
+
+static void sgd_cpu(void *ctx, real *theta, const real *grad, real *vel, size_t n, double lr,
+		    double wd, double mom)
+{
+	(void)ctx;
+	for (size_t k = 0; k < n; k++)
+		nn_sgd_elem(theta, grad, vel, k, (real)lr, (real)wd, (real)mom);
+}
+
+static void u_update_cpu(void *ctx, real *u, const real *hv, size_t n, double a, double wd)
+{
+	(void)ctx;
+	for (size_t i = 0; i < n; i++)
+		nn_u_update_elem(u, hv, i, (real)a, (real)wd);
+}
+
+static void add_cpu(void *ctx, real *y, const real *x, size_t n)
+{
+	(void)ctx;
+	for (size_t i = 0; i < n; i++)
+		y[i] += x[i];
+}
+
+static void tally_cpu(void *ctx, const real *loss, const real *pbk, const int *y, int B, int K,
+		      double denom, long tag)
+{
+	nn_tally_add(&((cpu *)ctx)->tal, loss, pbk, y, B, K, denom, tag);
+}
+
+static void tally_read_cpu(void *ctx, nn_tally *t) { *t = ((cpu *)ctx)->tal; }
+
+static void tally_reset_cpu(void *ctx)
+{
+	nn_tally zero = { 0, 0, -1 };
+	((cpu *)ctx)->tal = zero;
+}
+
+/* ================================================================= table */
+
+nn_backend *nn_cpu_new(const nn_net *net, int max_batch)
+{
+	cpu *c = ecalloc(1, sizeof *c);
+	c->net = net;
+	size_t colmax = 1;
+	for (int i = 0; i < net->nl; i++) {
+		const nn_layer *L = &net->l[i];
+		size_t m = emul((size_t)L->ic * L->k * L->k * L->oh * L->ow, (size_t)max_batch);
+		if (L->type == NN_CONV && m > colmax)
+			colmax = m;
+	}
+	c->col = ecalloc(colmax, sizeof(real));
+	tally_reset_cpu(c);
+	nn_backend b = {
+		.name = "cpu", .ctx = c, .host = 1,
+		.alloc = alloc_cpu, .release = release_cpu, .zero = zero_cpu,
+		.put = copy_cpu, .get = copy_cpu, .input = input_cpu,
+		.gemm = gemm_cpu, .add_bias = add_bias_cpu, .row_sums = row_sums_cpu,
+		.to_features = to_features_cpu, .from_features = from_features_cpu,
+		.conv_forward = conv_forward_cpu, .conv_backward_filter = conv_backward_filter_cpu,
+		.conv_backward_data = conv_backward_data_cpu,
+		.relu = relu_cpu, .relu_mask = relu_mask_cpu,
+		.pool_forward = pool_forward_cpu, .pool_backward = pool_backward_cpu,
+		.gather = gather_cpu, .gap_forward = gap_forward_cpu, .gap_backward = gap_backward_cpu,
+		.bn_forward = bn_forward_cpu, .bn_backward = bn_backward_cpu,
+		.bn_rforward = bn_rforward_cpu, .bn_rbackward = bn_rbackward_cpu,
+		.ce_forward = ce_forward_cpu, .ce_backward = ce_backward_cpu,
+		.ce_rforward = ce_rforward_cpu,
+		.sgd = sgd_cpu, .u_update = u_update_cpu, .add = add_cpu,
+		.tally = tally_cpu, .tally_read = tally_read_cpu, .tally_reset = tally_reset_cpu,
+	};
+	c->bk = b;
+	return &c->bk;
+}
+
+void nn_cpu_free(nn_backend *bk)
+{
+	if (!bk)
+		return;
+	cpu *c = (cpu *)bk->ctx;
+	free(c->col);
+	free(c);
+}
