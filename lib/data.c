@@ -3,6 +3,8 @@
  */
 #include "data.h"
 
+#include "nn_maths.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,9 +135,9 @@ void augment_copy(const data *d, size_t i, aug_draw dr, real *out)
 	for (int c = 0; c < d->c; c++)
 		for (int yy = 0; yy < H; yy++)
 			for (int xx = 0; xx < W; xx++) {
-				int sy = yy + dr.dy, sx = (dr.flip ? W - 1 - xx : xx) + dr.dx;
+				int sy, sx;
 				out[((size_t)c * H + yy) * W + xx] =
-					sy >= 0 && sy < H && sx >= 0 && sx < W ?
+					nn_aug_src(yy, xx, dr.dy, dr.dx, dr.flip, H, W, &sy, &sx) ?
 					x[((size_t)c * H + sy) * W + sx] : 0;
 			}
 }
