@@ -9,6 +9,7 @@
 #   make demo       a real run on MNIST (see README)
 #   make bench      throughput figures (needs make data)
 #   make bench-gpu  the paper's MNIST run on a GPU against PyTorch eager
+#   make same-bytes OLD=DIR  CPU outputs of bin/ cmp'd with another build's
 #   make deps       install the Debian packages the build needs
 include config.mk
 
@@ -49,7 +50,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo deps clean
+.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo deps clean same-bytes
 all: $(BINS) $(TESTBINS) $(EMU_LIBS)
 
 lib/libfilt.a: $(LIB_OBJ)
@@ -136,6 +137,12 @@ bench-gpu:
 
 deps:
 	@sh pipelines/deps.sh
+
+# a refactor must leave the CPU outputs byte-identical: the same reference
+# runs with an older build's programs (OLD=its bin/) and with ours, cmp'd
+same-bytes: all
+	@test -n "$(OLD)" || { echo "make same-bytes OLD=/path/to/old/bin" >&2; exit 2; }
+	@sh tests/ref/same-bytes.sh "$(OLD)" bin
 
 clean:
 	rm -rf bin build lib/*.o lib/libfilt.a kernels/*.o tests/emu/*.o tests/emu/*.so.*
