@@ -12,6 +12,9 @@ records' sizes:
     bin-claim   one record announcing a 512 MiB bin of which 1 KiB follows
                 (then the stream ends)
     deep-N      one record nested N containers deep: {"a": [[...[1]...]]}
+    scores-ok   a scores stream: ids 0 and 2^64 - 1, labels 3 and 65535
+    scores-y    the same, but a label y of 2^32 + 1
+    scores-digest  the same, but a train_digest of 2^32 + 1
     ints        one record {"skip": [2 million uint64 ids]}, like a trace
                 header's skip list, in zstd frames of 4 KiB each (a writer may
                 end a frame whenever it likes): valid, and must be read in
@@ -69,6 +72,15 @@ def main(shape):
         c = zstandard.ZstdCompressor(level=3)
         for i in range(0, len(raw), 4096):
             sys.stdout.buffer.write(c.compress(raw[i:i + 4096]))
+    elif shape in ("scores-y", "scores-digest", "scores-ok"):
+        big = (1 << 32) + 1
+        hdr = msgpack.packb({"magic": "cleanse", "kind": "scores", "version": 1,
+                             "method": "sgd",
+                             "train_digest": big if shape == "scores-digest" else 7})
+        recs = [msgpack.packb({"id": 0, "y": big if shape == "scores-y" else 3,
+                               "score": -1.5}),
+                msgpack.packb({"id": (1 << 64) - 1, "y": 65535, "score": -0.5})]
+        write([hdr] + recs + [trailer(recs)])
     else:
         sys.exit("hostile.py: unknown shape " + shape)
 
