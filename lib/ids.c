@@ -38,14 +38,16 @@ static void read_text(id_list *l, idset *seen, const char *buf, size_t n,
 		while (b > a && isspace((unsigned char)buf[b - 1]))
 			b--;
 		if (a < b && buf[a] != '#') {
+			/* every uint64, as in an ids stream: up to 2^64 - 1 */
 			uint64_t v = 0;
 			for (size_t k = a; k < b; k++) {
+				unsigned d = (unsigned)(buf[k] - '0');
 				if (!isdigit((unsigned char)buf[k]) ||
-				    v > (UINT64_MAX - 9) / 10)
+				    v > (UINT64_MAX - d) / 10)
 					die("%s:%zu: not an example id: '%.*s'", name,
 					    line, (int)(b - a > 40 ? 40 : b - a),
 					    buf + a);
-				v = v * 10 + (uint64_t)(buf[k] - '0');
+				v = v * 10 + d;
 			}
 			push(l, seen, v);
 		}

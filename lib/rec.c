@@ -4,6 +4,13 @@
  * and checks the header, the trailer's count and the CRC-32 of the records
  * (formats/stream.md). Nothing read is trusted: an object is parsed only
  * from bytes that have arrived, and no object may exceed FMT_MAX_OBJECT.
+ *
+ * Parsing is linear in the input: a resumable scan (r_scan) walks the
+ * msgpack structure of the next object as its bytes arrive, checking every
+ * announced size against the bounds before anything is reserved for it;
+ * msgpack_unpack then runs once, over an object known to be complete. (It
+ * used to run from the object's first byte each time the buffer grew: a
+ * 2 KB stream of one 64 MiB array of nils took a minute.)
  */
 #include "rec.h"
 
@@ -11,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <msgpack/unpack_define.h> /* MSGPACK_EMBED_STACK_SIZE */
 #include <zstd.h>
 
 #include "../formats/formats.h"
@@ -189,6 +197,9 @@ void pk_kv_bin(msgpack_packer *pk, const char *key, const void *p, size_t n)
 
 enum { R_HEADER, R_RECORDS, R_BETWEEN, R_FAILED };
 
+/* msgpack_unpack refuses containers nested deeper than this */
+enum { SCAN_DEPTH = MSGPACK_EMBED_STACK_SIZE };
+
 struct rec_reader {
 	FILE *f;
 	FILE *owned;            /* fmemopen'd stream we close */
@@ -206,6 +217,14 @@ struct rec_reader {
 	char *buf;              /* decompressed bytes: [pos, len) unparsed */
 	size_t pos, len, cap;
 	msgpack_zone *zone;     /* holds the current object */
+	/* the scan of the object at buf[pos] (r_scan) */
+	int scanning;           /* a scan has begun */
+	uint64_t scan;          /* its bytes scanned (may pass len: a payload) */
+	uint32_t todo[SCAN_DEPTH + 1]; /* items not yet begun: the object's
+				 * own slot, then one per open container */
+	int depth;              /* slots of todo in use */
+	uint64_t left;          /* sum of todo: each item takes >= 1 byte */
+	uint64_t items;         /* msgpack_objects the parse will allocate */
 	char *hdr_bytes;        /* a private copy of the first header */
 	msgpack_zone *hdr_zone;
 	msgpack_object hdr;
@@ -286,29 +305,145 @@ at_eof:
 	return 0;
 }
 
-/* parse the next object from buf: 1 ok (*start,*end its bytes), 0 at clean
- * EOF with no partial object, -1 error */
+static uint64_t be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int fail_too_large(rec_reader *r)
+{
+	return rec_reader_fail(r, "object larger than %u MiB (corrupt input?)",
+			       FMT_MAX_OBJECT >> 20);
+}
+
+/* Walk the structure of the object at buf[pos] as far as its bytes have
+ * arrived, resuming where the last call stopped: 1 the object is complete
+ * (its bytes are buf[pos, pos + scan)), 0 more bytes are needed, -1 error.
+ * Every announced size is checked before the parse reserves anything: the
+ * object, counting one byte for each item still announced, stays within
+ * FMT_MAX_OBJECT, and the parse allocates at most REC_MAX_ITEMS objects.
+ * A payload (str, bin, ext) is skipped, not waited for, so its bytes are
+ * looked at once. Errors are msgpack_unpack's, in the same words. */
+static int r_scan(rec_reader *r)
+{
+	const unsigned char *p = (const unsigned char *)r->buf + r->pos;
+	uint64_t avail = r->len - r->pos;
+	if (!r->scanning) {
+		r->scanning = 1;
+		r->scan = 0;
+		r->todo[0] = 1;
+		r->depth = 1;
+		r->left = 1;
+		r->items = 1;
+	}
+	for (;;) {
+		while (r->depth > 0 && r->todo[r->depth - 1] == 0)
+			r->depth--;
+		if (r->depth == 0)
+			return r->scan <= avail;
+		uint64_t s = r->scan;
+		if (s >= avail)
+			return 0;
+		unsigned c = p[s];
+		int head = 1;           /* bytes needed to know the item's size */
+		uint64_t body = 0;      /* bytes after those */
+		uint64_t n = 0;         /* items in a container */
+		int container = 0;      /* 1 array, 2 map */
+		if (c <= 0x7f || c >= 0xe0) {
+			;                       /* fixint */
+		} else if (c <= 0x8f) {
+			container = 2, n = c & 0x0f;
+		} else if (c <= 0x9f) {
+			container = 1, n = c & 0x0f;
+		} else if (c <= 0xbf) {
+			body = c & 0x1f;        /* fixstr */
+		} else {
+			static const signed char fixed[0x20] = {
+				/* c0 nil, c1 never used, c2 false, c3 true */
+				0, -1, 0, 0,
+				/* c4-c9 bin/ext: sized below */
+				0, 0, 0, 0, 0, 0,
+				/* ca float, cb double, cc-cf uint, d0-d3 int */
+				4, 8, 1, 2, 4, 8, 1, 2, 4, 8,
+				/* d4-d8 fixext: type byte + 1..16 */
+				2, 3, 5, 9, 17,
+			};
+			int lenb = 0;           /* size of the length field */
+			switch (c) {
+			case 0xc1:
+				return rec_reader_fail(r, "corrupt record data "
+						       "(not msgpack) at record %llu",
+						       (unsigned long long)r->count);
+			case 0xc4: case 0xc7: case 0xd9: lenb = 1; break;
+			case 0xc5: case 0xc8: case 0xda: case 0xdc: case 0xde: lenb = 2; break;
+			case 0xc6: case 0xc9: case 0xdb: case 0xdd: case 0xdf: lenb = 4; break;
+			default: body = (uint64_t)fixed[c - 0xc0]; break;
+			}
+			if (lenb) {
+				head = 1 + lenb;
+				if (avail - s < (uint64_t)head)
+					return 0;
+				uint64_t v = be(p + s + 1, lenb);
+				if (c >= 0xdc)
+					container = c <= 0xdd ? 1 : 2, n = v;
+				else
+					body = v + (c >= 0xc7 && c <= 0xc9); /* ext: type byte */
+			}
+		}
+		r->todo[r->depth - 1]--;
+		r->left--;
+		if (container) {
+			/* the depth of open containers is depth - 1 */
+			if (r->depth > SCAN_DEPTH)
+				return rec_reader_fail(r, "corrupt record data (an "
+						       "object claims more memory "
+						       "than there is)");
+			n *= (uint64_t)container;
+			r->items += n;
+			if (r->items > REC_MAX_ITEMS)
+				return rec_reader_fail(r, "object of more than %u "
+						       "values (corrupt input?)",
+						       REC_MAX_ITEMS);
+			if (n) {
+				r->todo[r->depth++] = (uint32_t)n;
+				r->left += n;
+			}
+		}
+		r->scan = s + (uint64_t)head + body;
+		if (r->scan + r->left > FMT_MAX_OBJECT)
+			return fail_too_large(r);
+	}
+}
+
+/* parse the next object from buf: 1 ok (its bytes are buf[*start, pos)),
+ * 0 at clean EOF with no partial object, -1 error */
 static int r_object(rec_reader *r, msgpack_object *o, size_t *start)
 {
 	for (;;) {
-		if (r->pos < r->len) {
-			size_t off = r->pos;
+		int s = r_scan(r);
+		if (s < 0)
+			return -1;
+		if (s > 0) {
+			size_t off = r->pos, end = r->pos + (size_t)r->scan;
+			r->scanning = 0;
 			msgpack_zone_clear(r->zone);
 			msgpack_unpack_return ret =
-				msgpack_unpack(r->buf, r->len, &off, r->zone, o);
-			if (ret == MSGPACK_UNPACK_SUCCESS ||
-			    ret == MSGPACK_UNPACK_EXTRA_BYTES) {
+				msgpack_unpack(r->buf, end, &off, r->zone, o);
+			if (ret == MSGPACK_UNPACK_SUCCESS && off == end) {
 				*start = r->pos;
 				r->pos = off;
 				return 1;
 			}
-			if (ret == MSGPACK_UNPACK_PARSE_ERROR)
-				return rec_reader_fail(r, "corrupt record data "
-						       "(not msgpack) at record %llu",
-						       (unsigned long long)r->count);
 			if (ret == MSGPACK_UNPACK_NOMEM_ERROR)
 				return rec_reader_fail(r, "corrupt record data "
 						       "(an object claims more memory than there is)");
+			/* the scan and msgpack-c disagree on where it ends */
+			return rec_reader_fail(r, "corrupt record data "
+					       "(not msgpack) at record %llu",
+					       (unsigned long long)r->count);
 		}
 		int f = r_fill(r);
 		if (f < 0)

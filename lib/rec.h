@@ -55,6 +55,11 @@ void pk_kv_bin(msgpack_packer *pk, const char *key, const void *p, size_t n);
 
 /* ------------------------------------------------------------------ reader */
 
+/* The most msgpack values one object may hold (a map of n pairs holds 2n;
+ * each costs a msgpack_object of 24 bytes): bounds what a parse allocates,
+ * as FMT_MAX_OBJECT bounds its bytes. 2^25 values: 768 MiB parsed. */
+#define REC_MAX_ITEMS (1u << 25)
+
 typedef struct rec_reader rec_reader;
 
 /* kind NULL accepts any kind and version; binding is a NULL-terminated list

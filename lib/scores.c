@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../formats/formats.h"
 #include "idset.h"
 #include "rec.h"
 #include "util.h"
@@ -24,6 +25,9 @@ void scores_load(score_set *s, FILE *f, const char *name)
 	s->method = emalloc(mn + 1);
 	memcpy(s->method, m, mn);
 	s->method[mn] = 0;
+	if (dg > UINT32_MAX)
+		die("%s: bad scores header: train_digest %llu is not a 32-bit "
+		    "digest", name, (unsigned long long)dg);
 	s->train_digest = (uint32_t)dg;
 	idset seen;
 	idset_init(&seen);
@@ -35,6 +39,10 @@ void scores_load(score_set *s, FILE *f, const char *name)
 		if (rec_get_u64(o, "id", &id) != 1 || rec_get_u64(o, "y", &y) != 1 ||
 		    rec_get_f64(o, "score", &v) != 1)
 			die("%s: record %zu: want id, y and score", name, s->n);
+		if (y >= FMT_MAX_CLASSES)       /* no dataset has such a label */
+			die("%s: example id %llu: label y %llu out of range "
+			    "(at most %u)", name, (unsigned long long)id,
+			    (unsigned long long)y, FMT_MAX_CLASSES - 1);
 		if (!isfinite(v))
 			die("%s: example id %llu: score is not finite", name, (unsigned long long)id);
 		if (!idset_add(&seen, id))

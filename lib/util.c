@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +16,101 @@
 
 const char *argv0 = "cleanse";
 
-/* outputs not yet renamed into place: die() removes their temporary files,
- * so no half-written file is ever left behind */
+/* ------------------------------------------------- pending temporary files
+ * Outputs not yet renamed into place. Their temporary files are removed by
+ * die(), by any other exit (atexit: a CUDA_CHECK's exit(1), a return from
+ * main before out_close), and by SIGINT, SIGTERM, SIGHUP and SIGPIPE, whose
+ * handler then re-raises the signal with its default action, so the process
+ * still dies by it (the shell sees 128+N). No half-written file is left.
+ * The handler may run at any instant, so it only calls unlink(2) on paths
+ * in a fixed table; the table changes with those signals blocked. */
 #define MAX_PENDING 8
-static out_file *pending[MAX_PENDING];
+static char pending[MAX_PENDING][PATH_MAX];
+static volatile sig_atomic_t pending_used[MAX_PENDING];
+static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
-static void pending_set(out_file *o, out_file *with)
+static void pending_unlink_all(void)
 {
 	for (int i = 0; i < MAX_PENDING; i++)
-		if (pending[i] == o) {
-			pending[i] = with;
-			return;
-		}
+		if (pending_used[i])
+			unlink(pending[i]);
 }
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	pending_unlink_all();
+	/* die by the same signal: it is blocked while this handler runs, and
+	 * delivered, with the default action, when it returns */
+	signal(sig, SIG_DFL);
+	raise(sig);
+	errno = saved;
+}
+
+static void signals_block(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof cleanup_signals / sizeof *cleanup_signals; i++)
+		sigaddset(&set, cleanup_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* the first time: handlers for the signals not ignored (a signal ignored
+ * on entry, as nohup ignores SIGHUP, stays ignored), and the atexit hook */
+static void pending_init(void)
+{
+	static int done;
+	if (done)
+		return;
+	done = 1;
+	atexit(pending_unlink_all);
+	for (size_t i = 0; i < sizeof cleanup_signals / sizeof *cleanup_signals; i++) {
+		struct sigaction sa, old;
+		if (sigaction(cleanup_signals[i], NULL, &old) != 0 ||
+		    old.sa_handler == SIG_IGN)
+			continue;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(cleanup_signals[i], &sa, NULL);
+	}
+}
+
+static void pending_add(const char *path)
+{
+	pending_init();
+	if (strlen(path) >= PATH_MAX)
+		die("%s: path too long", path);
+	sigset_t old;
+	signals_block(&old);
+	int i = 0;
+	while (i < MAX_PENDING && pending_used[i])
+		i++;
+	if (i < MAX_PENDING) {
+		strcpy(pending[i], path);
+		pending_used[i] = 1;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (i == MAX_PENDING) {
+		unlink(path);
+		die("internal error: more than %d outputs open", MAX_PENDING);
+	}
+}
+
+static void pending_remove(const char *path)
+{
+	sigset_t old;
+	signals_block(&old);
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (pending_used[i] && !strcmp(pending[i], path)) {
+			pending_used[i] = 0;
+			break;
+		}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* ---------------------------------------------------------------- messages */
 
 void util_init(const char *prog)
 {
@@ -62,9 +145,7 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
-	for (int i = 0; i < MAX_PENDING; i++)
-		if (pending[i])
-			out_abort(pending[i]);
+	pending_unlink_all();   /* atexit would too: this says it here */
 	exit(1);
 }
 
@@ -181,7 +262,14 @@ void out_open(out_file *o, const char *path, int force)
 	}
 	o->path = estrdup(path);
 	o->tmp = esprintf("%s.tmp.XXXXXX", path);
+	/* handlers first, so no signal falls between mkstemp and pending_add */
+	pending_init();
+	sigset_t old;
+	signals_block(&old);
 	int fd = mkstemp(o->tmp);
+	if (fd >= 0)
+		pending_add(o->tmp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0) {
 		free(o->tmp);
 		o->tmp = NULL;
@@ -195,16 +283,15 @@ void out_open(out_file *o, const char *path, int force)
 	o->f = fdopen(fd, "wb");
 	if (!o->f)
 		die("fdopen %s:", o->tmp);
-	pending_set(NULL, o);
 }
 
 void out_abort(out_file *o)
 {
-	pending_set(o, NULL);
 	if (o->tmp) {
 		if (o->f)
 			fclose(o->f);
 		unlink(o->tmp);
+		pending_remove(o->tmp);
 	}
 	free(o->tmp);
 	free(o->path);
@@ -238,13 +325,9 @@ void out_close(out_file *o)
 		out_abort(o);
 		exit(1);
 	}
-	if (rename(o->tmp, o->path) != 0) {
-		saved = errno;
-		unlink(o->tmp);
-		errno = saved;
-		die("rename to %s:", o->path);
-	}
-	pending_set(o, NULL);
+	if (rename(o->tmp, o->path) != 0)
+		die("rename to %s:", o->path);      /* die unlinks o->tmp */
+	pending_remove(o->tmp);
 	free(o->tmp);
 	free(o->path);
 	memset(o, 0, sizeof *o);

@@ -233,6 +233,109 @@ static void test_trailer_checks(void)
 	free(s);
 }
 
+/* one record holding every msgpack type and size class, packed by hand */
+static void pack_every_type(msgpack_packer *pk)
+{
+	static char big[70000];
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (char)(i * 13);
+	msgpack_pack_map(pk, 5);
+	pk_str(pk, "scalars");
+	msgpack_pack_array(pk, 17);
+	msgpack_pack_nil(pk);
+	msgpack_pack_true(pk);
+	msgpack_pack_false(pk);
+	msgpack_pack_uint8(pk, 7);              /* fixint */
+	msgpack_pack_uint64(pk, 200);           /* uint 8 */
+	msgpack_pack_uint64(pk, 60000);         /* uint 16 */
+	msgpack_pack_uint64(pk, 4000000000u);   /* uint 32 */
+	msgpack_pack_uint64(pk, 1ull << 60);    /* uint 64 */
+	msgpack_pack_int64(pk, -5);             /* negative fixint */
+	msgpack_pack_int64(pk, -100);           /* int 8 */
+	msgpack_pack_int64(pk, -30000);         /* int 16 */
+	msgpack_pack_int64(pk, -2000000000);    /* int 32 */
+	msgpack_pack_int64(pk, -(1ll << 60));   /* int 64 */
+	msgpack_pack_float(pk, 1.5f);
+	msgpack_pack_double(pk, -2.25);
+	msgpack_pack_array(pk, 0);
+	msgpack_pack_map(pk, 0);
+	pk_str(pk, "sized");
+	msgpack_pack_array(pk, 12);
+	static const size_t n[] = { 3, 200, 1000, 70000 }; /* fix, 8, 16, 32 bits */
+	for (int i = 0; i < 4; i++) {
+		msgpack_pack_str_with_body(pk, big, n[i]);
+		msgpack_pack_bin_with_body(pk, big, n[i]);
+		msgpack_pack_ext_with_body(pk, big, n[i], (int8_t)i);
+	}
+	pk_str(pk, "fixext");
+	msgpack_pack_array(pk, 5);
+	for (size_t m = 1; m <= 16; m *= 2)
+		msgpack_pack_ext_with_body(pk, big, m, 9);
+	pk_str(pk, "nested");
+	msgpack_pack_map(pk, 1);
+	msgpack_pack_uint8(pk, 1);              /* a non-string key */
+	msgpack_pack_array(pk, 20);             /* array 16 */
+	for (int i = 0; i < 20; i++) {
+		msgpack_pack_map(pk, 1);
+		pk_kv_u64(pk, "i", (uint64_t)i);
+	}
+	pk_str(pk, "a32");
+	msgpack_pack_array(pk, 70000);          /* array 32 */
+	for (int i = 0; i < 70000; i++)
+		msgpack_pack_uint32(pk, (uint32_t)i * 65599u);
+}
+
+/* The reader's scan resumes wherever a zstd frame ends: a stream holding the
+ * record above in frames of k bytes each must give the record msgpack_unpack
+ * gives, for every k, so every header and size field is once cut in two. */
+static void test_scan_resume(void)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 3);
+	pk_kv_str(&pk, "magic", FMT_MAGIC);
+	pk_kv_str(&pk, "kind", "test");
+	pk_kv_u64(&pk, "version", 3);
+	size_t start = sb.size;
+	pack_every_type(&pk);
+	size_t end = sb.size;
+	msgpack_pack_map(&pk, 3);
+	pk_kv_str(&pk, "end", FMT_MAGIC);
+	pk_kv_u64(&pk, "count", 1);
+	pk_kv_u64(&pk, "crc32", crc32_update(0, sb.data + start, end - start));
+	msgpack_zone *z = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+	msgpack_object want;
+	size_t off = start;
+	CHECK(msgpack_unpack(sb.data, end, &off, z, &want) == MSGPACK_UNPACK_SUCCESS,
+	      "the record unpacks");
+	for (size_t k = 1; k <= 12; k++) {
+		/* frames of k bytes across the record's head, then larger ones */
+		size_t cap = 2 * sb.size + 64 * (sb.size / k + 1), len = 0;
+		char *out = emalloc(cap);
+		for (size_t at = 0; at < sb.size;) {
+			size_t m = at < start + 400 ? k : 997 + k;
+			if (m > sb.size - at)
+				m = sb.size - at;
+			size_t c = ZSTD_compress(out + len, cap - len, sb.data + at, m, 1);
+			CHECK(!ZSTD_isError(c), "compress");
+			len += c;
+			at += m;
+		}
+		rec_reader *r = rec_reader_open_mem(out, len, "mem", "test", 3, NULL);
+		const msgpack_object *o;
+		CHECK(rec_reader_next(r, &o) == 1, "frames of %zu: %s", k,
+		      rec_reader_error(r) ? rec_reader_error(r) : "no record");
+		CHECK(msgpack_object_equal(*o, want), "frames of %zu: record differs", k);
+		CHECK(rec_reader_next(r, &o) == 0, "frames of %zu: end", k);
+		rec_reader_close(r);
+		free(out);
+	}
+	msgpack_zone_free(z);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -244,5 +347,6 @@ int main(int argc, char **argv)
 	test_corruption();
 	test_not_zstd();
 	test_trailer_checks();
+	test_scan_resume();
 	return 0;
 }

@@ -1,8 +1,14 @@
 /*
  * test-util.c — the id set, the seeded RNG (determinism, range, rough
- * uniformity) and id lists parsed from text.
+ * uniformity), id lists parsed from text, and outputs whose temporary file
+ * goes away however the program ends.
  */
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../../lib/ids.h"
 #include "../../lib/idset.h"
@@ -93,6 +99,69 @@ static void test_ids_text(void)
 	ids_free(&l);
 }
 
+/* entries in dir other than . and .. */
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	CHECK(d, "opendir %s", dir);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* a child opens dir/out, writes, and ends without closing it: by exit(1)
+ * (how -1), die (how -2) or the signal `how`; returns its wait status */
+static int child_output(const char *dir, int how)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stderr))   /* die's message */
+			_exit(98);
+		char *path = esprintf("%s/out", dir);
+		out_file o;
+		out_open(&o, path, 1);
+		fputs("half", o.f);
+		fflush(o.f);
+		if (how == -1)
+			exit(1);        /* as CUDA_CHECK does: no die() */
+		if (how == -2)
+			die("failing on purpose");
+		raise(how);
+		_exit(99);
+	}
+	int st;
+	CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
+	return st;
+}
+
+static void test_out_cleanup(void)
+{
+	char dir[] = "/tmp/test-util.XXXXXX";
+	CHECK(mkdtemp(dir), "mkdtemp");
+	int st = child_output(dir, -1);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit(1): status %d", st);
+	CHECK(count_entries(dir) == 0, "exit(1) left a temporary file in %s", dir);
+	st = child_output(dir, -2);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1, "die: status %d", st);
+	CHECK(count_entries(dir) == 0, "die left a temporary file in %s", dir);
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	for (int i = 0; i < 4; i++) {
+		/* as a shell does for background jobs, but for SIGINT */
+		signal(sigs[i], SIG_DFL);
+		st = child_output(dir, sigs[i]);
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == sigs[i],
+		      "signal %d: status %d", sigs[i], st);
+		CHECK(count_entries(dir) == 0, "signal %d left a temporary file in %s",
+		      sigs[i], dir);
+	}
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -101,5 +170,6 @@ int main(int argc, char **argv)
 	test_idmap();
 	test_rand();
 	test_ids_text();
+	test_out_cleanup();
 	return 0;
 }
