@@ -26,6 +26,7 @@ struct engine {
 	int *yb;
 	real *loss, *probs;     /* host copies of the last forward's (device) */
 	int have_loss, have_probs;
+	real *feat, *featT, *logit, *logitT;    /* (F, B) / (K, B) and as rows */
 	char name[384];
 #ifdef HAVE_CUDA
 	nn_cuda *g;
@@ -114,6 +115,7 @@ void engine_free(engine *e)
 		nn_cpu_free(e->bk);
 	free(e->xb), free(e->yb);
 	free(e->loss), free(e->probs);
+	free(e->feat), free(e->featT), free(e->logit), free(e->logitT);
 	free(e);
 }
 
@@ -225,6 +227,32 @@ const real *engine_probs(engine *e)
 {
 	return host_copy(e, nn_probs(e->ws), e->probs, &e->have_probs,
 			 (size_t)nn_batch(e->ws) * e->net->classes);
+}
+
+/* a (N, B) matrix of the last forward as (B, N) host rows */
+static const real *host_rows(engine *e, const real *src, real **col, real **rows, size_t N)
+{
+	size_t B = (size_t)nn_batch(e->ws);
+	if (!*col) {
+		*col = emalloc(emul(N, (size_t)e->max_batch * sizeof(real)));
+		*rows = emalloc(emul(N, (size_t)e->max_batch * sizeof(real)));
+	}
+	e->bk->get(e->bk->ctx, *col, src, N * B);
+	for (size_t n = 0; n < N; n++)
+		for (size_t b = 0; b < B; b++)
+			(*rows)[b * N + n] = (*col)[n * B + b];
+	return *rows;
+}
+
+const real *engine_features(engine *e, int *F)
+{
+	const real *f = nn_features(e->ws, F);
+	return host_rows(e, f, &e->feat, &e->featT, (size_t)*F);
+}
+
+const real *engine_logits(engine *e)
+{
+	return host_rows(e, nn_logits(e->ws), &e->logit, &e->logitT, (size_t)e->net->classes);
 }
 
 double engine_loss(engine *e)

@@ -60,6 +60,11 @@ double engine_loss(engine *e);
  * the device when first asked for) */
 const real *engine_losses(engine *e);
 const real *engine_probs(engine *e);
+/* the last forward's features — the input of the last affine layer — as
+ * (B, F) rows (F into *F) and its logits as (B, classes) rows; host memory
+ * valid until the next engine_forward */
+const real *engine_features(engine *e, int *F);
+const real *engine_logits(engine *e);
 /* add the last forward's losses and hits (arg max = label) to the running
  * tally, kept where the network computes; tag names the forward */
 void engine_tally(engine *e, long tag);

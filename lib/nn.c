@@ -305,6 +305,14 @@ const real *nn_probs(const nn_ws *ws) { return ws->pbk; }
 const int *nn_labels(const nn_ws *ws) { return ws->y; }
 int nn_batch(const nn_ws *ws) { return ws->B; }
 double nn_denom(const nn_ws *ws) { return ws->denom; }
+const real *nn_logits(const nn_ws *ws) { return ws->a[ws->net->nl]; }
+
+const real *nn_features(const nn_ws *ws, int *F)
+{
+	const nn_layer *L = &ws->net->l[ws->net->nl - 1];
+	*F = L->ic * L->ih * L->iw;
+	return ws->xt[ws->net->nl - 1];
+}
 
 real *nn_ws_input(nn_ws *ws, int **y)
 {

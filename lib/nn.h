@@ -124,6 +124,10 @@ const real *nn_probs(const nn_ws *ws);
 const int *nn_labels(const nn_ws *ws);
 int nn_batch(const nn_ws *ws);
 double nn_denom(const nn_ws *ws);
+/* the last forward's input to the last affine layer, as features (F, B),
+ * F = that layer's C·H·W (*F set), and its logits (K, B); backend memory */
+const real *nn_features(const nn_ws *ws, int *F);
+const real *nn_logits(const nn_ws *ws);
 /* L of the last forward (host backends) */
 double nn_loss(const nn_ws *ws);
 /* per-sample gradients of the last affine layer only (host backends): g
