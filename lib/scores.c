@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../formats/formats.h"
 #include "idset.h"
 #include "rec.h"
 #include "util.h"
@@ -14,7 +15,7 @@
 void scores_load(score_set *s, FILE *f, const char *name)
 {
 	memset(s, 0, sizeof *s);
-	rec_reader *r = rec_reader_open_or_die(f, name, "scores", 1, NULL);
+	rec_reader *r = rec_reader_open_or_die(f, name, FMT_KIND_SCORES, FMT_VERSION_SCORES, NULL);
 	const msgpack_object *h = rec_reader_header(r);
 	const char *m;
 	size_t mn;

@@ -18,7 +18,7 @@ static void pk_shape(msgpack_packer *pk, const char *key, const int *s)
 
 void trace_header_write(rec_writer *w, const trace_header *h)
 {
-	trace_header_write_as(w, h, TRACE_KIND, TRACE_VERSION, 0);
+	trace_header_write_as(w, h, FMT_KIND_TRACE, FMT_VERSION_TRACE, 0);
 	rec_writer_begin(w);
 }
 
@@ -52,7 +52,7 @@ void trace_header_write_as(rec_writer *w, const trace_header *h, const char *kin
 	msgpack_pack_array(pk, h->nskip);
 	for (size_t i = 0; i < h->nskip; i++)
 		msgpack_pack_uint64(pk, h->skip[i]);
-	pk_kv_str(pk, "created_by", strcmp(kind, TRACE_KIND) ? "theta-cache" : "cnn-train");
+	pk_kv_str(pk, "created_by", strcmp(kind, FMT_KIND_TRACE) ? "theta-cache" : "cnn-train");
 }
 
 static char *get_str(const msgpack_object *o, const char *key, const char *name)

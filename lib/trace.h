@@ -7,10 +7,8 @@
 
 #include <stdint.h>
 
+#include "../formats/formats.h"
 #include "rec.h"
-
-#define TRACE_KIND "trace"
-#define TRACE_VERSION 1
 
 typedef struct trace_header {
 	char *net;

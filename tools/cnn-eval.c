@@ -35,7 +35,7 @@ static void read_final(const char *path, trace_header *th, real **theta, real **
 {
 	const char *name = path && strcmp(path, "-") ? path : "stdin";
 	FILE *f = in_open(path);
-	rec_reader *r = rec_reader_open_or_die(f, name, TRACE_KIND, TRACE_VERSION, NULL);
+	rec_reader *r = rec_reader_open_or_die(f, name, FMT_KIND_TRACE, FMT_VERSION_TRACE, NULL);
 	trace_header_read(th, r, name);
 	*theta = emalloc(th->nparams * sizeof **theta);
 	*state = emalloc((th->nstate + 1) * sizeof **state);
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	if (pred_path) {
 		out_open(&po, pred_path, 1);
 		pw = rec_writer_open(po.f, pred_path);
-		rec_header_begin(pw, "predictions", 1, 1);
+		rec_header_begin(pw, FMT_KIND_PREDICTIONS, FMT_VERSION_PREDICTIONS, 1);
 		pk_kv_u64(rec_writer_pk(pw), "classes", (uint64_t)K);
 		rec_writer_begin(pw);
 	}
@@ -175,7 +175,7 @@ int main(int argc, char **argv)
 		out_open(&out, out_path, 0);
 		rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
 		msgpack_packer *pk = rec_writer_pk(w);
-		rec_header_begin(w, "metrics", 1, 3);
+		rec_header_begin(w, FMT_KIND_METRICS, FMT_VERSION_METRICS, 3);
 		pk_kv_str(pk, "what", "eval");
 		pk_kv_str(pk, "net", th.net);
 		pk_kv_str(pk, "dataset", ds_name);

@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 		die_usage("only one of the cache, --train and --val can come from stdin");
 
 	FILE *cf = in_open(cache_path);
-	rec_reader *r = rec_reader_open_or_die(cf, cname, "cache", 1, NULL);
+	rec_reader *r = rec_reader_open_or_die(cf, cname, FMT_KIND_CACHE, FMT_VERSION_CACHE, NULL);
 	cache c;
 	memset(&c, 0, sizeof c);
 	trace_header_read(&c.th, r, cname);
@@ -482,7 +482,7 @@ int main(int argc, char **argv)
 	out_open(&out, out_path, force);
 	rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
 	msgpack_packer *pk = rec_writer_pk(w);
-	rec_header_begin(w, "scores", 1, 8);
+	rec_header_begin(w, FMT_KIND_SCORES, FMT_VERSION_SCORES, 8);
 	pk_kv_str(pk, "method", method);
 	pk_kv_str(pk, "net", th->net);
 	pk_kv_u64(pk, "train_n", train.n);

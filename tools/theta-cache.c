@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 	const char *name = in_path ? in_path : "stdin";
 
 	FILE *in = in_open(in_path);
-	rec_reader *r = rec_reader_open_or_die(in, name, TRACE_KIND, TRACE_VERSION, NULL);
+	rec_reader *r = rec_reader_open_or_die(in, name, FMT_KIND_TRACE, FMT_VERSION_TRACE, NULL);
 	trace_header th;
 	trace_header_read(&th, r, name);
 	uint64_t per_epoch = (th.train_n + (uint64_t)th.batch - 1) / (uint64_t)th.batch;
@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 	out_open(&out, out_path, force);
 	rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
 	msgpack_packer *pk = rec_writer_pk(w);
-	trace_header_write_as(w, &th, "cache", 1, 3);
+	trace_header_write_as(w, &th, FMT_KIND_CACHE, FMT_VERSION_CACHE, 3);
 	pk_kv_str(pk, "policy", keep);
 	pk_kv_u64(pk, "kept", kept);
 	pk_kv_u64(pk, "theta_bytes", theta_bytes);
