@@ -85,78 +85,38 @@ static void cache_free(cache *c)
 	trace_header_free(&c->th);
 }
 
-/* the records of a cache whose header c->th was read from r */
-static void read_cache(cache *c, rec_reader *r, const char *name, const data *train,
+/* the records of a cache whose header tr->h was read */
+static void read_cache(cache *c, trace_reader *tr, const char *name, const data *train,
 		       const idmap *where)
 {
-	const char *s;
-	size_t n;
-	if (rec_get_str(rec_reader_header(r), "policy", &s, &n) != 1)
-		die("%s: bad cache header: no policy", name);
-	c->policy = emalloc(n + 1);
-	memcpy(c->policy, s, n);
-	c->policy[n] = 0;
-	if (c->th.train_n != train->n || c->th.train_digest != train->digest)
+	c->policy = estrdup(tr->policy);
+	const trace_header *th = &tr->h;
+	if (th->train_n != train->n || th->train_digest != train->digest)
 		die("%s: made from another training set (%llu examples, digest %08x; "
-		    "this one has %zu, digest %08x)", name, (unsigned long long)c->th.train_n,
-		    c->th.train_digest, train->n, train->digest);
-	size_t nb = c->th.nparams * sizeof(real), ns = c->th.nstate * sizeof(real);
-	unsigned char *prev = ecalloc(nb + 1, 1);
-	real *buf = emalloc(nb + 1);
-	const msgpack_object *o;
-	while (rec_reader_next_or_die(r, &o)) {
-		const msgpack_object *t = rec_get(o, "t");
-		if (rec_str_eq(t, "step")) {
-			uint64_t e, st, sn;
-			double lr;
-			const msgpack_object *ids = rec_get(o, "ids");
-			if (rec_get_u64(o, "epoch", &e) != 1 || rec_get_u64(o, "step", &st) != 1 ||
-			    rec_get_u64(o, "n", &sn) != 1 || rec_get_f64(o, "lr", &lr) != 1 ||
-			    !ids || ids->type != MSGPACK_OBJECT_ARRAY || ids->via.array.size != sn ||
-			    sn == 0 || sn > (uint64_t)c->th.batch)
-				die("%s: bad step record", name);
+		    "this one has %zu, digest %08x)", name, (unsigned long long)th->train_n,
+		    th->train_digest, train->n, train->digest);
+	size_t nb = th->nparams * sizeof(real), ns = th->nstate * sizeof(real);
+	int rt;
+	while ((rt = trace_reader_next(tr))) {
+		if (rt == TRACE_REC_STEP) {
+			const trace_step *s = &tr->step;
 			if (c->nsteps == c->capsteps) {
 				c->capsteps = c->capsteps ? 2 * c->capsteps : 256;
 				c->steps = erealloc(c->steps, c->capsteps * sizeof *c->steps);
 			}
 			step *p = &c->steps[c->nsteps++];
-			p->epoch = (int)e, p->step = (long)st, p->lr = lr, p->n = (int)sn;
-			p->idx = emalloc(sn * sizeof *p->idx);
-			for (uint64_t j = 0; j < sn; j++) {
-				const msgpack_object *v = &ids->via.array.ptr[j];
-				if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-				    !idmap_get(where, v->via.u64, &p->idx[j]))
+			p->epoch = s->epoch, p->step = s->step, p->lr = s->lr, p->n = s->n;
+			p->idx = emalloc((size_t)s->n * sizeof *p->idx);
+			for (int j = 0; j < s->n; j++)
+				if (!idmap_get(where, s->ids[j], &p->idx[j]))
 					die("%s: step %llu names an id not in the training set",
-					    name, (unsigned long long)st);
-			}
+					    name, (unsigned long long)s->step);
 			continue;
 		}
-		if (!rec_str_eq(t, "theta"))
+		if (rt != TRACE_REC_THETA)
 			continue;
-		const void *tp, *sp;
-		size_t tn, sn2;
-		uint64_t st;
-		if (rec_get_bin(o, "theta", &tp, &tn) != 1 || tn != nb ||
-		    rec_get_bin(o, "state", &sp, &sn2) != 1 || sn2 != ns ||
-		    rec_get_u64(o, "step", &st) != 1)
-			die("%s: bad theta record (parameters of another network?)", name);
-		if (rec_str_eq(rec_get(o, "enc"), "xor")) {
-			const unsigned char *q = tp;
-			unsigned char *out = (unsigned char *)buf;
-			size_t np = c->th.nparams;
-			for (size_t i = 0; i < np; i++)
-				for (int b = 0; b < 4; b++)
-					out[4 * i + b] = prev[4 * i + b] ^= q[(size_t)b * np + i];
-		} else if (rec_str_eq(rec_get(o, "enc"), "raw")) {
-			memcpy(buf, tp, nb);
-		} else {
-			die("%s: unknown parameter encoding", name);
-		}
-		for (size_t i = 0; i < c->th.nparams; i++)
-			if (!isfinite(buf[i]))
-				die("%s: NaN or infinity in the parameters of step %llu", name,
-				    (unsigned long long)st);
-		if (rec_str_eq(rec_get(o, "at"), "final")) {
+		const real *buf = tr->theta.theta, *sp = tr->theta.state;
+		if (tr->theta.at == TRACE_AT_FINAL) {
 			c->theta_T = emalloc(nb + 1);
 			c->state_T = emalloc(ns + 1);
 			memcpy(c->theta_T, buf, nb);
@@ -164,7 +124,7 @@ static void read_cache(cache *c, rec_reader *r, const char *name, const data *tr
 			continue;
 		}
 		c->snap_step = erealloc(c->snap_step, (c->nsnap + 1) * sizeof *c->snap_step);
-		c->snap_step[c->nsnap] = (long)st;
+		c->snap_step[c->nsnap] = tr->theta.step;
 		if (c->nsnap == 0) {
 			c->start_theta = emalloc(nb + 1);
 			c->start_state = emalloc(ns + 1);
@@ -190,8 +150,6 @@ static void read_cache(cache *c, rec_reader *r, const char *name, const data *tr
 		die("%s: no final parameters", name);
 	if (c->spool && fflush(c->spool) != 0)
 		die("write temporary file:");
-	free(prev);
-	free(buf);
 }
 
 /* a replay must land on the θ the run recorded. On the CPU, and on the GPU
@@ -284,11 +242,11 @@ int main(int argc, char **argv)
 		die_usage("only one of the cache, --train and --val can come from stdin");
 
 	FILE *cf = in_open(cache_path);
-	rec_reader *r = rec_reader_open_or_die(cf, cname, FMT_KIND_CACHE, FMT_VERSION_CACHE, NULL);
+	trace_reader tr;
+	trace_reader_open(&tr, cf, cname, FMT_KIND_CACHE);
 	cache c;
 	memset(&c, 0, sizeof c);
-	trace_header_read(&c.th, r, cname);
-	trace_header *th = &c.th;
+	trace_header *th = &tr.h;
 
 	/* the data, as the network saw it */
 	data train, val;
@@ -300,8 +258,11 @@ int main(int argc, char **argv)
 	idmap_init(&where);
 	for (size_t i = 0; i < train.n; i++)
 		idmap_put(&where, train.id[i], i);
-	read_cache(&c, r, cname, &train, &where);
-	rec_reader_close(r);
+	read_cache(&c, &tr, cname, &train, &where);
+	c.th = tr.h;    /* the cache owns the header now */
+	memset(&tr.h, 0, sizeof tr.h);
+	th = &c.th;
+	trace_reader_close(&tr);
 	in_close(cf);
 	if (c.nsteps == 0)
 		die("%s: no traced steps (train with --trace-epochs)", cname);
