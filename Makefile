@@ -84,6 +84,11 @@ bin/tests/test-grad: tests/unit/test-grad.c lib/nn.c lib/nn_cpu.c lib/*.h tests/
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/libfilt.a $(LDLIBS)
 
+# lib/spectrum.c against a dense Hessian and LAPACK, in double
+bin/tests/test-spectrum: tests/unit/test-spectrum.c lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/*.h tests/unit/check.h lib/libfilt.a
+	@mkdir -p bin/tests
+	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/libfilt.a $(LDLIBS)
+
 # CPU/GPU parity: built wherever nvcc is, run by make test-gpu (SKIP without a GPU)
 bin/tests/parity-%: tests/parity/parity-%.c lib/libfilt.a kernels/*.h
 	@mkdir -p bin/tests

@@ -8,10 +8,22 @@
 
 #define FMT_MAGIC "cleanse"          /* header "magic" and trailer "end" */
 
-#define FMT_KIND_DATASET "dataset"
+/* every kind of stream, with the version this build reads and writes; the
+ * spec of kind K is formats/K.md */
+#define FMT_KIND_DATASET "dataset"          /* ds-import ... -> everything  */
 #define FMT_VERSION_DATASET 1
-#define FMT_KIND_IDS "ids"
+#define FMT_KIND_IDS "ids"                  /* top-neg, ds-noise -> ds-remove, cnn-train --skip */
 #define FMT_VERSION_IDS 1
+#define FMT_KIND_TRACE "trace"              /* cnn-train -> cnn-eval, theta-cache */
+#define FMT_VERSION_TRACE 1
+#define FMT_KIND_CACHE "cache"              /* theta-cache -> inf-score */
+#define FMT_VERSION_CACHE 1
+#define FMT_KIND_SCORES "scores"            /* inf-score -> top-neg, ds-view */
+#define FMT_VERSION_SCORES 1
+#define FMT_KIND_METRICS "metrics"          /* cnn-eval */
+#define FMT_VERSION_METRICS 1
+#define FMT_KIND_PREDICTIONS "predictions"  /* cnn-eval --predictions */
+#define FMT_VERSION_PREDICTIONS 1
 
 /* limits a reader enforces before it allocates anything */
 #define FMT_MAX_OBJECT (1u << 30)            /* any single msgpack object */

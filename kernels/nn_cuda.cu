@@ -416,6 +416,24 @@ __global__ void k_tally(const float *loss, const float *pbk, const int *y, int B
 		nn_tally_add(t, loss, pbk, y, B, K, denom, tag);
 }
 
+__global__ void k_axpby(float *y, float a, const float *x, float b, size_t n)
+{
+	size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+	if (i < n)
+		nn_axpby_elem(y, a, x, b, i);
+}
+
+/* Σ x·y in double by one block: a fixed-order tree over strided partial sums */
+__global__ void k_dot(const float *x, const float *y, size_t n, double *out)
+{
+	double s = 0;
+	for (size_t j = threadIdx.x; j < n; j += blockDim.x)
+		s += (double)x[j] * y[j];
+	s = block_sum(s);
+	if (threadIdx.x == 0)
+		*out = s;
+}
+
 /* global average pooling over planes of P, one thread per (c, b) */
 __global__ void k_gap(const float *in, float *out, size_t CB, size_t P)
 {
@@ -516,6 +534,7 @@ struct nn_cuda {
 	size_t wsz;
 	char conv[200];         /* which convolutions, for the description */
 	nn_tally *tal;
+	double *dot;            /* k_dot's result */
 };
 
 struct nn_cuda_data {
@@ -1035,6 +1054,23 @@ static void add_cuda(void *ctx, float *y, const float *x, size_t n)
 	LAUNCH_CHECK();
 }
 
+static void axpby_cuda(void *ctx, float *y, double a, const float *x, double b, size_t n)
+{
+	(void)ctx;
+	LAUNCH(k_axpby, GRID(n), TPB)(y, (float)a, x, (float)b, n);
+	LAUNCH_CHECK();
+}
+
+static double dot_cuda(void *ctx, const float *x, const float *y, size_t n)
+{
+	nn_cuda *g = (nn_cuda *)ctx;
+	double s;
+	LAUNCH_SYNC(k_dot, 1, TPB)(x, y, n, g->dot);
+	LAUNCH_CHECK();
+	CUDA_CHECK(cudaMemcpy(&s, g->dot, sizeof s, cudaMemcpyDeviceToHost));
+	return s;
+}
+
 static void tally_cuda(void *ctx, const float *loss, const float *pbk, const int *y, int B,
 		       int K, double denom, long tag)
 {
@@ -1104,6 +1140,7 @@ extern "C" nn_cuda *nn_cuda_new(const nn_net *net, int B)
 	g->x = dalloc((size_t)B * net->c * net->h * net->w);
 	dnn_open(g);
 	g->tal = (nn_tally *)alloc_cuda(g, sizeof *g->tal);
+	g->dot = (double *)alloc_cuda(g, sizeof *g->dot);
 	tally_reset_cuda(g);
 	nn_backend b = {};
 	b.name = "cuda", b.ctx = g, b.host = 0;
@@ -1121,6 +1158,7 @@ extern "C" nn_cuda *nn_cuda_new(const nn_net *net, int B)
 	b.ce_forward = ce_forward_cuda, b.ce_backward = ce_backward_cuda;
 	b.ce_rforward = ce_rforward_cuda;
 	b.sgd = sgd_cuda, b.u_update = u_update_cuda, b.add = add_cuda;
+	b.axpby = axpby_cuda, b.dot = dot_cuda;
 	b.tally = tally_cuda, b.tally_read = tally_read_cuda, b.tally_reset = tally_reset_cuda;
 	g->bk = b;
 	return g;
@@ -1132,7 +1170,7 @@ extern "C" void nn_cuda_free(nn_cuda *g)
 {
 	if (!g)
 		return;
-	cudaFree(g->col), cudaFree(g->sums), cudaFree(g->x), cudaFree(g->tal);
+	cudaFree(g->col), cudaFree(g->sums), cudaFree(g->x), cudaFree(g->tal), cudaFree(g->dot);
 	dnn_close(g);
 	cublasDestroy(g->blas);
 	free(g);

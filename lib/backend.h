@@ -120,6 +120,10 @@ typedef struct nn_backend {
 		    double wd, double mom);
 	void (*u_update)(void *ctx, real *u, const real *hv, size_t n, double a, double wd);
 	void (*add)(void *ctx, real *y, const real *x, size_t n);
+	/* y ← a·x + b·y */
+	void (*axpby)(void *ctx, real *y, double a, const real *x, double b, size_t n);
+	/* Σ x_i y_i, summed in double in a fixed order (host result) */
+	double (*dot)(void *ctx, const real *x, const real *y, size_t n);
 	/* the running tally (nn_maths.h) of the last forward's losses (B) and
 	 * probabilities (B, K), kept where the network computes */
 	void (*tally)(void *ctx, const real *loss, const real *pbk, const int *y, int B, int K,

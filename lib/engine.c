@@ -313,3 +313,13 @@ void engine_add(engine *e, real *y, const real *x, size_t n)
 {
 	e->bk->add(e->bk->ctx, y, x, n);
 }
+
+void engine_axpby(engine *e, real *y, double a, const real *x, double b, size_t n)
+{
+	e->bk->axpby(e->bk->ctx, y, a, x, b, n);
+}
+
+double engine_dot(engine *e, const real *x, const real *y, size_t n)
+{
+	return e->bk->dot(e->bk->ctx, x, y, n);
+}

@@ -86,5 +86,9 @@ void engine_sgd(engine *e, real *theta, const real *grad, real *vel, size_t n,
 void engine_u_update(engine *e, real *u, const real *hv, size_t n, double a, double wd);
 /* y ← y + x */
 void engine_add(engine *e, real *y, const real *x, size_t n);
+/* y ← a·x + b·y */
+void engine_axpby(engine *e, real *y, double a, const real *x, double b, size_t n);
+/* Σ x_i y_i in double, in a fixed order */
+double engine_dot(engine *e, const real *x, const real *y, size_t n);
 
 #endif

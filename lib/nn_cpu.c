@@ -457,6 +457,22 @@ static void add_cpu(void *ctx, real *y, const real *x, size_t n)
 		y[i] += x[i];
 }
 
+static void axpby_cpu(void *ctx, real *y, double a, const real *x, double b, size_t n)
+{
+	(void)ctx;
+	for (size_t i = 0; i < n; i++)
+		nn_axpby_elem(y, (real)a, x, (real)b, i);
+}
+
+static double dot_cpu(void *ctx, const real *x, const real *y, size_t n)
+{
+	(void)ctx;
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += (double)x[i] * y[i];
+	return s;
+}
+
 static void tally_cpu(void *ctx, const real *loss, const real *pbk, const int *y, int B, int K,
 		      double denom, long tag)
 {
@@ -502,6 +518,7 @@ nn_backend *nn_cpu_new(const nn_net *net, int max_batch)
 		.ce_forward = ce_forward_cpu, .ce_backward = ce_backward_cpu,
 		.ce_rforward = ce_rforward_cpu,
 		.sgd = sgd_cpu, .u_update = u_update_cpu, .add = add_cpu,
+		.axpby = axpby_cpu, .dot = dot_cpu,
 		.tally = tally_cpu, .tally_read = tally_read_cpu, .tally_reset = tally_reset_cpu,
 	};
 	c->bk = b;

@@ -234,4 +234,10 @@ NN_SHARED void nn_u_update_elem(real *u, const real *hv, size_t i, real a, real 
 	u[i] -= a * (hv[i] + wd * u[i]);
 }
 
+/* y ← a·x + b·y of one element */
+NN_SHARED void nn_axpby_elem(real *y, real a, const real *x, real b, size_t i)
+{
+	y[i] = a * x[i] + b * y[i];
+}
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * scores.c — loading and ordering scores (see scores.h).
+ * scores.c — writing, loading and ordering scores (see scores.h).
  */
 #include "scores.h"
 
@@ -15,7 +15,7 @@
 void scores_load(score_set *s, FILE *f, const char *name)
 {
 	memset(s, 0, sizeof *s);
-	rec_reader *r = rec_reader_open_or_die(f, name, "scores", 1, NULL);
+	rec_reader *r = rec_reader_open_or_die(f, name, FMT_KIND_SCORES, FMT_VERSION_SCORES, NULL);
 	const msgpack_object *h = rec_reader_header(r);
 	const char *m;
 	size_t mn;
@@ -82,4 +82,55 @@ void scores_order(size_t *ord, size_t n, const double *score, const uint64_t *id
 {
 	order_ctx c = { score, id };
 	qsort_r(ord, n, sizeof *ord, by_score, &c);
+}
+
+size_t scores_write(FILE *f, const char *name, const scores_meta *m, size_t n,
+		  const uint64_t *id, const int *y, const double *score,
+		  const unsigned char *want)
+{
+	size_t nwant = n;
+	if (want)
+		for (size_t i = nwant = 0; i < n; i++)
+			nwant += want[i] != 0;
+	rec_writer *w = rec_writer_open(f, name);
+	msgpack_packer *pk = rec_writer_pk(w);
+	rec_header_begin(w, FMT_KIND_SCORES, FMT_VERSION_SCORES, 8);
+	pk_kv_str(pk, "method", m->method);
+	pk_kv_str(pk, "net", m->net);
+	pk_kv_u64(pk, "train_n", m->train_n);
+	pk_kv_u64(pk, "train_digest", m->train_digest);
+	pk_kv_u64(pk, "val_n", m->val_n);
+	pk_kv_f64(pk, "val_loss", m->val_loss);
+	pk_str(pk, "ref_u_scale");
+	m->ref_u_scale ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	pk_kv_u64(pk, "n", nwant);
+	rec_writer_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		if (want && !want[i])
+			continue;
+		if (!isfinite(score[i]))
+			die("score of example %llu is not finite", (unsigned long long)id[i]);
+		msgpack_pack_map(pk, 3);
+		pk_kv_u64(pk, "id", id[i]);
+		pk_kv_u64(pk, "y", (uint64_t)y[i]);
+		pk_kv_f64(pk, "score", score[i]);
+		rec_writer_commit(w);
+	}
+	rec_writer_close(w);
+	return nwant;
+}
+
+void scores_write_csv(FILE *f, size_t n, const uint64_t *id, const int *y,
+		      const double *score, const unsigned char *want)
+{
+	size_t *ord = emalloc(emul(n ? n : 1, sizeof *ord)), m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!want || want[i])
+			ord[m++] = i;
+	scores_order(ord, m, score, id);
+	fprintf(f, "x:image,y:label,influence,datasource_index\n");
+	for (size_t q = 0; q < m; q++)
+		fprintf(f, "%llu,%d,%.9g,%llu\n", (unsigned long long)id[ord[q]], y[ord[q]],
+			score[ord[q]], (unsigned long long)id[ord[q]]);
+	free(ord);
 }

@@ -1,6 +1,7 @@
 /*
- * scores.h — scores streams (formats/scores.md): load one into memory with
- * every record checked, and order examples most negative first.
+ * scores.h — scores streams (formats/scores.md): write one (inf-score), load
+ * one into memory with every record checked, and order examples most
+ * negative first.
  */
 #ifndef SCORES_H
 #define SCORES_H
@@ -21,6 +22,27 @@ typedef struct score_set {
 /* exits with a message naming `name` on bad input (NaN scores, duplicate ids) */
 void scores_load(score_set *s, FILE *f, const char *name);
 void scores_free(score_set *s);
+/* what a scores header says besides n */
+typedef struct scores_meta {
+	const char *method, *net;
+	uint64_t train_n;
+	uint32_t train_digest;
+	uint64_t val_n;
+	double val_loss;
+	int ref_u_scale;
+} scores_meta;
+
+/* write the scores of examples 0..n) with want[i] (want NULL: all), in that
+ * order, to f (the caller's; name for messages): a header saying m, then
+ * {id, y, score} records; returns how many. Exits with a message if a
+ * score is not finite. */
+size_t scores_write(FILE *f, const char *name, const scores_meta *m, size_t n,
+		  const uint64_t *id, const int *y, const double *score,
+		  const unsigned char *want);
+/* the same as CSV (x:image,y:label,influence,datasource_index), most
+ * negative first */
+void scores_write_csv(FILE *f, size_t n, const uint64_t *id, const int *y,
+		      const double *score, const unsigned char *want);
 /* ord[0..n) = 0..n-1 sorted by ascending score, ties by ascending id */
 void scores_order(size_t *ord, size_t n, const double *score, const uint64_t *id);
 

@@ -1,8 +1,11 @@
 /*
- * trace.c — the trace header (see trace.h and formats/trace.md).
+ * trace.c — traces and caches: the header, the body records and the XOR
+ * codec (see trace.h, formats/trace.md and formats/cache.md).
  */
 #include "trace.h"
 
+#include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,14 +19,10 @@ static void pk_shape(msgpack_packer *pk, const char *key, const int *s)
 		msgpack_pack_int(pk, s[i]);
 }
 
-void trace_header_write(rec_writer *w, const trace_header *h)
-{
-	trace_header_write_as(w, h, TRACE_KIND, TRACE_VERSION, 0);
-	rec_writer_begin(w);
-}
-
-void trace_header_write_as(rec_writer *w, const trace_header *h, const char *kind,
-			   unsigned version, size_t nextra)
+/* the header of a trace, or (kind "cache") the same keys plus nextra more
+ * that the caller packs before rec_writer_begin */
+static void header_write(rec_writer *w, const trace_header *h, const char *kind,
+			 unsigned version, size_t nextra)
 {
 	msgpack_packer *pk = rec_writer_pk(w);
 	rec_header_begin(w, kind, version, 20 + nextra);
@@ -52,7 +51,7 @@ void trace_header_write_as(rec_writer *w, const trace_header *h, const char *kin
 	msgpack_pack_array(pk, h->nskip);
 	for (size_t i = 0; i < h->nskip; i++)
 		msgpack_pack_uint64(pk, h->skip[i]);
-	pk_kv_str(pk, "created_by", strcmp(kind, TRACE_KIND) ? "theta-cache" : "cnn-train");
+	pk_kv_str(pk, "created_by", strcmp(kind, FMT_KIND_TRACE) ? "theta-cache" : "cnn-train");
 }
 
 static char *get_str(const msgpack_object *o, const char *key, const char *name)
@@ -158,4 +157,265 @@ int trace_has_epoch(const trace_header *h, int e)
 		if (h->trace_epochs[i] == e)
 			return 1;
 	return 0;
+}
+
+/* ------------------------------------------------------------ XOR codec */
+
+void trace_xor_init(trace_xor *x, size_t nparams)
+{
+	x->nparams = nparams;
+	x->prev = ecalloc(nparams * 4 + 1, 1);
+}
+
+void trace_xor_free(trace_xor *x)
+{
+	free(x->prev);
+	memset(x, 0, sizeof *x);
+}
+
+/* all first bytes of the f32s, then all second bytes...: zstd then finds the
+ * runs of unchanged high bytes */
+void trace_xor_encode(trace_xor *x, unsigned char *out, const float *theta)
+{
+	const unsigned char *cur = (const unsigned char *)theta;
+	unsigned char *prev = x->prev;
+	size_t n = x->nparams;
+	for (size_t i = 0; i < n; i++)
+		for (int b = 0; b < 4; b++) {
+			unsigned char c = cur[4 * i + b];
+			out[(size_t)b * n + i] = c ^ prev[4 * i + b];
+			prev[4 * i + b] = c;
+		}
+}
+
+void trace_xor_decode(trace_xor *x, float *theta, const unsigned char *in)
+{
+	unsigned char *out = (unsigned char *)theta, *prev = x->prev;
+	size_t n = x->nparams;
+	for (size_t i = 0; i < n; i++)
+		for (int b = 0; b < 4; b++)
+			out[4 * i + b] = prev[4 * i + b] ^= in[(size_t)b * n + i];
+}
+
+/* ------------------------------------------------------------ writer */
+
+static_assert(sizeof(float) == 4, "the formats' f32 is float");
+
+static void writer_init(trace_writer *tw, FILE *f, const char *name, const trace_header *h,
+			int cache)
+{
+	memset(tw, 0, sizeof *tw);
+	tw->w = rec_writer_open(f, name);
+	tw->cache = cache;
+	tw->nparams = h->nparams;
+	tw->nstate = h->nstate;
+}
+
+void trace_writer_open(trace_writer *tw, FILE *f, const char *name, const trace_header *h)
+{
+	writer_init(tw, f, name, h, 0);
+	header_write(tw->w, h, FMT_KIND_TRACE, FMT_VERSION_TRACE, 0);
+	rec_writer_begin(tw->w);
+}
+
+void trace_writer_open_cache(trace_writer *tw, FILE *f, const char *name,
+			     const trace_header *h, const char *policy, uint64_t kept,
+			     uint64_t theta_bytes)
+{
+	writer_init(tw, f, name, h, 1);
+	msgpack_packer *pk = rec_writer_pk(tw->w);
+	header_write(tw->w, h, FMT_KIND_CACHE, FMT_VERSION_CACHE, 3);
+	pk_kv_str(pk, "policy", policy);
+	pk_kv_u64(pk, "kept", kept);
+	pk_kv_u64(pk, "theta_bytes", theta_bytes);
+	rec_writer_begin(tw->w);
+}
+
+void trace_write_step(trace_writer *tw, const trace_step *s)
+{
+	msgpack_packer *pk = rec_writer_pk(tw->w);
+	msgpack_pack_map(pk, 6);
+	pk_kv_str(pk, "t", "step");
+	pk_kv_u64(pk, "epoch", (uint64_t)s->epoch);
+	pk_kv_u64(pk, "step", (uint64_t)s->step);
+	pk_kv_f64(pk, "lr", s->lr);
+	pk_kv_u64(pk, "n", (uint64_t)s->n);
+	pk_str(pk, "ids");
+	msgpack_pack_array(pk, (size_t)s->n);
+	for (int j = 0; j < s->n; j++)
+		msgpack_pack_uint64(pk, s->ids[j]);
+	rec_writer_commit(tw->w);
+}
+
+static const char *const at_name[] = { "epoch", "step", "final" };
+
+void trace_write_theta(trace_writer *tw, const trace_theta *t, int enc)
+{
+	msgpack_packer *pk = rec_writer_pk(tw->w);
+	const void *p = t->theta;
+	msgpack_pack_map(pk, tw->cache ? 7 : 6);
+	pk_kv_str(pk, "t", "theta");
+	pk_kv_str(pk, "at", at_name[t->at]);
+	pk_kv_u64(pk, "epoch", (uint64_t)t->epoch);
+	pk_kv_u64(pk, "step", (uint64_t)t->step);
+	if (tw->cache) {
+		if (enc == TRACE_ENC_XOR) {
+			if (!tw->enc) {
+				trace_xor_init(&tw->x, tw->nparams);
+				tw->enc = emalloc(tw->nparams * 4 + 1);
+			}
+			trace_xor_encode(&tw->x, tw->enc, t->theta);
+			p = tw->enc;
+		}
+		pk_kv_str(pk, "enc", enc == TRACE_ENC_XOR ? "xor" : "raw");
+	}
+	pk_kv_bin(pk, "theta", p, tw->nparams * 4);
+	pk_kv_bin(pk, "state", t->state, tw->nstate * 4);
+	rec_writer_commit(tw->w);
+}
+
+void trace_write_metric(trace_writer *tw, const trace_metric *m)
+{
+	msgpack_packer *pk = rec_writer_pk(tw->w);
+	msgpack_pack_map(pk, 4);
+	pk_kv_str(pk, "t", "metric");
+	pk_kv_u64(pk, "epoch", (uint64_t)m->epoch);
+	pk_kv_f64(pk, "loss", m->loss);
+	pk_kv_f64(pk, "acc", m->acc);
+	rec_writer_commit(tw->w);
+}
+
+uint64_t trace_writer_close(trace_writer *tw)
+{
+	uint64_t bytes = rec_writer_close(tw->w);
+	if (tw->enc)
+		trace_xor_free(&tw->x);
+	free(tw->enc);
+	memset(tw, 0, sizeof *tw);
+	return bytes;
+}
+
+/* ------------------------------------------------------------ reader */
+
+void trace_reader_open(trace_reader *tr, FILE *f, const char *name, const char *kind)
+{
+	memset(tr, 0, sizeof *tr);
+	tr->name = name;
+	tr->cache = !strcmp(kind, FMT_KIND_CACHE);
+	tr->r = rec_reader_open_or_die(f, name, kind,
+				       tr->cache ? FMT_VERSION_CACHE : FMT_VERSION_TRACE, NULL);
+	trace_header_read(&tr->h, tr->r, name);
+	if (tr->cache) {
+		const char *s;
+		size_t n;
+		if (rec_get_str(rec_reader_header(tr->r), "policy", &s, &n) != 1)
+			die("%s: bad cache header: no policy", name);
+		tr->policy = emalloc(n + 1);
+		memcpy(tr->policy, s, n);
+		tr->policy[n] = 0;
+	}
+	tr->theta.theta = emalloc(tr->h.nparams * 4 + 1);
+	tr->theta.state = emalloc(tr->h.nstate * 4 + 1);
+	trace_xor_init(&tr->x, tr->h.nparams);
+}
+
+static void read_step(trace_reader *tr, const msgpack_object *o)
+{
+	uint64_t e, st, sn;
+	double lr;
+	const msgpack_object *ids = rec_get(o, "ids");
+	if (rec_get_u64(o, "epoch", &e) != 1 || rec_get_u64(o, "step", &st) != 1 ||
+	    rec_get_u64(o, "n", &sn) != 1 || rec_get_f64(o, "lr", &lr) != 1 ||
+	    !ids || ids->type != MSGPACK_OBJECT_ARRAY || ids->via.array.size != sn ||
+	    sn == 0 || sn > (uint64_t)tr->h.batch || e >= (uint64_t)tr->h.epochs)
+		die("%s: bad step record", tr->name);
+	trace_step *s = &tr->step;
+	if (sn > tr->capids) {
+		tr->capids = sn;
+		s->ids = erealloc(s->ids, sn * sizeof *s->ids);
+	}
+	s->epoch = (int)e, s->step = (long)st, s->lr = lr, s->n = (int)sn;
+	for (uint64_t j = 0; j < sn; j++) {
+		const msgpack_object *v = &ids->via.array.ptr[j];
+		if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			die("%s: bad step record", tr->name);
+		s->ids[j] = v->via.u64;
+	}
+}
+
+static void read_theta(trace_reader *tr, const msgpack_object *o)
+{
+	trace_theta *t = &tr->theta;
+	size_t nb = tr->h.nparams * 4, ns = tr->h.nstate * 4;
+	const void *tp, *sp;
+	size_t tn, sn;
+	uint64_t e, st;
+	const msgpack_object *at = rec_get(o, "at");
+	t->at = rec_str_eq(at, "final") ? TRACE_AT_FINAL : rec_str_eq(at, "step") ?
+		TRACE_AT_STEP : rec_str_eq(at, "epoch") ? TRACE_AT_EPOCH : -1;
+	if (rec_get_bin(o, "theta", &tp, &tn) != 1 || tn != nb ||
+	    rec_get_bin(o, "state", &sp, &sn) != 1 || sn != ns ||
+	    rec_get_u64(o, "step", &st) != 1 || rec_get_u64(o, "epoch", &e) != 1 ||
+	    e >= (uint64_t)tr->h.epochs || t->at < 0)
+		die("%s: bad theta record (want %zu bytes of parameters and %zu of state "
+		    "for '%s')", tr->name, nb, ns, tr->h.net);
+	t->epoch = (int)e, t->step = (long)st;
+	const msgpack_object *enc = rec_get(o, "enc");
+	if (rec_str_eq(enc, "xor"))
+		trace_xor_decode(&tr->x, t->theta, tp);
+	else if (!enc || rec_str_eq(enc, "raw"))
+		memcpy(t->theta, tp, nb);
+	else
+		die("%s: unknown parameter encoding", tr->name);
+	memcpy(t->state, sp, ns);
+	for (size_t i = 0; i < tr->h.nparams; i++)
+		if (!isfinite(t->theta[i])) {
+			if (t->at == TRACE_AT_FINAL)
+				die("%s: NaN or infinity in the final parameters", tr->name);
+			die("%s: NaN or infinity in the parameters of step %llu", tr->name,
+			    (unsigned long long)st);
+		}
+}
+
+static void read_metric(trace_reader *tr, const msgpack_object *o)
+{
+	uint64_t e;
+	trace_metric *m = &tr->metric;
+	if (rec_get_u64(o, "epoch", &e) != 1 || e >= (uint64_t)tr->h.epochs ||
+	    rec_get_f64(o, "loss", &m->loss) != 1 || rec_get_f64(o, "acc", &m->acc) != 1)
+		die("%s: bad metric record", tr->name);
+	m->epoch = (int)e;
+}
+
+int trace_reader_next(trace_reader *tr)
+{
+	const msgpack_object *o;
+	while (rec_reader_next_or_die(tr->r, &o)) {
+		const msgpack_object *t = rec_get(o, "t");
+		if (rec_str_eq(t, "step")) {
+			read_step(tr, o);
+			return TRACE_REC_STEP;
+		}
+		if (rec_str_eq(t, "theta")) {
+			read_theta(tr, o);
+			return TRACE_REC_THETA;
+		}
+		if (rec_str_eq(t, "metric")) {
+			read_metric(tr, o);
+			return TRACE_REC_METRIC;
+		}
+	}
+	return 0;
+}
+
+void trace_reader_close(trace_reader *tr)
+{
+	rec_reader_close(tr->r);
+	trace_header_free(&tr->h);
+	trace_xor_free(&tr->x);
+	free(tr->policy);
+	free(tr->step.ids);
+	free(tr->theta.theta);
+	free(tr->theta.state);
+	memset(tr, 0, sizeof *tr);
 }

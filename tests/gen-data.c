@@ -231,69 +231,69 @@ static void gen_bad(const char *c)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	if (!strcmp(c, "good")) {
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 0);
 		record(0, 1, x, 16);
 		record(1, 2, x, 16);
 		trailer(count, crc);
 	} else if (!strcmp(c, "no-trailer")) {
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 0);
 		record(0, 1, x, 16);
 	} else if (!strcmp(c, "magic")) {
-		header("nonsense", "dataset", 1, 1, 4, 4, "u8", 3, 0);
+		header("nonsense", FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 0);
 		trailer(0, 0);
 	} else if (!strcmp(c, "kind")) {
-		header(FMT_MAGIC, "scores", 1, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_SCORES, FMT_VERSION_SCORES, 1, 4, 4, "u8", 3, 0);
 		trailer(0, 0);
 	} else if (!strcmp(c, "version")) {
-		header(FMT_MAGIC, "dataset", 99, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, 99, 1, 4, 4, "u8", 3, 0);
 		trailer(0, 0);
 	} else if (!strcmp(c, "shape")) {       /* payload of 15 bytes for 1x4x4 */
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 0);
 		record(0, 1, x, 15);
 		trailer(count, crc);
 	} else if (!strcmp(c, "huge-count")) {
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 1ull << 40);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 1ull << 40);
 		trailer(0, 0);
 	} else if (!strcmp(c, "huge-tensor")) { /* 100 GB per example */
-		header(FMT_MAGIC, "dataset", 1, 100000, 1000, 250, "f32", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 100000, 1000, 250, "f32", 3, 0);
 		trailer(0, 0);
 	} else if (!strcmp(c, "nan")) {
-		header(FMT_MAGIC, "dataset", 1, 1, 2, 2, "f32", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 2, 2, "f32", 3, 0);
 		record(0, 1, nan4, 16);
 		trailer(count, crc);
 	} else if (!strcmp(c, "huge-values")) { /* valid, but overflows a network */
 		float big[4] = { 3e38f, -3e38f, 3e38f, 3e38f };
-		header(FMT_MAGIC, "dataset", 1, 1, 2, 2, "f32", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 2, 2, "f32", 3, 0);
 		for (int i = 0; i < 8; i++)
 			record((uint64_t)i, (uint64_t)(i % 3), big, 16);
 		trailer(count, crc);
 	} else if (!strcmp(c, "label")) {
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 0);
 		record(0, 3, x, 16);
 		trailer(count, crc);
 	} else if (!strcmp(c, "dup")) {
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 0);
 		record(7, 1, x, 16);
 		record(7, 2, x, 16);
 		trailer(count, crc);
 	} else if (!strcmp(c, "count")) {
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 0);
 		record(0, 1, x, 16);
 		trailer(5, crc);
 	} else if (!strcmp(c, "crc")) {
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 0);
 		record(0, 1, x, 16);
 		trailer(count, crc ^ 1);
 	} else if (!strcmp(c, "n-mismatch")) {
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 5);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 5);
 		record(0, 1, x, 16);
 		trailer(count, crc);
 	} else if (!strcmp(c, "msgpack-cut")) { /* a whole frame, the object cut */
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 0);
 		record(0, 1, x, 16);
 		sb.size -= 5;
 	} else if (!strcmp(c, "garbage")) {     /* a frame of non-msgpack bytes */
-		header(FMT_MAGIC, "dataset", 1, 1, 4, 4, "u8", 3, 0);
+		header(FMT_MAGIC, FMT_KIND_DATASET, FMT_VERSION_DATASET, 1, 4, 4, "u8", 3, 0);
 		msgpack_sbuffer_write(&sb, "\xc1\xc1\xc1\xc1", 4);
 	} else {
 		die_usage("unknown bad case '%s'", c);

@@ -35,30 +35,23 @@ static void read_final(const char *path, trace_header *th, real **theta, real **
 {
 	const char *name = path && strcmp(path, "-") ? path : "stdin";
 	FILE *f = in_open(path);
-	rec_reader *r = rec_reader_open_or_die(f, name, TRACE_KIND, TRACE_VERSION, NULL);
-	trace_header_read(th, r, name);
-	*theta = emalloc(th->nparams * sizeof **theta);
-	*state = emalloc((th->nstate + 1) * sizeof **state);
-	int have = 0;
-	const msgpack_object *o;
-	while (rec_reader_next_or_die(r, &o)) {
-		if (!rec_str_eq(rec_get(o, "t"), "theta") || !rec_str_eq(rec_get(o, "at"), "final"))
+	trace_reader tr;
+	trace_reader_open(&tr, f, name, FMT_KIND_TRACE);
+	*theta = emalloc(tr.h.nparams * sizeof **theta);
+	*state = emalloc((tr.h.nstate + 1) * sizeof **state);
+	int have = 0, rt;
+	while ((rt = trace_reader_next(&tr))) {
+		if (rt != TRACE_REC_THETA || tr.theta.at != TRACE_AT_FINAL)
 			continue;
-		const void *p, *q;
-		size_t n, m;
-		if (rec_get_bin(o, "theta", &p, &n) != 1 || n != th->nparams * sizeof(float) ||
-		    rec_get_bin(o, "state", &q, &m) != 1 || m != th->nstate * sizeof(float))
-			die("%s: final parameters of the wrong size for '%s'", name, th->net);
-		memcpy(*theta, p, n);
-		memcpy(*state, q, m);
-		for (size_t i = 0; i < th->nparams; i++)
-			if (!isfinite((*theta)[i]))
-				die("%s: NaN or infinity in the final parameters", name);
+		memcpy(*theta, tr.theta.theta, tr.h.nparams * sizeof **theta);
+		memcpy(*state, tr.theta.state, tr.h.nstate * sizeof **state);
 		have = 1;
 	}
 	if (!have)
 		die("%s: no final parameters in the trace", name);
-	rec_reader_close(r);
+	*th = tr.h;     /* the header is the caller's now */
+	memset(&tr.h, 0, sizeof tr.h);
+	trace_reader_close(&tr);
 	in_close(f);
 }
 
@@ -119,7 +112,7 @@ int main(int argc, char **argv)
 	if (pred_path) {
 		out_open(&po, pred_path, 1);
 		pw = rec_writer_open(po.f, pred_path);
-		rec_header_begin(pw, "predictions", 1, 1);
+		rec_header_begin(pw, FMT_KIND_PREDICTIONS, FMT_VERSION_PREDICTIONS, 1);
 		pk_kv_u64(rec_writer_pk(pw), "classes", (uint64_t)K);
 		rec_writer_begin(pw);
 	}
@@ -175,7 +168,7 @@ int main(int argc, char **argv)
 		out_open(&out, out_path, 0);
 		rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
 		msgpack_packer *pk = rec_writer_pk(w);
-		rec_header_begin(w, "metrics", 1, 3);
+		rec_header_begin(w, FMT_KIND_METRICS, FMT_VERSION_METRICS, 3);
 		pk_kv_str(pk, "what", "eval");
 		pk_kv_str(pk, "net", th.net);
 		pk_kv_str(pk, "dataset", ds_name);

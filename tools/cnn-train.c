@@ -71,22 +71,14 @@ static int *parse_epochs(const char *s, int epochs, int *n)
 }
 
 /* θ and state are engine vectors; hbuf holds np + ns host floats */
-static void put_theta(rec_writer *w, engine *eng, real *hbuf, const char *at, int epoch,
+static void put_theta(trace_writer *tw, engine *eng, real *hbuf, int at, int epoch,
 		      long step, const real *theta, size_t np, const real *state, size_t ns)
 {
-	msgpack_packer *pk = rec_writer_pk(w);
 	engine_get(eng, hbuf, theta, np);
 	engine_get(eng, hbuf + np, state, ns);
-	theta = hbuf;
-	state = hbuf + np;
-	msgpack_pack_map(pk, 6);
-	pk_kv_str(pk, "t", "theta");
-	pk_kv_str(pk, "at", at);
-	pk_kv_u64(pk, "epoch", (uint64_t)epoch);
-	pk_kv_u64(pk, "step", (uint64_t)step);
-	pk_kv_bin(pk, "theta", theta, np * sizeof *theta);
-	pk_kv_bin(pk, "state", state, ns * sizeof *state);
-	rec_writer_commit(w);
+	trace_theta t = { .at = at, .epoch = epoch, .step = step, .theta = hbuf,
+			  .state = hbuf + np };
+	trace_write_theta(tw, &t, TRACE_ENC_RAW);
 }
 
 static double now(void)
@@ -222,9 +214,9 @@ int main(int argc, char **argv)
 
 	out_file out;
 	out_open(&out, out_path, force);
-	rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
-	trace_header_write(w, &th);
-	msgpack_packer *pk = rec_writer_pk(w);
+	trace_writer tw;
+	trace_writer_open(&tw, out.f, out_path ? out_path : "stdout", &th);
+	uint64_t *sids = emalloc((size_t)th.batch * sizeof *sids);
 	int progress = !quiet && isatty(STDERR_FILENO);
 	if (!quiet) {
 		char desc[1024];
@@ -248,24 +240,19 @@ int main(int argc, char **argv)
 			perm[i] = i;
 		rng_shuffle_u32(&r, perm, (uint32_t)d.n);
 		if (traced)
-			put_theta(w, eng, hbuf, "epoch", e, step, theta, net.nparams, state, net.nstate);
+			put_theta(&tw, eng, hbuf, TRACE_AT_EPOCH, e, step, theta, net.nparams, state,
+				  net.nstate);
 		for (size_t at = 0; at < d.n; at += (size_t)th.batch, step++) {
 			int full = (int)(d.n - at < (size_t)th.batch ? d.n - at : (size_t)th.batch);
 			if (traced && every && (step - (long)e * steps_per_epoch) % every == 0)
-				put_theta(w, eng, hbuf, "step", e, step, theta, net.nparams, state,
-					  net.nstate);
+				put_theta(&tw, eng, hbuf, TRACE_AT_STEP, e, step, theta, net.nparams,
+					  state, net.nstate);
 			if (traced) {
-				msgpack_pack_map(pk, 6);
-				pk_kv_str(pk, "t", "step");
-				pk_kv_u64(pk, "epoch", (uint64_t)e);
-				pk_kv_u64(pk, "step", (uint64_t)step);
-				pk_kv_f64(pk, "lr", lr);
-				pk_kv_u64(pk, "n", (uint64_t)full);
-				pk_str(pk, "ids");
-				msgpack_pack_array(pk, (size_t)full);
 				for (int j = 0; j < full; j++)
-					msgpack_pack_uint64(pk, d.id[perm[at + (size_t)j]]);
-				rec_writer_commit(w);
+					sids[j] = d.id[perm[at + (size_t)j]];
+				trace_step ts = { .epoch = e, .step = step, .lr = lr, .n = full,
+						  .ids = sids };
+				trace_write_step(&tw, &ts);
 			}
 			for (int j = 0; j < full; j++)
 				bidx[j] = perm[at + (size_t)j];
@@ -288,24 +275,19 @@ int main(int argc, char **argv)
 		double mloss = loss_sum / (double)(seen ? seen : 1);
 		double acc = (double)correct / (double)(seen ? seen : 1);
 		/* no wall time in the trace: it would break bit-exact determinism */
-		msgpack_pack_map(pk, 4);
-		pk_kv_str(pk, "t", "metric");
-		pk_kv_u64(pk, "epoch", (uint64_t)e);
-		pk_kv_f64(pk, "loss", mloss);
-		pk_kv_f64(pk, "acc", acc);
-		rec_writer_commit(w);
+		trace_write_metric(&tw, &(trace_metric){ .epoch = e, .loss = mloss, .acc = acc });
 		if (progress)
 			fputc('\r', stderr);
 		if (!quiet)
 			warn("epoch %d/%d: loss %.4f, train accuracy %.2f%% (%.1f s, %.0f images/s)",
 			     e + 1, th.epochs, mloss, 100 * acc, secs, (double)seen / secs);
 	}
-	put_theta(w, eng, hbuf, "final", th.epochs - 1, step, theta, net.nparams, state,
+	put_theta(&tw, eng, hbuf, TRACE_AT_FINAL, th.epochs - 1, step, theta, net.nparams, state,
 		  net.nstate);
-	rec_writer_close(w);
+	trace_writer_close(&tw);
 	out_close(&out);
 
-	free(perm), free(bidx), free(th.trace_epochs), free(hbuf);
+	free(perm), free(bidx), free(sids), free(th.trace_epochs), free(hbuf);
 	sgd_free(&opt_sgd);
 	engine_release(eng, theta);
 	engine_release(eng, state);

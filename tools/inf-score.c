@@ -18,20 +18,25 @@
  * Negative: removing the example is predicted to lower the validation loss.
  * Memory: O(|θ| + batch + N); every-step parameters are spooled to a
  * temporary file and read back in reverse.
+ *
+ * The algorithms are lib/influence.c's, the cache is read by lib/cache.c;
+ * this file picks the method, checks the cache can serve it, and writes
+ * the scores (lib/scores.c).
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/cache.h"
 #include "../lib/data.h"
 #include "../lib/engine.h"
 #include "../lib/ids.h"
+#include "../lib/idset.h"
+#include "../lib/influence.h"
 #include "../lib/nn.h"
 #include "../lib/scores.h"
 #include "../lib/sgd.h"
-#include "../lib/trace.h"
 #include "../lib/util.h"
 
 static const char *usage_text =
@@ -49,192 +54,66 @@ static const char *usage_text =
 
 enum { M_SGD, M_LAST, M_TRACIN, M_CF };
 
-typedef struct step {
-	int epoch;
-	long step;
-	double lr;
-	int n;                  /* |S_t| */
-	size_t *idx;            /* indices into the training data */
-} step;
-
-typedef struct cache {
-	trace_header th;
-	char *policy;
-	step *steps;
-	size_t nsteps, capsteps;
-	real *theta_T, *state_T;
-	/* snapshots at traced steps: checkpoints in memory, every-step spooled */
-	size_t nsnap;
-	long *snap_step;
-	real **snap_theta, **snap_state;        /* checkpoints only */
-	FILE *spool;                            /* every-step */
-	real *start_theta, *start_state;        /* the first snapshot */
-} cache;
-
-static void cache_free(cache *c)
+/* the network, augmentation and skipped ids of the run th describes */
+static void run_setup(nn_net *net, augment *aug, idset *skip, const trace_header *th,
+		      const char *cname)
 {
-	for (size_t t = 0; t < c->nsteps; t++)
-		free(c->steps[t].idx);
-	for (size_t k = 0; c->snap_theta && k < c->nsnap; k++)
-		free(c->snap_theta[k]), free(c->snap_state[k]);
-	free(c->snap_theta), free(c->snap_state), free(c->snap_step);
-	free(c->steps), free(c->policy), free(c->theta_T), free(c->state_T);
-	free(c->start_theta), free(c->start_state);
-	if (c->spool)
-		fclose(c->spool);
-	trace_header_free(&c->th);
+	char err[256];
+	if (nn_init(net, th->net, th->input[0], th->input[1], th->input[2], th->classes,
+		    err, sizeof err) < 0)
+		die("%s: %s", cname, err);
+	if (net->nparams != th->nparams || net->nstate != th->nstate)
+		die("%s: '%s' has %zu parameters here, the cache says %llu", cname, th->net,
+		    net->nparams, (unsigned long long)th->nparams);
+	if (augment_parse(aug, th->augment) < 0)
+		die("%s: bad augmentation '%s'", cname, th->augment);
+	idset_init(skip);
+	for (size_t i = 0; i < th->nskip; i++)
+		idset_add(skip, th->skip[i]);
 }
 
-/* the records of a cache whose header c->th was read from r */
-static void read_cache(cache *c, rec_reader *r, const char *name, const data *train,
-		       const idmap *where)
+/* what method m needs of the cache c: exits when it cannot serve */
+static void check_method(int m, const cache *c, const char *cname, int quiet)
 {
-	const char *s;
-	size_t n;
-	if (rec_get_str(rec_reader_header(r), "policy", &s, &n) != 1)
-		die("%s: bad cache header: no policy", name);
-	c->policy = emalloc(n + 1);
-	memcpy(c->policy, s, n);
-	c->policy[n] = 0;
-	if (c->th.train_n != train->n || c->th.train_digest != train->digest)
-		die("%s: made from another training set (%llu examples, digest %08x; "
-		    "this one has %zu, digest %08x)", name, (unsigned long long)c->th.train_n,
-		    c->th.train_digest, train->n, train->digest);
-	size_t nb = c->th.nparams * sizeof(real), ns = c->th.nstate * sizeof(real);
-	unsigned char *prev = ecalloc(nb + 1, 1);
-	real *buf = emalloc(nb + 1);
-	const msgpack_object *o;
-	while (rec_reader_next_or_die(r, &o)) {
-		const msgpack_object *t = rec_get(o, "t");
-		if (rec_str_eq(t, "step")) {
-			uint64_t e, st, sn;
-			double lr;
-			const msgpack_object *ids = rec_get(o, "ids");
-			if (rec_get_u64(o, "epoch", &e) != 1 || rec_get_u64(o, "step", &st) != 1 ||
-			    rec_get_u64(o, "n", &sn) != 1 || rec_get_f64(o, "lr", &lr) != 1 ||
-			    !ids || ids->type != MSGPACK_OBJECT_ARRAY || ids->via.array.size != sn ||
-			    sn == 0 || sn > (uint64_t)c->th.batch)
-				die("%s: bad step record", name);
-			if (c->nsteps == c->capsteps) {
-				c->capsteps = c->capsteps ? 2 * c->capsteps : 256;
-				c->steps = erealloc(c->steps, c->capsteps * sizeof *c->steps);
-			}
-			step *p = &c->steps[c->nsteps++];
-			p->epoch = (int)e, p->step = (long)st, p->lr = lr, p->n = (int)sn;
-			p->idx = emalloc(sn * sizeof *p->idx);
-			for (uint64_t j = 0; j < sn; j++) {
-				const msgpack_object *v = &ids->via.array.ptr[j];
-				if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-				    !idmap_get(where, v->via.u64, &p->idx[j]))
-					die("%s: step %llu names an id not in the training set",
-					    name, (unsigned long long)st);
-			}
-			continue;
-		}
-		if (!rec_str_eq(t, "theta"))
-			continue;
-		const void *tp, *sp;
-		size_t tn, sn2;
-		uint64_t st;
-		if (rec_get_bin(o, "theta", &tp, &tn) != 1 || tn != nb ||
-		    rec_get_bin(o, "state", &sp, &sn2) != 1 || sn2 != ns ||
-		    rec_get_u64(o, "step", &st) != 1)
-			die("%s: bad theta record (parameters of another network?)", name);
-		if (rec_str_eq(rec_get(o, "enc"), "xor")) {
-			const unsigned char *q = tp;
-			unsigned char *out = (unsigned char *)buf;
-			size_t np = c->th.nparams;
-			for (size_t i = 0; i < np; i++)
-				for (int b = 0; b < 4; b++)
-					out[4 * i + b] = prev[4 * i + b] ^= q[(size_t)b * np + i];
-		} else if (rec_str_eq(rec_get(o, "enc"), "raw")) {
-			memcpy(buf, tp, nb);
-		} else {
-			die("%s: unknown parameter encoding", name);
-		}
-		for (size_t i = 0; i < c->th.nparams; i++)
-			if (!isfinite(buf[i]))
-				die("%s: NaN or infinity in the parameters of step %llu", name,
-				    (unsigned long long)st);
-		if (rec_str_eq(rec_get(o, "at"), "final")) {
-			c->theta_T = emalloc(nb + 1);
-			c->state_T = emalloc(ns + 1);
-			memcpy(c->theta_T, buf, nb);
-			memcpy(c->state_T, sp, ns);
-			continue;
-		}
-		c->snap_step = erealloc(c->snap_step, (c->nsnap + 1) * sizeof *c->snap_step);
-		c->snap_step[c->nsnap] = (long)st;
-		if (c->nsnap == 0) {
-			c->start_theta = emalloc(nb + 1);
-			c->start_state = emalloc(ns + 1);
-			memcpy(c->start_theta, buf, nb);
-			memcpy(c->start_state, sp, ns);
-		}
-		if (!strcmp(c->policy, "every-step")) {
-			if (!c->spool && !(c->spool = tmpfile()))
-				die("tmpfile:");
-			if (fwrite(buf, 1, nb, c->spool) != nb)
-				die("write temporary file:");
-		} else {
-			c->snap_theta = erealloc(c->snap_theta, (c->nsnap + 1) * sizeof(real *));
-			c->snap_state = erealloc(c->snap_state, (c->nsnap + 1) * sizeof(real *));
-			c->snap_theta[c->nsnap] = emalloc(nb + 1);
-			c->snap_state[c->nsnap] = emalloc(ns + 1);
-			memcpy(c->snap_theta[c->nsnap], buf, nb);
-			memcpy(c->snap_state[c->nsnap], sp, ns);
-		}
-		c->nsnap++;
-	}
-	if (!c->theta_T)
-		die("%s: no final parameters", name);
-	if (c->spool && fflush(c->spool) != 0)
-		die("write temporary file:");
-	free(prev);
-	free(buf);
+	const trace_header *th = &c->tr.h;
+	const char *policy = c->tr.policy;
+	if (m == M_SGD && strcmp(policy, "every-step") && strncmp(policy, "checkpoints:", 12))
+		die("%s: --method sgd needs every θ_t: make the cache with --keep every-step "
+		    "or checkpoints:K (this one is '%s'); or use sgd-last", cname, policy);
+	if ((m == M_CF || (m == M_SGD && c->snap_theta)) && th->momentum != 0)
+		die("%s: replay is plain SGD; this run used momentum", cname);
+	if (th->momentum != 0 && !quiet)
+		warn("the run used momentum %g; the estimate assumes plain SGD steps",
+		     th->momentum);
+	if (m == M_CF && !c->start_theta)
+		die("%s: counterfactual replays the traced epochs from their start: make the "
+		    "cache with --keep every-step or checkpoints:K", cname);
 }
 
-/* a replay must land on the θ the run recorded. On the CPU, and on the GPU
- * for a run made on the same GPU, that is bit for bit; a run made on
- * another device lands within float round-off, accepted with a note. */
-static int replay_lands(const engine *eng, const real *got, const real *want, size_t P,
-			const char *cname, const char *what, int quiet)
+/* --ids: a flag per training example (NULL without the option) */
+static unsigned char *read_want(const char *path, const data *train)
 {
-	if (!memcmp(got, want, P * sizeof *got))
-		return 1;
-	double maxd = 0, maxw = 1;
-	for (size_t k = 0; k < P; k++) {
-		double d = fabs((double)got[k] - want[k]);
-		maxd = d > maxd || isnan(d) ? d : maxd;
-		maxw = fabs(want[k]) > maxw ? fabs(want[k]) : maxw;
+	if (!path)
+		return NULL;
+	id_list l;
+	FILE *f = in_open(path);
+	ids_read(&l, f, path);
+	in_close(f);
+	idmap where;
+	idmap_init(&where);
+	for (size_t i = 0; i < train->n; i++)
+		idmap_put(&where, train->id[i], i);
+	unsigned char *want = ecalloc(train->n, 1);
+	for (size_t i = 0; i < l.n; i++) {
+		size_t k;
+		if (!idmap_get(&where, l.v[i], &k))
+			die("%s: id %llu is not in the training set", path,
+			    (unsigned long long)l.v[i]);
+		want[k] = 1;
 	}
-	if (!engine_is_cuda(eng) || !(maxd <= 1e-3 * maxw))
-		return 0;
-	static int noted;
-	if (!quiet && !noted++)
-		warn("%s: %s lands within %.2g of the run's parameters, not bit for bit "
-		     "(the run was made on another device)", cname, what, maxd);
-	return 1;
-}
-
-/* mean loss over d at (theta, state) in evaluation mode; grad (may be NULL;
- * zero on entry) gets its gradient added. All vectors are engine vectors. */
-static double val_loss(engine *eng, size_t P, int bs, const data *d, const real *theta,
-		       real *state, real *grad, real *tmp)
-{
-	double total = 0;
-	for (size_t at = 0; at < d->n; at += (size_t)bs) {
-		int B = (int)(d->n - at < (size_t)bs ? d->n - at : (size_t)bs);
-		/* each batch's loss divided by the whole count: the sum is the mean */
-		batch b = { .d = d, .n = B, .first = at };
-		engine_forward(eng, theta, state, &b, (double)d->n, NN_EVAL);
-		total += engine_loss(eng);
-		if (grad) {
-			engine_backward(eng, theta, tmp);
-			engine_add(eng, grad, tmp, P);
-		}
-	}
-	return total;
+	idmap_free(&where);
+	ids_free(&l);
+	return want;
 }
 
 int main(int argc, char **argv)
@@ -283,257 +162,86 @@ int main(int argc, char **argv)
 	if (from_stdin > 1)
 		die_usage("only one of the cache, --train and --val can come from stdin");
 
+	/* the cache's header, the data as the network saw it, the cache */
 	FILE *cf = in_open(cache_path);
-	rec_reader *r = rec_reader_open_or_die(cf, cname, "cache", 1, NULL);
 	cache c;
-	memset(&c, 0, sizeof c);
-	trace_header_read(&c.th, r, cname);
-	trace_header *th = &c.th;
-
-	/* the data, as the network saw it */
+	cache_open(&c, cf, cname);
+	const trace_header *th = &c.tr.h;
 	data train, val;
 	FILE *f = in_open(train_path);
 	data_load(&train, f, train_path, th->input[0], th->input[1], th->input[2]);
 	in_close(f);
 	data_load_for(&val, val_path, th, "validation ");
-	idmap where;
-	idmap_init(&where);
-	for (size_t i = 0; i < train.n; i++)
-		idmap_put(&where, train.id[i], i);
-	read_cache(&c, r, cname, &train, &where);
-	rec_reader_close(r);
+	cache_read(&c, &train);
 	in_close(cf);
-	if (c.nsteps == 0)
-		die("%s: no traced steps (train with --trace-epochs)", cname);
-	if (c.spool && c.nsnap != c.nsteps)
-		die("%s: %zu parameter snapshots for %zu traced steps", cname, c.nsnap, c.nsteps);
 
 	nn_net net;
-	char err[256];
-	if (nn_init(&net, th->net, th->input[0], th->input[1], th->input[2], th->classes,
-		    err, sizeof err) < 0)
-		die("%s: %s", cname, err);
-	if (net.nparams != th->nparams || net.nstate != th->nstate)
-		die("%s: '%s' has %zu parameters here, the cache says %llu", cname, th->net,
-		    net.nparams, (unsigned long long)th->nparams);
 	augment aug;
-	if (augment_parse(&aug, th->augment) < 0)
-		die("%s: bad augmentation '%s'", cname, th->augment);
 	idset skip;
-	idset_init(&skip);
-	for (size_t i = 0; i < th->nskip; i++)
-		idset_add(&skip, th->skip[i]);
-	if (m == M_SGD && strcmp(c.policy, "every-step") && strncmp(c.policy, "checkpoints:", 12))
-		die("%s: --method sgd needs every θ_t: make the cache with --keep every-step "
-		    "or checkpoints:K (this one is '%s'); or use sgd-last", cname, c.policy);
-	if ((m == M_CF || (m == M_SGD && c.snap_theta)) && th->momentum != 0)
-		die("%s: replay is plain SGD; this run used momentum", cname);
-	if (th->momentum != 0 && !quiet)
-		warn("the run used momentum %g; the estimate assumes plain SGD steps",
-		     th->momentum);
-	if (m == M_CF && !c.start_theta)
-		die("%s: counterfactual replays the traced epochs from their start: make the "
-		    "cache with --keep every-step or checkpoints:K", cname);
+	run_setup(&net, &aug, &skip, th, cname);
+	check_method(m, &c, cname, quiet);
+	unsigned char *want = read_want(ids_path, &train);
 
-	/* which examples to report */
-	unsigned char *want = NULL;
-	size_t nwant = train.n;
-	if (ids_path) {
-		id_list l;
-		FILE *fi = in_open(ids_path);
-		ids_read(&l, fi, ids_path);
-		in_close(fi);
-		want = ecalloc(train.n, 1);
-		for (size_t i = 0; i < l.n; i++) {
-			size_t k;
-			if (!idmap_get(&where, l.v[i], &k))
-				die("%s: id %llu is not in the training set", ids_path,
-				    (unsigned long long)l.v[i]);
-			want[k] = 1;
-		}
-		nwant = l.n;
-		ids_free(&l);
-	}
-
+	/* u = ∇L_val at θ_T; then the method */
 	int BS = th->batch > 256 ? th->batch : 256;
-	size_t P = net.nparams, S = net.nstate + 1;
-	size_t nb = P * sizeof(real);
+	size_t P = net.nparams;
 	engine *eng = engine_new(&net, BS, device, quiet);
-	/* engine vectors */
-	real *u = engine_alloc(eng, P), *tmp = engine_alloc(eng, P), *hv = engine_alloc(eng, P);
-	real *theta = engine_alloc(eng, P), *state = engine_alloc(eng, S);
-	real *thT = engine_alloc(eng, P), *stT = engine_alloc(eng, S);
+	real *u = engine_alloc(eng, P), *tmp = engine_alloc(eng, P);
+	real *thT = engine_alloc(eng, P), *stT = engine_alloc(eng, net.nstate + 1);
 	engine_put(eng, thT, c.theta_T, P);
 	engine_put(eng, stT, c.state_T, net.nstate);
-	real *host = emalloc(nb + 1);   /* a host copy of one θ */
-	double L0 = val_loss(eng, P, BS, &val, thT, stT, u, tmp);
-	double *score = ecalloc(train.n, sizeof *score);
 	sgd sg;
 	sgd_init(&sg, eng, &net, &train, th->batch, &aug, th->seed, th->weight_decay, 0,
 		 th->nskip ? &skip : NULL);
-	real *dots = emalloc((size_t)th->batch * sizeof *dots);
-	int progress = !quiet && isatty(STDERR_FILENO);
-
+	influence in = { .sg = &sg, .steps = c.steps, .nsteps = c.nsteps, .val = &val,
+			 .val_batch = BS, .name = cname, .quiet = quiet,
+			 .progress = !quiet && isatty(STDERR_FILENO) };
+	double L0 = influence_val_loss(u, tmp, &in, thT, stT);
+	double *score = ecalloc(train.n, sizeof *score);
 	if (m == M_CF) {
-		/* replay without nothing must give θ_T back, bit for bit */
-		for (size_t pass = 0, done = 0; pass <= train.n; pass++) {
-			size_t j = pass == 0 ? SIZE_MAX : pass - 1;
-			if (j != SIZE_MAX && want && !want[j])
-				continue;
-			engine_put(eng, theta, c.start_theta, P);
-			engine_put(eng, state, c.start_state, net.nstate);
-			sgd_reset(&sg);
-			for (size_t t = 0; t < c.nsteps; t++) {
-				step *p = &c.steps[t];
-				sgd_step(&sg, theta, state, p->idx, p->n, p->epoch, p->lr, j);
-			}
-			long bad = sgd_read(&sg, NULL, NULL);
-			if (bad >= 0)
-				die("replay diverged at step %ld", c.steps[bad].step);
-			if (j == SIZE_MAX) {
-				engine_get(eng, host, theta, P);
-				if (!replay_lands(eng, host, c.theta_T, P, cname, "the replay", quiet))
-					die("%s: replaying the traced steps does not reproduce θ_T: "
-					    "the training set or the program differs from the run's",
-					    cname);
-				continue;
-			}
-			score[j] = val_loss(eng, P, BS, &val, theta, state, NULL, NULL) - L0;
-			if (progress && ++done % 10 == 0)
-				fprintf(stderr, "\r%s: counterfactual %zu/%zu ", argv0, done, nwant);
-		}
+		influence_counterfactual(score, &in, c.start_theta, c.start_state, c.theta_T, L0,
+					 want);
 	} else {
-		/* checkpoints: replay each segment forward, newest first, then walk
-		 * it backwards; every-step: read the spooled θ_t in reverse */
-		size_t K = c.snap_theta ? c.nsnap : 0;
-		size_t *pos = ecalloc(K + 1, sizeof *pos);
-		for (size_t k = 0; k < K; k++) {
-			while (pos[k] < c.nsteps && c.steps[pos[k]].step != c.snap_step[k])
-				pos[k]++;
-			if (pos[k] == c.nsteps)
-				die("%s: checkpoint at step %ld is not a traced step", cname,
-				    c.snap_step[k]);
-		}
-		pos[K] = c.nsteps;
-		size_t seglen = 0;
-		for (size_t k = 0; k < K; k++)
-			seglen = pos[k + 1] - pos[k] > seglen ? pos[k + 1] - pos[k] : seglen;
-		/* the θ_t of one segment, on the host */
-		real *seg = m == M_SGD && K ? emalloc(emul(seglen ? seglen : 1, nb)) : NULL;
-		size_t k = K;
-		for (size_t t = c.nsteps; t-- > 0;) {
-			step *p = &c.steps[t];
-			const real *th_t = thT;
-			if (m == M_SGD && c.spool) {
-				if (pread(fileno(c.spool), host, nb, (off_t)(t * nb)) != (ssize_t)nb)
-					die("read temporary file:");
-				engine_put(eng, theta, host, P);
-				th_t = theta;
-			} else if (m == M_SGD) {
-				if (k == K || t < pos[k]) {
-					k--;    /* replay segment k: steps pos[k] .. pos[k+1]-1 */
-					engine_put(eng, theta, c.snap_theta[k], P);
-					sgd_reset(&sg);
-					for (size_t q = pos[k]; q < pos[k + 1]; q++) {
-						engine_get(eng, seg + (q - pos[k]) * P, theta, P);
-						step *sq = &c.steps[q];
-						sgd_step(&sg, theta, NULL, sq->idx, sq->n, sq->epoch,
-							 sq->lr, SIZE_MAX);
-					}
-					long bad = sgd_read(&sg, NULL, NULL);
-					if (bad >= 0)
-						die("replay diverged at step %ld",
-						    c.steps[pos[k] + (size_t)bad].step);
-					const real *next = k + 1 < K ? c.snap_theta[k + 1] : c.theta_T;
-					engine_get(eng, host, theta, P);
-					if (!replay_lands(eng, host, next, P, cname,
-							  "a checkpoint replay", quiet))
-						die("%s: replay from the checkpoint at step %ld does not "
-						    "reproduce the next one bit for bit", cname, c.snap_step[k]);
-				}
-				engine_put(eng, theta, seg + (t - pos[k]) * P, P);
-				th_t = theta;
-			}
-			int B = sgd_batch(&sg, p->idx, p->n, p->epoch, SIZE_MAX);
-			if (B == 0)
-				continue;
-			engine_forward(eng, th_t, NULL, &sg.b, p->n, NN_TRAIN);
-			if (m != M_TRACIN)
-				engine_backward(eng, th_t, tmp);
-			engine_rforward(eng, th_t, u, dots);
-			for (int b = 0; b < B; b++)
-				score[sg.row[b]] += p->lr / p->n * (double)dots[b];
-			if (m != M_TRACIN) {
-				engine_rbackward(eng, th_t, u, hv);
-				engine_u_update(eng, u, hv, P, ref ? p->lr / p->n : p->lr,
-						th->weight_decay);
-			}
-			if (progress && t % 50 == 0)
-				fprintf(stderr, "\r%s: %zu steps to go ", argv0, t);
-		}
-		free(seg);
-		free(pos);
+		infl_thetas thetas;
+		if (m == M_SGD && c.spool)
+			influence_thetas_spool(&thetas, &in, c.spool);
+		else if (m == M_SGD)
+			influence_thetas_checkpoints(&thetas, &in, (const float *const *)c.snap_theta,
+						     c.snap_step, c.nsnap, c.theta_T);
+		else
+			influence_thetas_fixed(&thetas, &in, thT);
+		influence_walk(score, u, &in, &thetas, m != M_TRACIN, ref);
+		influence_thetas_free(&thetas);
 	}
-	if (progress)
+	if (in.progress)
 		fputc('\r', stderr);
 
 	/* the scores, in training-set order */
 	out_file out;
 	out_open(&out, out_path, force);
-	rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
-	msgpack_packer *pk = rec_writer_pk(w);
-	rec_header_begin(w, "scores", 1, 8);
-	pk_kv_str(pk, "method", method);
-	pk_kv_str(pk, "net", th->net);
-	pk_kv_u64(pk, "train_n", train.n);
-	pk_kv_u64(pk, "train_digest", train.digest);
-	pk_kv_u64(pk, "val_n", val.n);
-	pk_kv_f64(pk, "val_loss", L0);
-	pk_str(pk, "ref_u_scale");
-	ref ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-	pk_kv_u64(pk, "n", nwant);
-	rec_writer_begin(w);
-	for (size_t i = 0; i < train.n; i++) {
-		if (want && !want[i])
-			continue;
-		if (!isfinite(score[i]))
-			die("score of example %llu is not finite", (unsigned long long)train.id[i]);
-		msgpack_pack_map(pk, 3);
-		pk_kv_u64(pk, "id", train.id[i]);
-		pk_kv_u64(pk, "y", (uint64_t)train.y[i]);
-		pk_kv_f64(pk, "score", score[i]);
-		rec_writer_commit(w);
-	}
-	rec_writer_close(w);
+	scores_meta sm = { .method = method, .net = th->net, .train_n = train.n,
+			   .train_digest = train.digest, .val_n = val.n, .val_loss = L0,
+			   .ref_u_scale = ref };
+	size_t nwant = scores_write(out.f, out_path ? out_path : "stdout", &sm, train.n,
+				    train.id, train.y, score, want);
 	out_close(&out);
 	if (csv_path) {
-		size_t *ord = emalloc(emul(nwant ? nwant : 1, sizeof *ord)), n = 0;
-		for (size_t i = 0; i < train.n; i++)
-			if (!want || want[i])
-				ord[n++] = i;
-		scores_order(ord, n, score, train.id);
 		out_file co;
 		out_open(&co, csv_path, 1);
-		fprintf(co.f, "x:image,y:label,influence,datasource_index\n");
-		for (size_t q = 0; q < n; q++)
-			fprintf(co.f, "%llu,%d,%.9g,%llu\n", (unsigned long long)train.id[ord[q]],
-				train.y[ord[q]], score[ord[q]], (unsigned long long)train.id[ord[q]]);
+		scores_write_csv(co.f, train.n, train.id, train.y, score, want);
 		out_close(&co);
-		free(ord);
 	}
 	if (!quiet)
 		warn("%s: %zu training examples scored over %zu traced steps; validation loss "
 		     "%.6f on %zu examples", method, nwant, c.nsteps, L0, val.n);
 	sgd_free(&sg);
-	engine_release(eng, u), engine_release(eng, tmp), engine_release(eng, hv);
-	engine_release(eng, theta), engine_release(eng, state);
+	engine_release(eng, u), engine_release(eng, tmp);
 	engine_release(eng, thT), engine_release(eng, stT);
 	engine_free(eng);
 	data_free(&train), data_free(&val);
-	idmap_free(&where);
 	idset_free(&skip);
 	cache_free(&c);
 	nn_free(&net);
-	free(score), free(want), free(host), free(dots);
+	free(score), free(want);
 	return 0;
 }

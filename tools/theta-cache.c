@@ -21,18 +21,6 @@ static const char *usage_text =
 	"  --keep POLICY   final (default), every-step, or checkpoints:K\n"
 	"  -o OUT          the cache (default stdout)\n";
 
-/* XOR with prev (updated to cur), then byte-shuffle into out */
-static void xor_shuffle(const unsigned char *cur, unsigned char *prev, unsigned char *out,
-			size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (int b = 0; b < 4; b++) {
-			unsigned char c = cur[4 * i + b];
-			out[(size_t)b * n + i] = c ^ prev[4 * i + b];
-			prev[4 * i + b] = c;
-		}
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -72,9 +60,9 @@ int main(int argc, char **argv)
 	const char *name = in_path ? in_path : "stdin";
 
 	FILE *in = in_open(in_path);
-	rec_reader *r = rec_reader_open_or_die(in, name, TRACE_KIND, TRACE_VERSION, NULL);
-	trace_header th;
-	trace_header_read(&th, r, name);
+	trace_reader tr;
+	trace_reader_open(&tr, in, name, FMT_KIND_TRACE);
+	const trace_header th = tr.h;   /* a view: tr owns it */
 	uint64_t per_epoch = (th.train_n + (uint64_t)th.batch - 1) / (uint64_t)th.batch;
 	uint64_t T = per_epoch * (uint64_t)th.ntrace;
 	uint64_t first = th.ntrace ? per_epoch * (uint64_t)th.trace_epochs[0] : 0;
@@ -101,61 +89,34 @@ int main(int argc, char **argv)
 
 	out_file out;
 	out_open(&out, out_path, force);
-	rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
-	msgpack_packer *pk = rec_writer_pk(w);
-	trace_header_write_as(w, &th, "cache", 1, 3);
-	pk_kv_str(pk, "policy", keep);
-	pk_kv_u64(pk, "kept", kept);
-	pk_kv_u64(pk, "theta_bytes", theta_bytes);
-	rec_writer_begin(w);
+	trace_writer tw;
+	trace_writer_open_cache(&tw, out.f, out_path ? out_path : "stdout", &th, keep, kept,
+				theta_bytes);
 
-	size_t nb = th.nparams * 4;
-	unsigned char *prev = ecalloc(nb ? nb : 1, 1), *enc = emalloc(nb ? nb : 1);
 	uint64_t got = 0, next_k = 0;
-	int have_final = 0;
-	const msgpack_object *o;
-	while (rec_reader_next_or_die(r, &o)) {
-		const msgpack_object *t = rec_get(o, "t");
-		if (rec_str_eq(t, "step")) {
-			msgpack_pack_object(pk, *o);
-			rec_writer_commit(w);
+	int have_final = 0, rt;
+	while ((rt = trace_reader_next(&tr))) {
+		if (rt == TRACE_REC_STEP) {
+			trace_write_step(&tw, &tr.step);
 			continue;
 		}
-		if (!rec_str_eq(t, "theta"))
+		if (rt != TRACE_REC_THETA)
 			continue;
-		const void *p, *q;
-		size_t n, m;
-		uint64_t step, epoch;
-		if (rec_get_bin(o, "theta", &p, &n) != 1 || n != nb ||
-		    rec_get_bin(o, "state", &q, &m) != 1 || m != th.nstate * 4 ||
-		    rec_get_u64(o, "step", &step) != 1 || rec_get_u64(o, "epoch", &epoch) != 1)
-			die("%s: bad theta record (expected %zu bytes of parameters)", name, nb);
-		int final = rec_str_eq(rec_get(o, "at"), "final");
-		int at_step = rec_str_eq(rec_get(o, "at"), "step");
-		const char *e = "raw";
-		if (final) {
+		const trace_theta *t = &tr.theta;
+		int enc = TRACE_ENC_RAW;
+		if (t->at == TRACE_AT_FINAL) {
 			have_final = 1;
-		} else if (!at_step || pol == FINAL) {
+		} else if (t->at != TRACE_AT_STEP || pol == FINAL) {
 			continue;
 		} else if (pol == CHECK) {
 			/* checkpoint k sits at traced step floor(k·T/K) */
-			if (next_k >= K || step != first + next_k * T / K)
+			if (next_k >= K || (uint64_t)t->step != first + next_k * T / K)
 				continue;
 			next_k++;
 		} else {
-			xor_shuffle(p, prev, enc, th.nparams);
-			p = enc;
-			e = "xor";
+			enc = TRACE_ENC_XOR;
 		}
-		msgpack_pack_map(pk, 7);
-		pk_kv_str(pk, "t", "theta");
-		pk_kv_str(pk, "at", final ? "final" : "step");
-		pk_kv_u64(pk, "epoch", epoch);
-		pk_kv_u64(pk, "step", step);
-		pk_kv_str(pk, "enc", e);
-		pk_kv_bin(pk, "theta", p, nb);
-		pk_kv_bin(pk, "state", q, m);
-		rec_writer_commit(w);
+		trace_write_theta(&tw, t, enc);
 		got++;
 	}
 	if (!have_final)
@@ -163,7 +124,7 @@ int main(int argc, char **argv)
 	if (got != kept)
 		die("%s: the trace holds %llu of the %llu snapshots %s needs", name,
 		    (unsigned long long)got, (unsigned long long)kept, keep);
-	uint64_t bytes = rec_writer_close(w);
+	uint64_t bytes = trace_writer_close(&tw);
 	out_close(&out);
 	if (!quiet)
 		warn("%s: %llu snapshot%s of %llu parameters = %llu bytes of parameters; "
@@ -171,9 +132,7 @@ int main(int argc, char **argv)
 		     kept == 1 ? "" : "s", (unsigned long long)th.nparams,
 		     (unsigned long long)theta_bytes, (unsigned long long)bytes,
 		     bytes ? (double)theta_bytes / (double)bytes : 0.0);
-	free(prev), free(enc);
-	trace_header_free(&th);
-	rec_reader_close(r);
+	trace_reader_close(&tr);
 	in_close(in);
 	return 0;
 }

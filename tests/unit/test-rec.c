@@ -103,7 +103,7 @@ static void test_roundtrip(void)
 	CHECK(rec_get_u64(rec_reader_header(r), "shape", &v) == 1 && v == 4, "header kept");
 	rec_reader_close(r);
 	/* wrong kind and version are refused with the names in the message */
-	r = rec_reader_open_mem(s, len, "mem", "dataset", 1, NULL);
+	r = rec_reader_open_mem(s, len, "mem", FMT_KIND_DATASET, FMT_VERSION_DATASET, NULL);
 	CHECK(rec_reader_error(r) && strstr(rec_reader_error(r), "'test' stream, want 'dataset'"),
 	      "kind error: %s", rec_reader_error(r));
 	rec_reader_close(r);

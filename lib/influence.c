@@ -1,0 +1,244 @@
+/*
+ * influence.c — the u-walk, checkpoint replay and the counterfactual (see
+ * influence.h). Everything computes through lib/engine.h.
+ */
+#include "influence.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static_assert(sizeof(real) == sizeof(float), "θ is stored as f32");
+
+double influence_val_loss(real *grad, real *tmp, const influence *in, const real *theta,
+			  real *state)
+{
+	engine *eng = in->sg->eng;
+	const data *d = in->val;
+	size_t bs = (size_t)in->val_batch;
+	double total = 0;
+	for (size_t at = 0; at < d->n; at += bs) {
+		int B = (int)(d->n - at < bs ? d->n - at : bs);
+		/* each batch's loss divided by the whole count: the sum is the mean */
+		batch b = { .d = d, .n = B, .first = at };
+		engine_forward(eng, theta, state, &b, (double)d->n, NN_EVAL);
+		total += engine_loss(eng);
+		if (grad) {
+			engine_backward(eng, theta, tmp);
+			engine_add(eng, grad, tmp, in->sg->net->nparams);
+		}
+	}
+	return total;
+}
+
+long influence_replay(float *seg, real *theta, real *state, sgd *sg, const infl_step *steps,
+		      size_t n, size_t leave_out)
+{
+	size_t P = sg->net->nparams;
+	sgd_reset(sg);
+	for (size_t q = 0; q < n; q++) {
+		const infl_step *p = &steps[q];
+		if (seg)
+			engine_get(sg->eng, seg + q * P, theta, P);
+		sgd_step(sg, theta, state, p->idx, p->n, p->epoch, p->lr, leave_out);
+	}
+	return sgd_read(sg, NULL, NULL);
+}
+
+int influence_lands(const engine *eng, const float *got, const float *want, size_t nparams,
+		    const char *name, const char *what, int quiet)
+{
+	if (!memcmp(got, want, nparams * sizeof *got))
+		return 1;
+	double maxd = 0, maxw = 1;
+	for (size_t k = 0; k < nparams; k++) {
+		double d = fabs((double)got[k] - want[k]);
+		maxd = d > maxd || isnan(d) ? d : maxd;
+		maxw = fabs(want[k]) > maxw ? fabs(want[k]) : maxw;
+	}
+	if (!engine_is_cuda(eng) || !(maxd <= 1e-3 * maxw))
+		return 0;
+	static int noted;
+	if (!quiet && !noted++)
+		warn("%s: %s lands within %.2g of the run's parameters, not bit for bit "
+		     "(the run was made on another device)", name, what, maxd);
+	return 1;
+}
+
+/* ------------------------------------------------------------ θ_t */
+
+static void thetas_init(infl_thetas *s, const influence *in)
+{
+	memset(s, 0, sizeof *s);
+	s->in = in;
+}
+
+void influence_thetas_fixed(infl_thetas *s, const influence *in, const real *theta)
+{
+	thetas_init(s, in);
+	s->fixed = theta;
+}
+
+void influence_thetas_spool(infl_thetas *s, const influence *in, FILE *spool)
+{
+	size_t P = in->sg->net->nparams;
+	thetas_init(s, in);
+	s->spool = spool;
+	s->theta = engine_alloc(in->sg->eng, P);
+	s->host = emalloc(P * sizeof *s->host + 1);
+}
+
+void influence_thetas_checkpoints(infl_thetas *s, const influence *in,
+				  const float *const *ckpt, const long *ckpt_step, size_t K,
+				  const float *theta_T)
+{
+	size_t P = in->sg->net->nparams, T = in->nsteps;
+	thetas_init(s, in);
+	s->K = K, s->ckpt = ckpt, s->theta_T = theta_T;
+	s->pos = ecalloc(K + 1, sizeof *s->pos);
+	for (size_t k = 0; k < K; k++) {
+		while (s->pos[k] < T && in->steps[s->pos[k]].step != ckpt_step[k])
+			s->pos[k]++;
+		if (s->pos[k] == T)
+			die("%s: checkpoint at step %ld is not a traced step", in->name,
+			    ckpt_step[k]);
+	}
+	if (K == 0 || s->pos[0] != 0)
+		die("%s: no checkpoint at the first traced step", in->name);
+	s->pos[K] = T;
+	size_t seglen = 1;
+	for (size_t k = 0; k < K; k++)
+		seglen = s->pos[k + 1] - s->pos[k] > seglen ? s->pos[k + 1] - s->pos[k] : seglen;
+	s->seg = emalloc(emul(seglen, P * sizeof *s->seg));
+	s->host = emalloc(P * sizeof *s->host + 1);
+	s->theta = engine_alloc(in->sg->eng, P);
+	s->k = K;
+}
+
+/* replay segment k: steps pos[k] .. pos[k+1]−1, from checkpoint k */
+static void replay_segment(infl_thetas *s, size_t k)
+{
+	const influence *in = s->in;
+	sgd *sg = in->sg;
+	size_t P = sg->net->nparams;
+	engine_put(sg->eng, s->theta, s->ckpt[k], P);
+	long bad = influence_replay(s->seg, s->theta, NULL, sg, in->steps + s->pos[k],
+				    s->pos[k + 1] - s->pos[k], SIZE_MAX);
+	if (bad >= 0)
+		die("replay diverged at step %ld", in->steps[s->pos[k] + (size_t)bad].step);
+	const float *next = k + 1 < s->K ? s->ckpt[k + 1] : s->theta_T;
+	engine_get(sg->eng, s->host, s->theta, P);
+	if (!influence_lands(sg->eng, s->host, next, P, in->name, "a checkpoint replay",
+			     in->quiet))
+		die("%s: replay from the checkpoint at step %ld does not reproduce the next "
+		    "one bit for bit", in->name, in->steps[s->pos[k]].step);
+}
+
+const real *influence_thetas_at(infl_thetas *s, size_t t)
+{
+	engine *eng = s->in->sg->eng;
+	size_t P = s->in->sg->net->nparams, nb = P * sizeof *s->host;
+	if (s->fixed)
+		return s->fixed;
+	if (s->spool) {
+		if (pread(fileno(s->spool), s->host, nb, (off_t)(t * nb)) != (ssize_t)nb)
+			die("read temporary file:");
+		engine_put(eng, s->theta, s->host, P);
+		return s->theta;
+	}
+	/* checkpoints: the walk goes backwards, so each segment is replayed
+	 * once, when its last step is first asked for */
+	if (s->k == s->K || t < s->pos[s->k])
+		replay_segment(s, --s->k);
+	engine_put(eng, s->theta, s->seg + (t - s->pos[s->k]) * P, P);
+	return s->theta;
+}
+
+void influence_thetas_free(infl_thetas *s)
+{
+	if (s->theta)
+		engine_release(s->in->sg->eng, s->theta);
+	free(s->pos), free(s->host), free(s->seg);
+	memset(s, 0, sizeof *s);
+}
+
+/* ------------------------------------------------------------ the walk */
+
+void influence_walk(double *score, real *u, const influence *in, infl_thetas *thetas,
+		    int hessian, int ref_u_scale)
+{
+	sgd *sg = in->sg;
+	engine *eng = sg->eng;
+	size_t P = sg->net->nparams;
+	real *tmp = engine_alloc(eng, P), *hv = engine_alloc(eng, P);
+	real *dots = emalloc((size_t)sg->batch * sizeof *dots);
+	for (size_t t = in->nsteps; t-- > 0;) {
+		const infl_step *p = &in->steps[t];
+		const real *th_t = influence_thetas_at(thetas, t);
+		int B = sgd_batch(sg, p->idx, p->n, p->epoch, SIZE_MAX);
+		if (B == 0)
+			continue;
+		engine_forward(eng, th_t, NULL, &sg->b, p->n, NN_TRAIN);
+		if (hessian)
+			engine_backward(eng, th_t, tmp);
+		engine_rforward(eng, th_t, u, dots);
+		for (int b = 0; b < B; b++)
+			score[sg->row[b]] += p->lr / p->n * (double)dots[b];
+		if (hessian) {
+			engine_rbackward(eng, th_t, u, hv);
+			engine_u_update(eng, u, hv, P, ref_u_scale ? p->lr / p->n : p->lr,
+					sg->weight_decay);
+		}
+		if (in->progress && t % 50 == 0)
+			fprintf(stderr, "\r%s: %zu steps to go ", argv0, t);
+	}
+	engine_release(eng, tmp), engine_release(eng, hv);
+	free(dots);
+}
+
+/* ------------------------------------------------------------ counterfactual */
+
+void influence_counterfactual(double *score, const influence *in, const float *theta0,
+			      const float *state0, const float *theta_T, double L0,
+			      const unsigned char *want)
+{
+	sgd *sg = in->sg;
+	engine *eng = sg->eng;
+	const data *train = sg->d;
+	size_t P = sg->net->nparams, S = sg->net->nstate;
+	real *theta = engine_alloc(eng, P), *state = engine_alloc(eng, S + 1);
+	float *host = emalloc(P * sizeof *host + 1);
+	size_t nwant = train->n;
+	if (want)
+		for (size_t j = nwant = 0; j < train->n; j++)
+			nwant += want[j] != 0;
+	/* pass 0 replays without nothing: it must give θ_T back, bit for bit */
+	for (size_t pass = 0, done = 0; pass <= train->n; pass++) {
+		size_t j = pass == 0 ? SIZE_MAX : pass - 1;
+		if (j != SIZE_MAX && want && !want[j])
+			continue;
+		engine_put(eng, theta, theta0, P);
+		engine_put(eng, state, state0, S);
+		long bad = influence_replay(NULL, theta, state, sg, in->steps, in->nsteps, j);
+		if (bad >= 0)
+			die("replay diverged at step %ld", in->steps[bad].step);
+		if (j == SIZE_MAX) {
+			engine_get(eng, host, theta, P);
+			if (!influence_lands(eng, host, theta_T, P, in->name, "the replay", in->quiet))
+				die("%s: replaying the traced steps does not reproduce θ_T: "
+				    "the training set or the program differs from the run's",
+				    in->name);
+			continue;
+		}
+		score[j] = influence_val_loss(NULL, NULL, in, theta, state) - L0;
+		if (in->progress && ++done % 10 == 0)
+			fprintf(stderr, "\r%s: counterfactual %zu/%zu ", argv0, done, nwant);
+	}
+	engine_release(eng, theta), engine_release(eng, state);
+	free(host);
+}

@@ -1,0 +1,194 @@
+/*
+ * test-trace.c — the trace and cache records of lib/trace.c over memory:
+ * every record written by trace_writer comes back from trace_reader field
+ * for field and bit for bit; the XOR codec is lossless on awkward floats
+ * (signed zeros, subnormals, huge values); a cache's XOR records decode to
+ * the parameters the trace held.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "../../formats/formats.h"
+#include "../../lib/rand.h"
+#include "../../lib/trace.h"
+#include "../../lib/util.h"
+#include "check.h"
+
+enum { NP = 37, NS = 5, NSTEP = 6, BATCH = 4 };
+
+static trace_header header(void)
+{
+	static int te[] = { 1, 2 };
+	static uint64_t skip[] = { 9 };
+	return (trace_header){ .net = "mlp:3", .input = { 1, 2, 3 }, .data_shape = { 1, 2, 3 },
+			       .classes = 4, .nparams = NP, .nstate = NS, .lr = 0.5,
+			       .lr_decay = 1, .batch = BATCH, .epochs = 3, .seed = 7,
+			       .augment = "none", .train_n = 11, .train_digest = 0xdeadbeef,
+			       .trace_epochs = te, .ntrace = 2, .snapshots = "every",
+			       .skip = skip, .nskip = 1 };
+}
+
+/* θ of snapshot k: seeded values, with a few awkward ones mixed in */
+static void theta_of(float *th, float *st, int k)
+{
+	rng r;
+	rng_init(&r, 100 + (uint64_t)k);
+	for (int i = 0; i < NP; i++)
+		th[i] = (float)(rng_uniform(&r) - 0.5) * (i % 7 == 0 ? 1e30f : 1.0f);
+	th[1] = -0.0f;
+	th[2] = 1e-42f;         /* subnormal */
+	th[3] = k % 2 ? 0.25f : -0.25f;
+	for (int i = 0; i < NS; i++)
+		st[i] = (float)k + (float)i / 8;
+}
+
+/* a trace: θ at the epoch start, then per step θ_s and the step, a metric,
+ * then θ_T */
+static char *write_trace(size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	trace_header h = header();
+	trace_writer tw;
+	trace_writer_open(&tw, f, "mem", &h);
+	float th[NP], st[NS];
+	uint64_t ids[BATCH];
+	theta_of(th, st, 0);
+	trace_write_theta(&tw, &(trace_theta){ .at = TRACE_AT_EPOCH, .epoch = 1, .step = 3,
+					      .theta = th, .state = st }, TRACE_ENC_RAW);
+	for (int s = 0; s < NSTEP; s++) {
+		theta_of(th, st, s);
+		trace_write_theta(&tw, &(trace_theta){ .at = TRACE_AT_STEP, .epoch = 1 + s / 3,
+						      .step = 3 + s, .theta = th, .state = st },
+				  TRACE_ENC_RAW);
+		int n = s == 2 ? 3 : BATCH;
+		for (int j = 0; j < n; j++)
+			ids[j] = (uint64_t)(s * BATCH + j) % 11;
+		trace_write_step(&tw, &(trace_step){ .epoch = 1 + s / 3, .step = 3 + s,
+						     .lr = 0.5 / (1 + s), .n = n, .ids = ids });
+	}
+	trace_write_metric(&tw, &(trace_metric){ .epoch = 2, .loss = 0.125, .acc = 0.75 });
+	theta_of(th, st, 99);
+	trace_write_theta(&tw, &(trace_theta){ .at = TRACE_AT_FINAL, .epoch = 2, .step = 9,
+					      .theta = th, .state = st }, TRACE_ENC_RAW);
+	trace_writer_close(&tw);
+	fclose(f);
+	return buf;
+}
+
+/* read back a trace (xor 0) or a cache made with XOR records (xor 1) */
+static void check_stream(const char *buf, size_t len, const char *kind)
+{
+	FILE *f = fmemopen((void *)buf, len, "rb");
+	trace_reader tr;
+	trace_reader_open(&tr, f, "mem", kind);
+	CHECK(tr.h.nparams == NP && tr.h.nstate == NS && tr.h.batch == BATCH &&
+	      tr.h.train_digest == 0xdeadbeef && tr.h.nskip == 1 && tr.h.skip[0] == 9 &&
+	      !strcmp(tr.h.net, "mlp:3"), "header round trip");
+	int cache = !strcmp(kind, FMT_KIND_CACHE);
+	CHECK(!cache || !strcmp(tr.policy, "every-step"), "policy %s", tr.policy);
+	float th[NP], st[NS];
+	int nstep = 0, ntheta = 0, nmetric = 0, rt;
+	while ((rt = trace_reader_next(&tr))) {
+		if (rt == TRACE_REC_STEP) {
+			const trace_step *s = &tr.step;
+			int k = nstep++;
+			CHECK(s->step == 3 + k && s->epoch == 1 + k / 3 && s->lr == 0.5 / (1 + k) &&
+			      s->n == (k == 2 ? 3 : BATCH), "step %d fields", k);
+			for (int j = 0; j < s->n; j++)
+				CHECK(s->ids[j] == (uint64_t)(k * BATCH + j) % 11, "step %d id %d", k, j);
+		} else if (rt == TRACE_REC_THETA) {
+			const trace_theta *t = &tr.theta;
+			int k = t->at == TRACE_AT_FINAL ? 99 : t->at == TRACE_AT_EPOCH ? 0 :
+				(int)t->step - 3;
+			CHECK(!cache || t->at != TRACE_AT_EPOCH, "a cache has no epoch snapshot");
+			theta_of(th, st, k);
+			CHECK(!memcmp(t->theta, th, sizeof th) && !memcmp(t->state, st, sizeof st),
+			      "snapshot %d (%s) bit for bit", k, kind);
+			ntheta++;
+		} else {
+			CHECK(rt == TRACE_REC_METRIC && tr.metric.epoch == 2 &&
+			      tr.metric.loss == 0.125 && tr.metric.acc == 0.75, "metric");
+			nmetric++;
+		}
+	}
+	CHECK(nstep == NSTEP && ntheta == NSTEP + 1 + !cache && nmetric == !cache,
+	      "%s: %d steps, %d snapshots, %d metrics", kind, nstep, ntheta, nmetric);
+	trace_reader_close(&tr);
+	fclose(f);
+}
+
+/* what theta-cache --keep every-step does: steps copied, step snapshots
+ * XORed, θ_T raw, the epoch snapshot and metrics dropped */
+static char *make_cache(const char *trace, size_t tlen, size_t *len)
+{
+	FILE *in = fmemopen((void *)trace, tlen, "rb");
+	trace_reader tr;
+	trace_reader_open(&tr, in, "mem", FMT_KIND_TRACE);
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	trace_writer tw;
+	trace_writer_open_cache(&tw, f, "mem", &tr.h, "every-step", NSTEP + 1,
+				(NSTEP + 1) * NP * 4);
+	int rt;
+	while ((rt = trace_reader_next(&tr))) {
+		if (rt == TRACE_REC_STEP)
+			trace_write_step(&tw, &tr.step);
+		else if (rt == TRACE_REC_THETA && tr.theta.at != TRACE_AT_EPOCH)
+			trace_write_theta(&tw, &tr.theta, tr.theta.at == TRACE_AT_STEP ?
+					  TRACE_ENC_XOR : TRACE_ENC_RAW);
+	}
+	trace_writer_close(&tw);
+	fclose(f);
+	trace_reader_close(&tr);
+	fclose(in);
+	return buf;
+}
+
+static void test_xor(void)
+{
+	trace_xor e, d;
+	trace_xor_init(&e, NP);
+	trace_xor_init(&d, NP);
+	float th[NP], st[NS], back[NP];
+	unsigned char enc[NP * 4];
+	for (int k = 0; k < 5; k++) {
+		theta_of(th, st, k);
+		trace_xor_encode(&e, enc, th);
+		trace_xor_decode(&d, back, enc);
+		CHECK(!memcmp(back, th, sizeof th), "xor round trip %d", k);
+	}
+	/* unchanged parameters encode as zeros */
+	trace_xor_encode(&e, enc, th);
+	for (int i = 0; i < NP * 4; i++)
+		CHECK(enc[i] == 0, "xor of an unchanged θ is zero at byte %d", i);
+	/* byte-shuffled: the first NP bytes are the low bytes */
+	trace_xor_free(&e);
+	trace_xor_init(&e, NP);
+	trace_xor_encode(&e, enc, th);
+	for (int i = 0; i < NP; i++) {
+		unsigned char b[4];
+		memcpy(b, &th[i], 4);
+		CHECK(enc[i] == b[0] && enc[3 * NP + i] == b[3], "shuffle at %d", i);
+	}
+	trace_xor_free(&e);
+	trace_xor_free(&d);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	util_init(argv[0]);
+	test_xor();
+	size_t tlen, clen;
+	char *trace = write_trace(&tlen);
+	check_stream(trace, tlen, FMT_KIND_TRACE);
+	char *cache = make_cache(trace, tlen, &clen);
+	check_stream(cache, clen, FMT_KIND_CACHE);
+	/* the same writer, the same bytes */
+	size_t tlen2;
+	char *again = write_trace(&tlen2);
+	CHECK(tlen2 == tlen && !memcmp(again, trace, tlen), "deterministic bytes");
+	free(trace), free(cache), free(again);
+	return 0;
+}
