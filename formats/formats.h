@@ -18,7 +18,7 @@
 #define FMT_VERSION_TRACE 1
 #define FMT_KIND_CACHE "cache"              /* theta-cache -> inf-score */
 #define FMT_VERSION_CACHE 1
-#define FMT_KIND_SCORES "scores"            /* inf-score -> top-neg, ds-view */
+#define FMT_KIND_SCORES "scores"            /* inf-score, grad-outlier -> top-neg, ds-view */
 #define FMT_VERSION_SCORES 1
 #define FMT_KIND_METRICS "metrics"          /* cnn-eval */
 #define FMT_VERSION_METRICS 1

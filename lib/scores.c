@@ -94,16 +94,21 @@ size_t scores_write(FILE *f, const char *name, const scores_meta *m, size_t n,
 			nwant += want[i] != 0;
 	rec_writer *w = rec_writer_open(f, name);
 	msgpack_packer *pk = rec_writer_pk(w);
-	rec_header_begin(w, FMT_KIND_SCORES, FMT_VERSION_SCORES, 8);
+	rec_header_begin(w, FMT_KIND_SCORES, FMT_VERSION_SCORES, (m->no_val ? 5 : 8) + m->nkv);
 	pk_kv_str(pk, "method", m->method);
 	pk_kv_str(pk, "net", m->net);
 	pk_kv_u64(pk, "train_n", m->train_n);
 	pk_kv_u64(pk, "train_digest", m->train_digest);
-	pk_kv_u64(pk, "val_n", m->val_n);
-	pk_kv_f64(pk, "val_loss", m->val_loss);
-	pk_str(pk, "ref_u_scale");
-	m->ref_u_scale ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	if (!m->no_val) {
+		pk_kv_u64(pk, "val_n", m->val_n);
+		pk_kv_f64(pk, "val_loss", m->val_loss);
+		pk_str(pk, "ref_u_scale");
+		m->ref_u_scale ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	}
 	pk_kv_u64(pk, "n", nwant);
+	for (size_t k = 0; k < m->nkv; k++)
+		m->kv[k].f64 ? pk_kv_f64(pk, m->kv[k].key, m->kv[k].f) :
+			       pk_kv_u64(pk, m->kv[k].key, m->kv[k].u);
 	rec_writer_begin(w);
 	for (size_t i = 0; i < n; i++) {
 		if (want && !want[i])

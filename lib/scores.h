@@ -22,14 +22,28 @@ typedef struct score_set {
 /* exits with a message naming `name` on bad input (NaN scores, duplicate ids) */
 void scores_load(score_set *s, FILE *f, const char *name);
 void scores_free(score_set *s);
+/* one more header key: a number, u64 or f64 */
+typedef struct scores_kv {
+	const char *key;
+	int f64;                /* 1: f, 0: u */
+	uint64_t u;
+	double f;
+} scores_kv;
+
 /* what a scores header says besides n */
 typedef struct scores_meta {
 	const char *method, *net;
 	uint64_t train_n;
 	uint32_t train_digest;
+	/* inf-score's; a writer without a validation set (grad-outlier) sets
+	 * no_val and leaves val_n, val_loss and ref_u_scale out of the header */
 	uint64_t val_n;
 	double val_loss;
 	int ref_u_scale;
+	int no_val;
+	/* nkv more keys, packed after the others (kv may be NULL when 0) */
+	size_t nkv;
+	const scores_kv *kv;
 } scores_meta;
 
 /* write the scores of examples 0..n) with want[i] (want NULL: all), in that
