@@ -13,7 +13,7 @@
 #   make deps       install the Debian packages the build needs
 include config.mk
 
-TOOLS    = ds-import ds-split ds-remove ds-noise ds-view cnn-train cnn-eval theta-cache inf-score top-neg
+TOOLS    = ds-import ds-split ds-remove ds-noise ds-view cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:.c=.o)
 CU_SRC   = $(wildcard kernels/*.cu)

@@ -1,0 +1,260 @@
+/*
+ * grad-outlier — score every training example without a Hessian and
+ * without a validation set (Chhabra et al., 2024, and the label-quality
+ * baselines of cleanlab), from a trained network (a cache, or a trace with
+ * --trace: θ_T and the batch-norm state) and the training set; writes a
+ * scores stream (formats/scores.md) that top-neg and ds-remove take as they
+ * take inf-score's.
+ *
+ * One forward pass over the data in evaluation mode (batch-norm on its
+ * running statistics, as the paper's reference code does), batched, on the
+ * CPU or the GPU (lib/engine). Per example it keeps what the method needs:
+ * the probabilities and loss, and for the oga-* methods the input h of the
+ * last affine layer. The last layer's weight gradient (p − onehot(y)) ⊗ h
+ * is never formed: its norms factor, and the isolation forest reads its
+ * entries from the factors (lib/detect.h). Memory: O(n·K) and, for
+ * oga-iforest, n·(K + F) floats (F: that layer's inputs).
+ *
+ * Most negative = most suspect = removed first; per method (lib/detect.h):
+ *   oga-l2 −‖a‖₂‖h‖₂, oga-l1 −‖a‖₁‖h‖₁, oga-iforest −s (anomaly score),
+ *   loss −ℓ, self-confidence / margin / entropy: cleanlab's quality − 1.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/data.h"
+#include "../lib/detect.h"
+#include "../lib/engine.h"
+#include "../lib/iforest.h"
+#include "../lib/nn.h"
+#include "../lib/scores.h"
+#include "../lib/trace.h"
+#include "../lib/util.h"
+
+static const char *usage_text =
+	"usage: grad-outlier --method M --train TRAIN [options] [CACHE]\n"
+	"  --method M         oga-l2, oga-l1, oga-iforest (the last layer's per-example\n"
+	"                     weight gradient: its L2 or L1 norm, or an isolation forest),\n"
+	"                     loss, self-confidence, margin or entropy (label quality)\n"
+	"  --train TRAIN      the training set the network was trained on\n"
+	"  --trace TRACE      take θ_T from a training trace instead of a CACHE\n"
+	"  --contamination F  flag the round(F * n) most negative (header: flagged, threshold)\n"
+	"  --count N          flag the N most negative\n"
+	"  --trees N          isolation forest: trees (default 100)\n"
+	"  --subsample N      isolation forest: rows per tree (default 256)\n"
+	"  --seed S           isolation forest: seed (default 0)\n"
+	"  --csv FILE         also write CSV x:image,y:label,influence,datasource_index,\n"
+	"                     most negative first (x:image and datasource_index hold the id)\n"
+	"  --device D         auto (default), cpu or cuda\n"
+	"  -o OUT             the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
+
+/* θ_T and the running statistics from a trace or a cache; theta and state
+ * are allocated, th is the caller's to free */
+static void read_final(const char *path, const char *kind, trace_header *th, real **theta,
+		       real **state)
+{
+	const char *name = path && strcmp(path, "-") ? path : "stdin";
+	FILE *f = in_open(path);
+	trace_reader tr;
+	trace_reader_open(&tr, f, name, kind);
+	*theta = emalloc(tr.h.nparams * sizeof **theta + 1);
+	*state = emalloc((tr.h.nstate + 1) * sizeof **state);
+	int have = 0, rt;
+	while ((rt = trace_reader_next(&tr)))
+		if (rt == TRACE_REC_THETA && tr.theta.at == TRACE_AT_FINAL) {
+			memcpy(*theta, tr.theta.theta, tr.h.nparams * sizeof **theta);
+			memcpy(*state, tr.theta.state, tr.h.nstate * sizeof **state);
+			have = 1;
+		}
+	if (!have)
+		die("%s: no final parameters", name);
+	*th = tr.h;     /* the header is the caller's now */
+	memset(&tr.h, 0, sizeof tr.h);
+	trace_reader_close(&tr);
+	in_close(f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "method", required_argument, 0, 'm' }, { "train", required_argument, 0, 'T' },
+		{ "trace", required_argument, 0, 't' },
+		{ "contamination", required_argument, 0, 'C' },
+		{ "count", required_argument, 0, 'N' }, { "trees", required_argument, 0, 'R' },
+		{ "subsample", required_argument, 0, 'S' }, { "seed", required_argument, 0, 's' },
+		{ "csv", required_argument, 0, 'c' }, { "device", required_argument, 0, 'd' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	const char *method = NULL, *train_path = NULL, *trace_path = NULL, *csv_path = NULL;
+	const char *out_path = NULL;
+	double contamination = -1;
+	uint64_t count = UINT64_MAX, seed = 0;
+	int trees = IFOREST_TREES, psi = IFOREST_PSI;
+	int force = 0, quiet = 0, device = DEV_AUTO, opt;
+	util_init(argv[0]);
+	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm': method = optarg; break;
+		case 'T': train_path = optarg; break;
+		case 't': trace_path = optarg; break;
+		case 'C': contamination = estrtod(optarg, 0, 1, "--contamination"); break;
+		case 'N': count = estrtou64(optarg, UINT64_MAX - 1, "--count"); break;
+		case 'R': trees = (int)estrtou64(optarg, 100000, "--trees"); break;
+		case 'S': psi = (int)estrtou64(optarg, 1u << 24, "--subsample"); break;
+		case 's': seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
+		case 'c': csv_path = optarg; break;
+		case 'd': device = engine_parse(optarg); break;
+		case 'o': out_path = optarg; break;
+		case 'f': force = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (!method || !train_path)
+		die_usage("--method and --train are required");
+	int m = detect_parse(method);
+	if (m < 0)
+		die_usage("unknown --method '%s' (want %s)", method, detect_names());
+	if (trees < 1 || psi < 1)
+		die_usage("--trees and --subsample must be at least 1");
+	if (contamination >= 0 && count != UINT64_MAX)
+		die_usage("give at most one of --contamination and --count");
+	if (argc - optind > 1 || (trace_path && argc - optind > 0))
+		die_usage("one network: a CACHE or --trace TRACE");
+	const char *net_path = trace_path ? trace_path : optind < argc ? argv[optind] : NULL;
+	if ((!net_path || !strcmp(net_path, "-")) && !strcmp(train_path, "-"))
+		die_usage("the network and --train cannot both come from stdin");
+
+	trace_header th;
+	real *theta, *state;
+	read_final(net_path, trace_path ? FMT_KIND_TRACE : FMT_KIND_CACHE, &th, &theta, &state);
+	const char *nname = net_path && strcmp(net_path, "-") ? net_path : "stdin";
+	nn_net net;
+	char err[256];
+	if (nn_init(&net, th.net, th.input[0], th.input[1], th.input[2], th.classes,
+		    err, sizeof err) < 0)
+		die("%s: %s", nname, err);
+	if (net.nparams != th.nparams || net.nstate != th.nstate)
+		die("%s: '%s' has %zu parameters here, the stream says %llu", nname, th.net,
+		    net.nparams, (unsigned long long)th.nparams);
+	const char *tname = strcmp(train_path, "-") ? train_path : "stdin";
+	data d;
+	data_load_for(&d, train_path, &th, "");
+	if (d.n == 0)
+		die("%s: no examples", tname);
+	if (th.train_n != d.n || th.train_digest != d.digest)
+		die("%s: not the training set of %s (%llu examples, digest %08x; this one has "
+		    "%zu, digest %08x)", tname, nname, (unsigned long long)th.train_n,
+		    th.train_digest, d.n, d.digest);
+	if (count != UINT64_MAX && count > d.n)
+		die("--count %llu: only %zu examples", (unsigned long long)count, d.n);
+
+	/* one forward pass in evaluation mode */
+	int K = th.classes, BS = 256, F = 0;
+	const nn_layer *L = &net.l[net.nl - 1];
+	int Fl = L->ic * L->ih * L->iw;
+	engine *eng = engine_new(&net, BS, device, quiet);
+	real *dtheta = engine_alloc(eng, net.nparams), *dstate = engine_alloc(eng, net.nstate + 1);
+	engine_put(eng, dtheta, theta, net.nparams);
+	engine_put(eng, dstate, state, net.nstate);
+	double *score = emalloc(emul(d.n, sizeof *score));
+	real *a = NULL, *h = NULL;
+	if (m == DET_OGA_IFOREST) {
+		a = emalloc(emul(d.n, (size_t)K * sizeof *a));
+		h = emalloc(emul(d.n, (size_t)Fl * sizeof *h));
+	}
+	int progress = !quiet && isatty(STDERR_FILENO);
+	double loss = 0;
+	for (size_t at = 0; at < d.n; at += (size_t)BS) {
+		int B = (int)(d.n - at < (size_t)BS ? d.n - at : (size_t)BS);
+		batch bt = { .d = &d, .n = B, .first = at };
+		engine_forward(eng, dtheta, dstate, &bt, B, NN_EVAL);
+		const real *p = engine_probs(eng), *l = engine_losses(eng), *hb = NULL;
+		if (detect_needs_features(m)) {
+			hb = engine_features(eng, &F);
+			if (F != Fl)
+				die("internal error: %d features, the last layer takes %d", F, Fl);
+		}
+		for (int b = 0; b < B; b++) {
+			size_t i = at + (size_t)b;
+			const real *pb = p + (size_t)b * K, *hj = hb ? hb + (size_t)b * F : NULL;
+			loss += l[b];
+			if (m == DET_OGA_IFOREST) {
+				detect_residual(a + i * (size_t)K, pb, d.y[i], K);
+				memcpy(h + i * (size_t)F, hj, (size_t)F * sizeof *h);
+			} else {
+				score[i] = detect_score(m, pb, l[b], d.y[i], K, hj, F);
+			}
+		}
+		if (progress && (at / (size_t)BS) % 20 == 0)
+			fprintf(stderr, "\r%s: %zu/%zu ", argv0, at, d.n);
+	}
+	if (progress)
+		fputc('\r', stderr);
+	if (m == DET_OGA_IFOREST) {
+		detect_grads g = { .n = d.n, .K = K, .F = F, .a = a, .h = h };
+		iforest_src src = detect_src(&g);
+		iforest fo;
+		iforest_fit(&fo, &src, trees, psi, seed);
+		iforest_scores(&fo, &src, score);
+		for (size_t i = 0; i < d.n; i++)
+			score[i] = -score[i];
+		psi = fo.psi;
+		iforest_free(&fo);
+	}
+
+	/* flags: the k most negative (ties by id, as top-neg -n k takes them) */
+	scores_kv kv[5];
+	size_t nkv = 0;
+	uint64_t k = count != UINT64_MAX ? count :
+		     contamination >= 0 ? (uint64_t)llround(contamination * (double)d.n) : 0;
+	double thr = NAN;
+	if (m == DET_OGA_IFOREST) {
+		kv[nkv++] = (scores_kv){ .key = "trees", .u = (uint64_t)trees };
+		kv[nkv++] = (scores_kv){ .key = "subsample", .u = (uint64_t)psi };
+		kv[nkv++] = (scores_kv){ .key = "seed", .u = seed };
+	}
+	if (count != UINT64_MAX || contamination >= 0) {
+		kv[nkv++] = (scores_kv){ .key = "flagged", .u = k };
+		if (k > 0) {
+			size_t *ord = emalloc(emul(d.n, sizeof *ord));
+			for (size_t i = 0; i < d.n; i++)
+				ord[i] = i;
+			scores_order(ord, d.n, score, d.id);
+			thr = score[ord[k - 1]];
+			free(ord);
+			kv[nkv++] = (scores_kv){ .key = "threshold", .f64 = 1, .f = thr };
+		}
+	}
+	out_file out;
+	out_open(&out, out_path, force);
+	scores_meta sm = { .method = method, .net = th.net, .train_n = d.n,
+			   .train_digest = d.digest, .no_val = 1, .nkv = nkv, .kv = kv };
+	scores_write(out.f, out_path ? out_path : "stdout", &sm, d.n, d.id, d.y, score, NULL);
+	out_close(&out);
+	if (csv_path) {
+		out_file co;
+		out_open(&co, csv_path, 1);
+		scores_write_csv(co.f, d.n, d.id, d.y, score, NULL);
+		out_close(&co);
+	}
+	if (!quiet) {
+		warn("%s: %zu training examples scored at θ_T (evaluation mode, mean loss %.4f)",
+		     method, d.n, loss / (double)d.n);
+		if (count != UINT64_MAX || contamination >= 0)
+			warn("%s: %llu flagged (score <= %.6g): top-neg -n %llu takes them", method,
+			     (unsigned long long)k, thr, (unsigned long long)k);
+	}
+	engine_release(eng, dtheta);
+	engine_release(eng, dstate);
+	engine_free(eng);
+	free(score), free(a), free(h), free(theta), free(state);
+	nn_free(&net);
+	data_free(&d);
+	trace_header_free(&th);
+	return 0;
+}
