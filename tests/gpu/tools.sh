@@ -7,6 +7,9 @@
 #     the CPU's scores and the same 100 most negative examples
 #   - inf-score on the GPU twice: the same bytes
 #   - counterfactual replays on the GPU of the CPU run: within round-off
+#   - grad-outlier, every kind of method, on the GPU from the CPU run's cache:
+#     r >= 0.9999 (0.99 for the isolation forest) and >= 95 of the 100 most
+#     negative in common; on the GPU twice: the same bytes
 . "$(dirname "$0")/../cli/lib.sh"
 if "$ROOT/bin/tests/parity-nn" | grep -q '^SKIP'; then
 	echo "SKIP: no CUDA device"
@@ -49,6 +52,22 @@ for m in "sgd c.every" "sgd c.ck5" "sgd-last c.final" "tracin-last c.final"; do
 	t_eq "inf-score $1 ($2): the same 100 most negative" "100 same" \
 		"$(echo "$b" | grep -c .) $([ "$a" = "$b" ] && echo same || echo differ)"
 done
+# grad-outlier: one forward pass in evaluation mode, features and
+# probabilities copied back from the device
+for m in oga-l2 oga-l1 oga-iforest loss margin entropy; do
+	S="grad-outlier -q --method $m --train train.ds c.final"
+	t_ok "grad-outlier $m on the CPU" "$S --device cpu > g.cpu"
+	t_ok "grad-outlier $m on the GPU" "$S --device cuda > g.gpu"
+	t_ok "grad-outlier $m on the GPU again: the same bytes" "$S --device cuda | cmp - g.gpu"
+	r=$(pearson g.cpu g.gpu)
+	# the forest splits at thresholds drawn between values that differ by
+	# round-off, so a few rows may take another branch: a looser bound
+	lim=0.9999; [ $m = oga-iforest ] && lim=0.99
+	t_eq "grad-outlier $m: r >= $lim (r = $r)" "yes" "$(echo "$r" | awk -v l=$lim '{ print ($1 + 0 >= l ? "yes" : "no") }')"
+	n=$(top100 g.cpu > a.top; top100 g.gpu | grep -cFxf a.top)
+	t_ok "grad-outlier $m: the 100 most negative agree (>= 95 of 100: $n)" "[ $n -ge 95 ]"
+done
+
 seq 0 49 > some.txt
 S="inf-score -q --method counterfactual --ids some.txt --train train.ds --val val.ds c.every"
 t_ok "counterfactual on the CPU (50 replays)" "$S --device cpu > cf.cpu"
