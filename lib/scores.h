@@ -22,6 +22,18 @@ typedef struct score_set {
 /* exits with a message naming `name` on bad input (NaN scores, duplicate ids) */
 void scores_load(score_set *s, FILE *f, const char *name);
 void scores_free(score_set *s);
+/* how stable a u-walk was (formats/scores.md, header key "stability") */
+typedef struct scores_stability {
+	double lambda;          /* top eigenvalue (largest |λ|, sign kept) of the
+				 * probed traced batches' Hessians at θ_T */
+	double lambda_t;        /* sgd: the largest at θ_t of the probed steps */
+	double eta_lambda;      /* η·max|λ| over what was probed */
+	int probes, hvps;       /* batches probed, HVPs spent on them */
+	double u_growth;        /* ‖u‖ at the end of the walk / at its start */
+	double u_step_max;      /* the largest growth of ‖u‖ over one step */
+	int flow_steps;         /* sub-steps per step (1: the papers' update) */
+} scores_stability;
+
 /* what a scores header says besides n */
 typedef struct scores_meta {
 	const char *method, *net;
@@ -30,6 +42,7 @@ typedef struct scores_meta {
 	uint64_t val_n;
 	double val_loss;
 	int ref_u_scale;
+	const scores_stability *stability;      /* NULL: not a u-walk */
 } scores_meta;
 
 /* write the scores of examples 0..n) with want[i] (want NULL: all), in that
