@@ -219,6 +219,28 @@ double influence_curvature(const influence *in, const real *theta, size_t t, int
 	return batch_curvature(eng, theta, P, gn, (uint64_t)t, hvps);
 }
 
+int influence_probe(infl_stability *st, const influence *in, const real *theta, int curv,
+		    int ref_u_scale, int at_t)
+{
+	size_t T = in->nsteps;
+	double a = 0;   /* the largest step the walk takes */
+	for (size_t k = 0; k < INFL_PROBES && k < T; k++) {
+		int hvps;
+		double l = influence_curvature(in, theta, T - 1 - k * T / INFL_PROBES,
+					       curv == INFL_GN, &hvps);
+		st->hvps += hvps, st->probes++;
+		if (fabs(l) > fabs(st->lambda))
+			st->lambda = l;
+	}
+	for (size_t t = 0; t < T; t++) {
+		const infl_step *p = &in->steps[t];
+		if (!at_t && p->lr * fabs(st->lambda) > st->eta_lambda)
+			st->eta_lambda = p->lr * fabs(st->lambda);
+		a = fmax(a, ref_u_scale ? p->lr / p->n : p->lr);
+	}
+	return spectrum_flow_steps(a, st->lambda);
+}
+
 void influence_walk(double *score, real *u, const influence *in, infl_thetas *thetas,
 		    int hessian, int ref_u_scale)
 {

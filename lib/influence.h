@@ -128,6 +128,16 @@ enum { INFL_NONE, INFL_HESSIAN, INFL_GN };
  * power iteration (seeded); *hvps gets the products spent */
 double influence_curvature(const influence *in, const real *theta, size_t t, int gn, int *hvps);
 
+/* the curvature a walk will meet, before it: the top eigenvalue of
+ * INFL_PROBES traced batches (the last, and others spread over the steps)
+ * at theta — batch Hessians differ, one is not enough — into st->lambda,
+ * probes, hvps, and η·|λ| into st->eta_lambda (at_t: left for the walk's
+ * own probes at θ_t). Returns the flow sub-steps that keep the walk
+ * bounded for that curvature (spectrum_flow_steps of the largest step). */
+#define INFL_PROBES 4
+int influence_probe(infl_stability *st, const influence *in, const real *theta, int curv,
+		    int ref_u_scale, int at_t);
+
 /* influence_walk with hessian one of INFL_*, the stability measured into
  * st (may be NULL) and,
  * for flow_steps m > 1, each step's u update replaced by m sub-steps

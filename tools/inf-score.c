@@ -41,7 +41,6 @@
  * the scores (lib/scores.c).
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,7 +54,6 @@
 #include "../lib/nn.h"
 #include "../lib/scores.h"
 #include "../lib/sgd.h"
-#include "../lib/spectrum.h"
 #include "../lib/util.h"
 
 static const char *usage_text =
@@ -89,13 +87,38 @@ static const struct {
 /* the thresholds of the instability warning: |1 − ηλ| > 1 once ηλ > 2,
  * and a walk whose ‖u‖ grew a hundredfold is led by what it amplified */
 #define WARN_ETA_LAMBDA 2.0
-/* batches whose Hessian at θ_T is probed (batch Hessians differ: one is
- * not enough to size the flow sub-steps) */
-#define PROBES 4
 #define WARN_U_GROWTH 100.0
 
-static void warn_unstable(const char *method, int flow, const scores_stability *s)
+/* the u-walk of method m (its curvature curv), θ_t from the cache c or θ_T
+ * (thT); the curvature probed first into st (NULL: none), and the flow
+ * sub-steps taken from it where flow_steps is 0 */
+static void walk(double *score, real *u, const influence *in, const cache *c, const real *thT,
+		 int m, int curv, int ref, int flow_steps, scores_stability *st)
 {
+	infl_thetas thetas;
+	if (m == M_SGD && c->spool)
+		influence_thetas_spool(&thetas, in, c->spool);
+	else if (m == M_SGD)
+		influence_thetas_checkpoints(&thetas, in, (const float *const *)c->snap_theta,
+					     c->snap_step, c->nsnap, c->theta_T);
+	else
+		influence_thetas_fixed(&thetas, in, thT);
+	if (st) {
+		int sub = influence_probe(st, in, thT, curv, ref, m == M_SGD);
+		flow_steps = flow_steps ? flow_steps : sub;
+	}
+	influence_walk_ex(score, u, in, &thetas, curv, ref, flow_steps, st);
+	influence_thetas_free(&thetas);
+}
+
+/* the walk's stability on stderr (unless quiet), and the warning when it
+ * was unstable (always) */
+static void note_stability(const char *method, int flow, const scores_stability *s, int quiet)
+{
+	if (!quiet)
+		warn("%s: top Hessian eigenvalue %.4g at theta_T, eta*lambda %.3g, |u| grew "
+		     "%.3gx; %d u sub-step%s per step", method, s->lambda, s->eta_lambda,
+		     s->u_growth, s->flow_steps, s->flow_steps == 1 ? "" : "s");
 	int bad_eta = !flow && s->eta_lambda > WARN_ETA_LAMBDA;
 	if (!bad_eta && !(s->u_growth > WARN_U_GROWTH))
 		return;
@@ -264,40 +287,8 @@ int main(int argc, char **argv)
 		influence_counterfactual(score, &in, c.start_theta, c.start_state, c.theta_T, L0,
 					 want);
 	} else {
-		infl_thetas thetas;
-		if (m == M_SGD && c.spool)
-			influence_thetas_spool(&thetas, &in, c.spool);
-		else if (m == M_SGD)
-			influence_thetas_checkpoints(&thetas, &in, (const float *const *)c.snap_theta,
-						     c.snap_step, c.nsnap, c.theta_T);
-		else
-			influence_thetas_fixed(&thetas, &in, thT);
-		if (m != M_TRACIN && c.nsteps > 0) {
-			/* the curvature the walk meets: PROBES batches spread over
-			 * the traced steps, the last one first, at θ_T */
-			st = &stab;
-			for (size_t k = 0; k < PROBES && k < c.nsteps; k++) {
-				size_t t = c.nsteps - 1 - k * c.nsteps / PROBES;
-				int hvps;
-				double l = influence_curvature(&in, thT, t, curv == INFL_GN, &hvps);
-				stab.hvps += hvps, stab.probes++;
-				if (fabs(l) > fabs(stab.lambda))
-					stab.lambda = l;
-			}
-			for (size_t t = 0; t < c.nsteps; t++)
-				if (c.steps[t].lr * fabs(stab.lambda) > stab.eta_lambda)
-					stab.eta_lambda = c.steps[t].lr * fabs(stab.lambda);
-			if (flow && !flow_steps) {
-				double a = 0;   /* the largest step the walk takes */
-				for (size_t t = 0; t < c.nsteps; t++)
-					a = fmax(a, ref ? c.steps[t].lr / c.steps[t].n : c.steps[t].lr);
-				flow_steps = spectrum_flow_steps(a, stab.lambda);
-			}
-			if (m == M_SGD)         /* measured at θ_t during the walk */
-				stab.eta_lambda = 0;
-		}
-		influence_walk_ex(score, u, &in, &thetas, curv, ref, flow ? flow_steps : 1, st);
-		influence_thetas_free(&thetas);
+		st = m != M_TRACIN && c.nsteps > 0 ? &stab : NULL;
+		walk(score, u, &in, &c, thT, m, curv, ref, flow ? flow_steps : 1, st);
 	}
 	if (in.progress)
 		fputc('\r', stderr);
@@ -317,12 +308,8 @@ int main(int argc, char **argv)
 		scores_write_csv(co.f, train.n, train.id, train.y, score, want);
 		out_close(&co);
 	}
-	if (st && !quiet)
-		warn("%s: top Hessian eigenvalue %.4g at theta_T, eta*lambda %.3g, |u| grew "
-		     "%.3gx; %d u sub-step%s per step", method, stab.lambda, stab.eta_lambda,
-		     stab.u_growth, stab.flow_steps, stab.flow_steps == 1 ? "" : "s");
 	if (st)
-		warn_unstable(method, flow, &stab);
+		note_stability(method, flow, &stab, quiet);
 	if (!quiet)
 		warn("%s: %zu training examples scored over %zu traced steps; validation loss "
 		     "%.6f on %zu examples", method, nwant, c.nsteps, L0, val.n);
