@@ -12,7 +12,7 @@
 # DATASET: a dataset stream (e.g. data/mnist-train.ds). Needs make (bin/).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PATH="$ROOT/bin:$PATH"
+PATH="${BIN:-$ROOT/bin}:$PATH"
 EVAL="$ROOT/pipelines/eval_scores.py"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -55,10 +55,10 @@ for seed in "$@"; do
 		meth=${m%+ref} ref=
 		[ "$m" != "$meth" ] && ref=--ref-u-scale
 		cache=$T/final.c
-		case $meth in sgd|sgd-flow) cache=$T/every.c ;; esac
+		case $meth in sgd|sgd-flow|sgd-gn) cache=$T/every.c ;; esac
 		s=$(date +%s.%N)
 		inf-score -q --method "$meth" $ref $want --train $T/train.ds --val $T/val.ds \
-			-o $T/s.$m $cache 2>/dev/null
+			-o $T/s.$m $cache 2>$T/err || { cat $T/err >&2; exit 1; }
 		e=$(date +%s.%N)
 		if [ "$what" = agree ]; then
 			r=$($EVAL agree $T/s.$m $T/s.cf 20)
