@@ -234,9 +234,10 @@ int influence_probe(infl_stability *st, const influence *in, const real *theta, 
 	}
 	for (size_t t = 0; t < T; t++) {
 		const infl_step *p = &in->steps[t];
-		if (!at_t && p->lr * fabs(st->lambda) > st->eta_lambda)
-			st->eta_lambda = p->lr * fabs(st->lambda);
-		a = fmax(a, ref_u_scale ? p->lr / p->n : p->lr);
+		double at = ref_u_scale ? p->lr / p->n : p->lr;  /* the step the walk takes */
+		if (!at_t && at * fabs(st->lambda) > st->eta_lambda)
+			st->eta_lambda = at * fabs(st->lambda);
+		a = fmax(a, at);
 	}
 	return spectrum_flow_steps(a, st->lambda);
 }
@@ -273,8 +274,9 @@ void influence_walk_ex(double *score, real *u, const influence *in, infl_thetas 
 			st->hvps += k, st->probes++;
 			if (fabs(l) > fabs(st->lambda_t))
 				st->lambda_t = l;
-			if (p->lr * fabs(l) > st->eta_lambda)
-				st->eta_lambda = p->lr * fabs(l);
+			double at = ref_u_scale ? p->lr / p->n : p->lr;
+			if (at * fabs(l) > st->eta_lambda)
+				st->eta_lambda = at * fabs(l);
 		}
 		engine_rforward(eng, th_t, u, dots);
 		for (int b = 0; b < B; b++)

@@ -27,7 +27,8 @@ typedef struct scores_stability {
 	double lambda;          /* top eigenvalue (largest |λ|, sign kept) of the
 				 * probed traced batches' Hessians at θ_T */
 	double lambda_t;        /* sgd: the largest at θ_t of the probed steps */
-	double eta_lambda;      /* η·max|λ| over what was probed */
+	double eta_lambda;      /* a·max|λ| over what was probed, a the walk's
+				 * step: η (--ref-u-scale: η/|S|) */
 	int probes, hvps;       /* batches probed, HVPs spent on them */
 	double u_growth;        /* ‖u‖ at the end of the walk / at its start */
 	double u_step_max;      /* the largest growth of ‖u‖ over one step */

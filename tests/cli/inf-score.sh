@@ -64,7 +64,7 @@ cnn-train -q --net conv:8:3:1,relu,conv:8:3:1,relu,pool,affine --batch 10 --lr 0
 	--seed 2 train.ds | theta-cache -q --keep final > c.sharp
 inf-score --method sgd-last --train train.ds --val val.ds c.sharp 2> err.sharp > s.sharp
 t_ok "an unstable walk warns, in one line, and names the remedy" \
-	"grep -q 'inf-score: sgd-last: the u-walk is unstable (eta\*lambda = .*: the scores are dominated by the instability; use --method sgd-last-gn' err.sharp && [ \$(grep -c unstable err.sharp) = 1 ]"
+	"grep -q 'inf-score: sgd-last: the u-walk is unstable (eta\*lambda = .*: the scores are dominated by the instability; use --method sgd-last-ref (docs/stability.md) or sgd-last-gn (bounded)' err.sharp && [ \$(grep -c unstable err.sharp) = 1 ]"
 t_ok "an unstable walk's header says so (eta*lambda > 2 or |u| grew > 100x)" \
 	"ds-view --header s.sharp | awk -F'\"eta_lambda\":' '{ split(\$2, a, \",\"); e = a[1] } { split(\$0, b, \"\\\"u_growth\\\":\"); split(b[2], c, \",\"); g = c[1] } END { exit !(e > 2 || g > 100) }'"
 inf-score -q --method sgd-last-flow --train train.ds --val val.ds c.sharp > s.sharpflow 2>/dev/null
@@ -108,6 +108,8 @@ ds-import -q --classes 10 idx im lb > val10.ds
 t_fail "validation set of other classes" 1 "inf-score: val10.ds: validation examples *" "inf-score --method sgd-last --train train.ds --val val10.ds c.final"
 t_ok "--device cpu gives the same scores" "inf-score -q --device cpu --method sgd --train train.ds --val val.ds c.every-step | cmp - s.sgd"
 t_fail "two inputs on stdin" 2 "inf-score: only one of the cache, --train and --val can come from stdin*" "inf-score --method sgd --train - --val val.ds < c.final"
+t_ok "with no --method, inf-score runs the default, sgd-last-ref: sgd-last with the published 1/|S| u step" \
+	"inf-score -q --train train.ds --val val.ds c.final > s.def && ds-view --header s.def | grep -q '\"method\":\"sgd-last-ref\".*\"ref_u_scale\":true' && inf-score -q --method sgd-last --ref-u-scale --train train.ds --val val.ds c.final > s.lr && [ \"\$(ds-view --csv s.def)\" = \"\$(ds-view --csv s.lr)\" ]"
 t_fail "unknown method" 2 "inf-score: unknown --method 'magic'*" "inf-score --method magic --train train.ds --val val.ds c.final"
 t_fail "theta-cache: every-step needs step snapshots" 1 "theta-cache: stdin: --keep every-step needs a trace written with --snapshots every*" \
 	"cnn-train -q --net linear --epochs 1 train.ds | theta-cache --keep every-step"
