@@ -120,6 +120,7 @@ void engine_free(engine *e)
 }
 
 int engine_is_cuda(const engine *e) { return e->cuda; }
+const nn_backend *engine_backend(const engine *e) { return e->bk; }
 const char *engine_name(const engine *e) { return e->name; }
 
 real *engine_alloc(engine *e, size_t n)
@@ -296,6 +297,11 @@ void engine_rforward(engine *e, const real *theta, const real *v, real *dots)
 void engine_rbackward(engine *e, const real *theta, const real *v, real *hv)
 {
 	nn_rbackward(e->ws, theta, v, hv);
+}
+
+void engine_gnvp(engine *e, const real *theta, real *gv)
+{
+	nn_gnvp(e->ws, theta, gv);
 }
 
 void engine_sgd(engine *e, real *theta, const real *grad, real *vel, size_t n,

@@ -77,6 +77,8 @@ void engine_tally_reset(engine *e);
 void engine_backward(engine *e, const real *theta, real *grad);
 void engine_rforward(engine *e, const real *theta, const real *v, real *dots);
 void engine_rbackward(engine *e, const real *theta, const real *v, real *hv);
+/* gv = G v, the Gauss-Newton product (nn_gnvp), after engine_rforward(v) */
+void engine_gnvp(engine *e, const real *theta, real *gv);
 
 /* θ ← θ − η(g + λθ), or with momentum v ← μv + g + λθ, θ ← θ − ηv
  * (vel NULL without momentum) */
@@ -86,6 +88,8 @@ void engine_sgd(engine *e, real *theta, const real *grad, real *vel, size_t n,
 void engine_u_update(engine *e, real *u, const real *hv, size_t n, double a, double wd);
 /* y ← y + x */
 void engine_add(engine *e, real *y, const real *x, size_t n);
+/* the backend the engine computes on (its vector primitives) */
+const nn_backend *engine_backend(const engine *e);
 /* y ← a·x + b·y */
 void engine_axpby(engine *e, real *y, double a, const real *x, double b, size_t n);
 /* Σ x_i y_i in double, in a fixed order */

@@ -4,6 +4,8 @@
  */
 #include "influence.h"
 
+#include "spectrum.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdint.h>
@@ -169,33 +171,140 @@ void influence_thetas_free(infl_thetas *s)
 
 /* ------------------------------------------------------------ the walk */
 
-void influence_walk(double *score, real *u, const influence *in, infl_thetas *thetas,
-		    int hessian, int ref_u_scale)
+/* H v (or G v) of the batch of the last engine_forward and engine_backward
+ * at th */
+typedef struct hvp_at {
+	engine *eng;
+	const real *th;
+	int gn;
+} hvp_at;
+
+static void batch_hvp(void *ctx, real *hv, const real *v)
+{
+	hvp_at *h = ctx;
+	engine_rforward(h->eng, h->th, v, NULL);
+	if (h->gn)
+		engine_gnvp(h->eng, h->th, hv);
+	else
+		engine_rbackward(h->eng, h->th, v, hv);
+}
+
+/* power iteration on the batch already forwarded and backwarded at th */
+static double batch_curvature(engine *eng, const real *th, size_t P, int gn, uint64_t seed,
+			      int *hvps)
+{
+	real *tmp[3] = { engine_alloc(eng, P), engine_alloc(eng, P), engine_alloc(eng, P) };
+	hvp_at h = { eng, th, gn };
+	power_result r = spectrum_power(engine_backend(eng), P, batch_hvp, &h, POWER_ITERS,
+					POWER_TOL, seed, tmp);
+	for (int k = 0; k < 3; k++)
+		engine_release(eng, tmp[k]);
+	*hvps = r.iters;
+	return r.lambda;
+}
+
+double influence_curvature(const influence *in, const real *theta, size_t t, int gn, int *hvps)
 {
 	sgd *sg = in->sg;
 	engine *eng = sg->eng;
 	size_t P = sg->net->nparams;
+	const infl_step *p = &in->steps[t];
+	*hvps = 0;
+	if (sgd_batch(sg, p->idx, p->n, p->epoch, SIZE_MAX) == 0)
+		return 0;
+	real *g = engine_alloc(eng, P);
+	engine_forward(eng, theta, NULL, &sg->b, p->n, NN_TRAIN);
+	engine_backward(eng, theta, g);
+	engine_release(eng, g);
+	return batch_curvature(eng, theta, P, gn, (uint64_t)t, hvps);
+}
+
+int influence_probe(infl_stability *st, const influence *in, const real *theta, int curv,
+		    int ref_u_scale, int at_t)
+{
+	size_t T = in->nsteps;
+	double a = 0;   /* the largest step the walk takes */
+	for (size_t k = 0; k < INFL_PROBES && k < T; k++) {
+		int hvps;
+		double l = influence_curvature(in, theta, T - 1 - k * T / INFL_PROBES,
+					       curv == INFL_GN, &hvps);
+		st->hvps += hvps, st->probes++;
+		if (fabs(l) > fabs(st->lambda))
+			st->lambda = l;
+	}
+	for (size_t t = 0; t < T; t++) {
+		const infl_step *p = &in->steps[t];
+		double at = ref_u_scale ? p->lr / p->n : p->lr;  /* the step the walk takes */
+		if (!at_t && at * fabs(st->lambda) > st->eta_lambda)
+			st->eta_lambda = at * fabs(st->lambda);
+		a = fmax(a, at);
+	}
+	return spectrum_flow_steps(a, st->lambda);
+}
+
+void influence_walk(double *score, real *u, const influence *in, infl_thetas *thetas,
+		    int hessian, int ref_u_scale)
+{
+	influence_walk_ex(score, u, in, thetas, hessian, ref_u_scale, 1, NULL);
+}
+
+void influence_walk_ex(double *score, real *u, const influence *in, infl_thetas *thetas,
+		       int hessian, int ref_u_scale, int flow_steps, infl_stability *st)
+{
+	sgd *sg = in->sg;
+	engine *eng = sg->eng;
+	size_t P = sg->net->nparams, T = in->nsteps;
 	real *tmp = engine_alloc(eng, P), *hv = engine_alloc(eng, P);
 	real *dots = emalloc((size_t)sg->batch * sizeof *dots);
-	for (size_t t = in->nsteps; t-- > 0;) {
+	int m = flow_steps < 1 ? 1 : flow_steps;
+	double u0 = st ? sqrt(engine_dot(eng, u, u, P)) : 0, un = u0;
+	int probe_t = st && hessian && !thetas->fixed;
+	for (size_t t = T; t-- > 0;) {
 		const infl_step *p = &in->steps[t];
 		const real *th_t = influence_thetas_at(thetas, t);
 		int B = sgd_batch(sg, p->idx, p->n, p->epoch, SIZE_MAX);
 		if (B == 0)
 			continue;
 		engine_forward(eng, th_t, NULL, &sg->b, p->n, NN_TRAIN);
-		if (hessian)
+		if (hessian == INFL_HESSIAN)
 			engine_backward(eng, th_t, tmp);
+		if (probe_t && (t == T - 1 || t == T / 2 || t == 0)) {
+			int k;
+			double l = batch_curvature(eng, th_t, P, hessian == INFL_GN, (uint64_t)t, &k);
+			st->hvps += k, st->probes++;
+			if (fabs(l) > fabs(st->lambda_t))
+				st->lambda_t = l;
+			double at = ref_u_scale ? p->lr / p->n : p->lr;
+			if (at * fabs(l) > st->eta_lambda)
+				st->eta_lambda = at * fabs(l);
+		}
 		engine_rforward(eng, th_t, u, dots);
 		for (int b = 0; b < B; b++)
 			score[sg->row[b]] += p->lr / p->n * (double)dots[b];
 		if (hessian) {
-			engine_rbackward(eng, th_t, u, hv);
-			engine_u_update(eng, u, hv, P, ref_u_scale ? p->lr / p->n : p->lr,
-					sg->weight_decay);
+			double a = ref_u_scale ? p->lr / p->n : p->lr;
+			for (int k = 0; k < m; k++) {
+				if (k > 0)
+					engine_rforward(eng, th_t, u, NULL);
+				if (hessian == INFL_GN)
+					engine_gnvp(eng, th_t, hv);
+				else
+					engine_rbackward(eng, th_t, u, hv);
+				engine_u_update(eng, u, hv, P, a / m, sg->weight_decay);
+			}
+		}
+		if (st) {
+			double un1 = sqrt(engine_dot(eng, u, u, P));
+			if (un > 0 && un1 / un > st->u_step_max)
+				st->u_step_max = un1 / un;
+			un = un1;
 		}
 		if (in->progress && t % 50 == 0)
 			fprintf(stderr, "\r%s: %zu steps to go ", argv0, t);
+	}
+	if (st) {
+		st->u_growth = u0 > 0 ? un / u0 : 1;
+		st->flow_steps = m;
 	}
 	engine_release(eng, tmp), engine_release(eng, hv);
 	free(dots);

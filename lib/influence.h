@@ -26,6 +26,7 @@
 
 #include "data.h"
 #include "engine.h"
+#include "scores.h"
 #include "sgd.h"
 
 /* one traced SGD step */
@@ -108,6 +109,44 @@ void influence_thetas_free(infl_thetas *s);
  * as both published implementations do). u (engine vector) is updated. */
 void influence_walk(double *score, real *u, const influence *in, infl_thetas *thetas,
 		    int hessian, int ref_u_scale);
+
+/* How stable a u-walk was (scores.h), for the scores header and the
+ * warning. */
+typedef scores_stability infl_stability;
+
+/* the power iteration's budget: at most this many HVPs per probed batch,
+ * stopping when the Rayleigh quotient changes by under POWER_TOL */
+#define POWER_ITERS 20
+#define POWER_TOL 1e-3
+
+/* the curvature a u-walk applies: none (TracIn), the Hessian H_t (the
+ * papers), or the Gauss-Newton matrix G_t (positive semi-definite) */
+enum { INFL_NONE, INFL_HESSIAN, INFL_GN };
+
+/* the eigenvalue of largest magnitude of the Hessian (gn: the Gauss-Newton
+ * matrix) of traced step t's batch-mean loss at theta (engine vector), by
+ * power iteration (seeded); *hvps gets the products spent */
+double influence_curvature(const influence *in, const real *theta, size_t t, int gn, int *hvps);
+
+/* the curvature a walk will meet, before it: the top eigenvalue of
+ * INFL_PROBES traced batches (the last, and others spread over the steps)
+ * at theta — batch Hessians differ, one is not enough — into st->lambda,
+ * probes, hvps, and η·|λ| into st->eta_lambda (at_t: left for the walk's
+ * own probes at θ_t). Returns the flow sub-steps that keep the walk
+ * bounded for that curvature (spectrum_flow_steps of the largest step). */
+#define INFL_PROBES 4
+int influence_probe(infl_stability *st, const influence *in, const real *theta, int curv,
+		    int ref_u_scale, int at_t);
+
+/* influence_walk with hessian one of INFL_*, the stability measured into
+ * st (may be NULL) and,
+ * for flow_steps m > 1, each step's u update replaced by m sub-steps
+ * u ← u − (a/m)(H_t u + λu): (I − aH/m)^m → exp(−aH), gradient flow over the
+ * step, which damps instead of amplifying directions with a·c > 2. With
+ * m = 1 it is influence_walk, bit for bit. With st and thetas not fixed
+ * (sgd), λ is also measured at θ_t of the last, middle and first steps. */
+void influence_walk_ex(double *score, real *u, const influence *in, infl_thetas *thetas,
+		       int hessian, int ref_u_scale, int flow_steps, infl_stability *st);
 
 /* score[j] = L_val(θ replayed from (theta0, state0) over in->steps without
  * row j) − L0 for every row j with want[j] (want NULL: every row). First

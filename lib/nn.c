@@ -666,6 +666,16 @@ void nn_rbackward(nn_ws *ws, const real *theta, const real *v, real *hv)
 		ops_of(ws, i)->rbackward(ws, i, theta, v, hv);
 }
 
+void nn_gnvp(nn_ws *ws, const real *theta, real *gv)
+{
+	int n = ws->net->nl;
+	/* R{∂L/∂z} = H_z R{z} / denom is the backward pass's seed */
+	BK->axpby(CX, ws->d[n], 1, ws->rd[n], 0, (size_t)ws->net->classes * ws->B);
+	BK->zero(CX, gv, ws->net->nparams);
+	for (int i = n - 1; i >= 0; i--)
+		ops_of(ws, i)->backward(ws, i, theta, gv);
+}
+
 void nn_layer_pass(nn_ws *ws, int i, int pass, const real *theta, real *state,
 		   const real *v, real *out)
 {

@@ -116,6 +116,12 @@ void nn_backward(nn_ws *ws, const real *theta, real *grad);
 void nn_rforward(nn_ws *ws, const real *theta, const real *v, real *dots);
 /* hv = H v of L; needs nn_forward, nn_backward and nn_rforward(v) first */
 void nn_rbackward(nn_ws *ws, const real *theta, const real *v, real *hv);
+/* gv = G v, the generalised Gauss-Newton product Jᵀ H_z J v / denom of L
+ * (J: the logits' Jacobian, through the batch statistics in NN_TRAIN;
+ * H_z: the softmax cross-entropy's Hessian) — positive semi-definite, and
+ * H itself where the network is linear in θ. Needs nn_rforward(v) first;
+ * overwrites the gradients nn_backward left (nn_rbackward needs them) */
+void nn_gnvp(nn_ws *ws, const real *theta, real *gv);
 
 /* the last forward's per-sample losses (B) and probabilities (B, K), and its
  * batch size and divisor; backend memory */

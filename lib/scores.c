@@ -94,7 +94,8 @@ size_t scores_write(FILE *f, const char *name, const scores_meta *m, size_t n,
 			nwant += want[i] != 0;
 	rec_writer *w = rec_writer_open(f, name);
 	msgpack_packer *pk = rec_writer_pk(w);
-	rec_header_begin(w, FMT_KIND_SCORES, FMT_VERSION_SCORES, (m->no_val ? 5 : 8) + m->nkv);
+	rec_header_begin(w, FMT_KIND_SCORES, FMT_VERSION_SCORES,
+			 (m->no_val ? 5 : 8) + (m->stability != NULL) + m->nkv);
 	pk_kv_str(pk, "method", m->method);
 	pk_kv_str(pk, "net", m->net);
 	pk_kv_u64(pk, "train_n", m->train_n);
@@ -104,6 +105,19 @@ size_t scores_write(FILE *f, const char *name, const scores_meta *m, size_t n,
 		pk_kv_f64(pk, "val_loss", m->val_loss);
 		pk_str(pk, "ref_u_scale");
 		m->ref_u_scale ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	}
+	if (m->stability) {
+		const scores_stability *s = m->stability;
+		pk_str(pk, "stability");
+		msgpack_pack_map(pk, 8);
+		pk_kv_f64(pk, "lambda", s->lambda);
+		pk_kv_f64(pk, "lambda_t", s->lambda_t);
+		pk_kv_f64(pk, "eta_lambda", s->eta_lambda);
+		pk_kv_u64(pk, "probes", (uint64_t)s->probes);
+		pk_kv_u64(pk, "hvps", (uint64_t)s->hvps);
+		pk_kv_f64(pk, "u_growth", s->u_growth);
+		pk_kv_f64(pk, "u_step_max", s->u_step_max);
+		pk_kv_u64(pk, "flow_steps", (uint64_t)s->flow_steps);
 	}
 	pk_kv_u64(pk, "n", nwant);
 	for (size_t k = 0; k < m->nkv; k++)

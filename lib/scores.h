@@ -30,6 +30,19 @@ typedef struct scores_kv {
 	double f;
 } scores_kv;
 
+/* how stable a u-walk was (formats/scores.md, header key "stability") */
+typedef struct scores_stability {
+	double lambda;          /* top eigenvalue (largest |λ|, sign kept) of the
+				 * probed traced batches' Hessians at θ_T */
+	double lambda_t;        /* sgd: the largest at θ_t of the probed steps */
+	double eta_lambda;      /* a·max|λ| over what was probed, a the walk's
+				 * step: η (--ref-u-scale: η/|S|) */
+	int probes, hvps;       /* batches probed, HVPs spent on them */
+	double u_growth;        /* ‖u‖ at the end of the walk / at its start */
+	double u_step_max;      /* the largest growth of ‖u‖ over one step */
+	int flow_steps;         /* sub-steps per step (1: the papers' update) */
+} scores_stability;
+
 /* what a scores header says besides n */
 typedef struct scores_meta {
 	const char *method, *net;
@@ -40,6 +53,7 @@ typedef struct scores_meta {
 	uint64_t val_n;
 	double val_loss;
 	int ref_u_scale;
+	const scores_stability *stability;      /* NULL: not a u-walk */
 	int no_val;
 	/* nkv more keys, packed after the others (kv may be NULL when 0) */
 	size_t nkv;

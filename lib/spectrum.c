@@ -53,6 +53,6 @@ void spectrum_flow(const nn_backend *bk, size_t n, hvp_fn hvp, void *ctx, real *
 
 int spectrum_flow_steps(double eta, double lambda)
 {
-	double m = ceil(eta * fabs(lambda));
+	double m = ceil(2 * eta * fabs(lambda));
 	return m < 1 || !isfinite(m) ? 1 : m > 1e6 ? 1000000 : (int)m;
 }

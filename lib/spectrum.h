@@ -37,8 +37,10 @@ power_result spectrum_power(const nn_backend *bk, size_t n, hvp_fn hvp, void *ct
 void spectrum_flow(const nn_backend *bk, size_t n, hvp_fn hvp, void *ctx, real *u,
 		   double eta, double wd, int m, real *hv);
 
-/* the sub-steps that keep every direction of curvature up to 2·lambda
- * contracting: max(1, ⌈η·lambda⌉) */
+/* the sub-steps that keep every direction of curvature up to 4·|lambda|
+ * contracting (batch Hessians differ, and a few probed batches may miss
+ * the sharpest): max(1, ⌈2η·|lambda|⌉) — 1, the papers' update, while
+ * η·|lambda| ≤ 1/2 */
 int spectrum_flow_steps(double eta, double lambda);
 
 #endif

@@ -16,7 +16,7 @@ NOISE  ?= 0.1
 NREM   ?= 500
 NET    ?= hara-mnist
 TRAIN_OPTS ?= --net $(NET) --batch 64 --lr 0.05 --epochs 4
-METHOD ?= sgd-last
+METHOD ?= sgd-last-ref
 O      ?= out/cleanse
 B       = bin
 

@@ -12,9 +12,30 @@
  *   sgd            θ_t of every step (every-step cache, or exact replay from
  *                  checkpoints) — Hara et al.
  *   sgd-last       θ_T in place of every θ_t — Suzuki et al.
+ *   sgd-last-ref   sgd-last with u ← u − (η_t/|S_t|)(H_t u + λu), as both
+ *                  published implementations do (--ref-u-scale): the default,
+ *                  the best at finding mislabelled examples in
+ *                  docs/stability.md
  *   tracin-last    the same sum without the u update (no Hessian)
+ *   sgd-flow, sgd-last-flow  sgd and sgd-last with each u update replaced
+ *                  by m sub-steps u ← u − (η_t/m)(H_t u + λu), i.e.
+ *                  exp(−η_t H_t) u, gradient flow over the step: bounded
+ *                  where η_t·λ > 2 makes the papers' walk explode; m =
+ *                  ⌈2η·λ⌉ from the measured top eigenvalue λ (m = 1, the
+ *                  papers' update exactly, while η·λ ≤ 1/2). Bounded for
+ *                  positive curvature only: a negative eigenvalue grows
+ *                  as exp does
+ *   sgd-gn, sgd-last-gn  the same flow with the Gauss-Newton matrix G_t =
+ *                  J_tᵀ H_z J_t (positive semi-definite) in place of H_t: every
+ *                  sub-step contracts, so ‖u‖ never grows; G = H where the
+ *                  network is linear in θ (softmax regression)
  *   counterfactual the true L_val(θ_T without j) − L_val(θ_T), by replaying
  *                  the traced epochs without j (needs the θ at their start)
+ * Every u-walk measures its stability — the top eigenvalue λ of the last
+ * batch's Hessian at θ_T by power iteration (and, for sgd, at θ_t of the
+ * last, middle and first steps), and how much ‖u‖ grew — into the scores
+ * header, and warns when η·λ > 2 or ‖u‖ grew over 100×: the scores are then
+ * dominated by the instability.
  * Negative: removing the example is predicted to lower the validation loss.
  * Memory: O(|θ| + batch + N); every-step parameters are spooled to a
  * temporary file and read back in reverse.
@@ -40,19 +61,84 @@
 #include "../lib/util.h"
 
 static const char *usage_text =
-	"usage: inf-score --method M --train TRAIN --val VAL [options] [CACHE]\n"
-	"  --method M      sgd, sgd-last, tracin-last or counterfactual\n"
+	"usage: inf-score [--method M] --train TRAIN --val VAL [options] [CACHE]\n"
+	"  --method M      sgd-last-ref (default), sgd, sgd-flow, sgd-gn, sgd-last,\n"
+	"                  sgd-last-flow, sgd-last-gn, tracin-last or counterfactual\n"
 	"  --train TRAIN   the training set the cache was made from\n"
 	"  --val VAL       the validation set\n"
 	"  --ids IDS       score only these training examples (ids stream or text)\n"
 	"  --ref-u-scale   u <- u - (eta/|S|) H u, as both published implementations do\n"
 	"                  (the derivation has no 1/|S|; default off)\n"
+	"  --flow-steps M  sub-steps per step of the -flow and -gn methods (default: from the\n"
+	"                  measured top eigenvalue, ceil(2*eta*lambda))\n"
 	"  --csv FILE      also write CSV x:image,y:label,influence,datasource_index,\n"
 	"                  most negative first (x:image and datasource_index hold the id)\n"
 	"  --device D      auto (default), cpu or cuda\n"
 	"  -o OUT          the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
 enum { M_SGD, M_LAST, M_TRACIN, M_CF };
+
+static const struct {
+	const char *name;
+	int m, curv, flow, ref;
+} methods[] = {
+	{ "sgd", M_SGD, INFL_HESSIAN, 0, 0 }, { "sgd-flow", M_SGD, INFL_HESSIAN, 1, 0 },
+	{ "sgd-gn", M_SGD, INFL_GN, 1, 0 }, { "sgd-last", M_LAST, INFL_HESSIAN, 0, 0 },
+	{ "sgd-last-ref", M_LAST, INFL_HESSIAN, 0, 1 },
+	{ "sgd-last-flow", M_LAST, INFL_HESSIAN, 1, 0 }, { "sgd-last-gn", M_LAST, INFL_GN, 1, 0 },
+	{ "tracin-last", M_TRACIN, INFL_NONE, 0, 0 }, { "counterfactual", M_CF, INFL_NONE, 0, 0 },
+};
+
+/* what inf-score runs when no --method is named: the method that found
+ * mislabelled examples best in docs/stability.md's evidence */
+#define DEFAULT_METHOD "sgd-last-ref"
+
+/* the thresholds of the instability warning: |1 − ηλ| > 1 once ηλ > 2,
+ * and a walk whose ‖u‖ grew a hundredfold is led by what it amplified */
+#define WARN_ETA_LAMBDA 2.0
+#define WARN_U_GROWTH 100.0
+
+/* the u-walk of method m (its curvature curv), θ_t from the cache c or θ_T
+ * (thT); the curvature probed first into st (NULL: none), and the flow
+ * sub-steps taken from it where flow_steps is 0 */
+static void walk(double *score, real *u, const influence *in, const cache *c, const real *thT,
+		 int m, int curv, int ref, int flow_steps, scores_stability *st)
+{
+	infl_thetas thetas;
+	if (m == M_SGD && c->spool)
+		influence_thetas_spool(&thetas, in, c->spool);
+	else if (m == M_SGD)
+		influence_thetas_checkpoints(&thetas, in, (const float *const *)c->snap_theta,
+					     c->snap_step, c->nsnap, c->theta_T);
+	else
+		influence_thetas_fixed(&thetas, in, thT);
+	if (st) {
+		int sub = influence_probe(st, in, thT, curv, ref, m == M_SGD);
+		flow_steps = flow_steps ? flow_steps : sub;
+	}
+	influence_walk_ex(score, u, in, &thetas, curv, ref, flow_steps, st);
+	influence_thetas_free(&thetas);
+}
+
+/* the walk's stability on stderr (unless quiet), and the warning when it
+ * was unstable (always) */
+static void note_stability(const char *method, int flow, const scores_stability *s, int quiet)
+{
+	if (!quiet)
+		warn("%s: top Hessian eigenvalue %.4g at theta_T, eta*lambda %.3g, |u| grew "
+		     "%.3gx; %d u sub-step%s per step", method, s->lambda, s->eta_lambda,
+		     s->u_growth, s->flow_steps, s->flow_steps == 1 ? "" : "s");
+	int bad_eta = !flow && s->eta_lambda > WARN_ETA_LAMBDA;
+	if (!bad_eta && !(s->u_growth > WARN_U_GROWTH))
+		return;
+	warn("%s: the u-walk is unstable (eta*lambda = %.3g%s, |u| grew %.3gx, %.3gx at "
+	     "most in one step): the scores are dominated by the instability; use "
+	     "--method %s", method, s->eta_lambda,
+	     s->eta_lambda > WARN_ETA_LAMBDA ? " > 2" : "", s->u_growth, s->u_step_max,
+	     strncmp(method, "sgd-last", 8) ? "sgd-gn (bounded) or sgd-last-ref" :
+	     strcmp(method, "sgd-last-ref") ? "sgd-last-ref (docs/stability.md) or sgd-last-gn (bounded)" :
+					      "sgd-last-gn (bounded) or tracin-last");
+}
 
 /* the network, augmentation and skipped ids of the run th describes */
 static void run_setup(nn_net *net, augment *aug, idset *skip, const trace_header *th,
@@ -123,11 +209,12 @@ int main(int argc, char **argv)
 		{ "val", required_argument, 0, 'V' }, { "ids", required_argument, 0, 'i' },
 		{ "ref-u-scale", no_argument, 0, 'R' }, { "csv", required_argument, 0, 'c' },
 		{ "device", required_argument, 0, 'd' },
+		{ "flow-steps", required_argument, 0, 'F' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
 	const char *csv_path = NULL, *out_path = NULL;
-	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt;
+	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, flow_steps = 0;
 	util_init(argv[0]);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -138,6 +225,10 @@ int main(int argc, char **argv)
 		case 'R': ref = 1; break;
 		case 'c': csv_path = optarg; break;
 		case 'd': device = engine_parse(optarg); break;
+		case 'F':
+			if ((flow_steps = (int)estrtou64(optarg, 100000, "--flow-steps")) < 1)
+				die_usage("--flow-steps must be 1 to 100000");
+			break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
@@ -145,14 +236,21 @@ int main(int argc, char **argv)
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
-	if (!method || !train_path || !val_path)
-		die_usage("--method, --train and --val are required");
-	int m = !strcmp(method, "sgd") ? M_SGD : !strcmp(method, "sgd-last") ? M_LAST :
-		!strcmp(method, "tracin-last") ? M_TRACIN :
-		!strcmp(method, "counterfactual") ? M_CF : -1;
+	if (!train_path || !val_path)
+		die_usage("--train and --val are required");
+	if (!method)
+		method = DEFAULT_METHOD;
+	int m = -1, flow = 0, curv = 0;
+	for (size_t k = 0; k < sizeof methods / sizeof *methods; k++)
+		if (!strcmp(method, methods[k].name))
+			m = methods[k].m, flow = methods[k].flow, curv = methods[k].curv,
+			ref |= methods[k].ref;
 	if (m < 0)
-		die_usage("unknown --method '%s' (want sgd, sgd-last, tracin-last or "
-			  "counterfactual)", method);
+		die_usage("unknown --method '%s' (want sgd, sgd-flow, sgd-gn, sgd-last, "
+			  "sgd-last-ref, sgd-last-flow, sgd-last-gn, tracin-last or counterfactual)",
+			  method);
+	if (flow_steps && !flow)
+		die_usage("--flow-steps goes with a -flow or -gn method");
 	if (argc - optind > 1)
 		die_usage("at most one CACHE");
 	const char *cache_path = optind < argc ? argv[optind] : NULL;
@@ -198,20 +296,13 @@ int main(int argc, char **argv)
 			 .progress = !quiet && isatty(STDERR_FILENO) };
 	double L0 = influence_val_loss(u, tmp, &in, thT, stT);
 	double *score = ecalloc(train.n, sizeof *score);
+	scores_stability stab = { 0 }, *st = NULL;
 	if (m == M_CF) {
 		influence_counterfactual(score, &in, c.start_theta, c.start_state, c.theta_T, L0,
 					 want);
 	} else {
-		infl_thetas thetas;
-		if (m == M_SGD && c.spool)
-			influence_thetas_spool(&thetas, &in, c.spool);
-		else if (m == M_SGD)
-			influence_thetas_checkpoints(&thetas, &in, (const float *const *)c.snap_theta,
-						     c.snap_step, c.nsnap, c.theta_T);
-		else
-			influence_thetas_fixed(&thetas, &in, thT);
-		influence_walk(score, u, &in, &thetas, m != M_TRACIN, ref);
-		influence_thetas_free(&thetas);
+		st = m != M_TRACIN && c.nsteps > 0 ? &stab : NULL;
+		walk(score, u, &in, &c, thT, m, curv, ref, flow ? flow_steps : 1, st);
 	}
 	if (in.progress)
 		fputc('\r', stderr);
@@ -221,7 +312,7 @@ int main(int argc, char **argv)
 	out_open(&out, out_path, force);
 	scores_meta sm = { .method = method, .net = th->net, .train_n = train.n,
 			   .train_digest = train.digest, .val_n = val.n, .val_loss = L0,
-			   .ref_u_scale = ref };
+			   .ref_u_scale = ref, .stability = st };
 	size_t nwant = scores_write(out.f, out_path ? out_path : "stdout", &sm, train.n,
 				    train.id, train.y, score, want);
 	out_close(&out);
@@ -231,6 +322,8 @@ int main(int argc, char **argv)
 		scores_write_csv(co.f, train.n, train.id, train.y, score, want);
 		out_close(&co);
 	}
+	if (st)
+		note_stability(method, flow, &stab, quiet);
 	if (!quiet)
 		warn("%s: %zu training examples scored over %zu traced steps; validation loss "
 		     "%.6f on %zu examples", method, nwant, c.nsteps, L0, val.n);

@@ -47,6 +47,37 @@ t_eq "--ids scores only those (in training-set order)" "3 7" \
 t_ok "CSV export, most negative first" \
 	"inf-score -q --method sgd --csv s.csv --train train.ds --val val.ds c.every-step > /dev/null && head -1 s.csv | grep -qx 'x:image,y:label,influence,datasource_index' && tail -n +2 s.csv | cut -d, -f3 | sort -g -c"
 
+# stability (docs/stability.md): every u-walk measures itself into the header
+t_ok "the scores header carries the walk's stability" \
+	"ds-view --header s.sgd | grep -q '\"stability\":{\"lambda\":[0-9.e+-]*,\"lambda_t\":[0-9.e+-]*,\"eta_lambda\"'"
+t_ok "a stable run does not warn" \
+	"inf-score --method sgd-last --train train.ds --val val.ds c.final 2>&1 >/dev/null | grep -q 'eta\*lambda' && ! inf-score --method sgd-last --train train.ds --val val.ds c.final 2>&1 >/dev/null | grep -q unstable"
+# where eta*lambda <= 1/2 the flow variants take one sub-step: the papers' scores exactly
+for pair in "sgd every-step" "sgd-last final"; do
+	set -- $pair
+	t_ok "$1-flow equals $1 on a stable run (one sub-step)" \
+		"inf-score -q --method $1-flow --train train.ds --val val.ds c.$2 > s.flow && ds-view --header s.flow | grep -q '\"flow_steps\":1' && [ \"\$(ds-view --csv s.flow)\" = \"\$(ds-view --csv s.$1)\" ]"
+done
+# a planted unstable run: a net trained at a learning rate its batch Hessians
+# at θ_T cannot take; the papers' walk grows, flow sub-steps keep it bounded
+cnn-train -q --net conv:8:3:1,relu,conv:8:3:1,relu,pool,affine --batch 10 --lr 0.6 --epochs 1 \
+	--seed 2 train.ds | theta-cache -q --keep final > c.sharp
+inf-score --method sgd-last --train train.ds --val val.ds c.sharp 2> err.sharp > s.sharp
+t_ok "an unstable walk warns, in one line, and names the remedy" \
+	"grep -q 'inf-score: sgd-last: the u-walk is unstable (eta\*lambda = .*: the scores are dominated by the instability; use --method sgd-last-ref (docs/stability.md) or sgd-last-gn (bounded)' err.sharp && [ \$(grep -c unstable err.sharp) = 1 ]"
+t_ok "an unstable walk's header says so (eta*lambda > 2 or |u| grew > 100x)" \
+	"ds-view --header s.sharp | awk -F'\"eta_lambda\":' '{ split(\$2, a, \",\"); e = a[1] } { split(\$0, b, \"\\\"u_growth\\\":\"); split(b[2], c, \",\"); g = c[1] } END { exit !(e > 2 || g > 100) }'"
+inf-score -q --method sgd-last-flow --train train.ds --val val.ds c.sharp > s.sharpflow 2>/dev/null
+t_ok "sgd-last-flow takes several sub-steps there" \
+	"ds-view --header s.sharpflow | grep -q '\"flow_steps\":[2-9]'"
+inf-score --method sgd-last-gn --train train.ds --val val.ds c.sharp 2> err.gn > s.sharpgn
+t_ok "sgd-last-gn stays bounded there (|u| never grows) and does not warn" \
+	"ds-view --header s.sharpgn | sed 's/.*\"u_step_max\":\\([^,]*\\),.*/\\1/' | awk '{ exit !(\$1 <= 1) }' && ! grep -q unstable err.gn"
+t_fail "--flow-steps only with a flow method" 2 "inf-score: --flow-steps goes with*" \
+	"inf-score --method sgd-last --flow-steps 3 --train train.ds --val val.ds c.final"
+t_fail "--flow-steps 0" 2 "inf-score: --flow-steps must be 1 to 100000*" \
+	"inf-score --method sgd-last-flow --flow-steps 0 --train train.ds --val val.ds c.final"
+
 # the cleansing loop as a pipeline
 t_ok "top-neg | ds-remove | cnn-train | cnn-eval" \
 	"top-neg -q -n 50 s.sgd | ds-remove -q train.ds | cnn-train -q --net mlp:16 --batch 20 --lr 0.1 --epochs 4 | cnn-eval -q val.ds | ds-view | grep -q '\"n\":200'"
@@ -77,6 +108,8 @@ ds-import -q --classes 10 idx im lb > val10.ds
 t_fail "validation set of other classes" 1 "inf-score: val10.ds: validation examples *" "inf-score --method sgd-last --train train.ds --val val10.ds c.final"
 t_ok "--device cpu gives the same scores" "inf-score -q --device cpu --method sgd --train train.ds --val val.ds c.every-step | cmp - s.sgd"
 t_fail "two inputs on stdin" 2 "inf-score: only one of the cache, --train and --val can come from stdin*" "inf-score --method sgd --train - --val val.ds < c.final"
+t_ok "with no --method, inf-score runs the default, sgd-last-ref: sgd-last with the published 1/|S| u step" \
+	"inf-score -q --train train.ds --val val.ds c.final > s.def && ds-view --header s.def | grep -q '\"method\":\"sgd-last-ref\".*\"ref_u_scale\":true' && inf-score -q --method sgd-last --ref-u-scale --train train.ds --val val.ds c.final > s.lr && [ \"\$(ds-view --csv s.def)\" = \"\$(ds-view --csv s.lr)\" ]"
 t_fail "unknown method" 2 "inf-score: unknown --method 'magic'*" "inf-score --method magic --train train.ds --val val.ds c.final"
 t_fail "theta-cache: every-step needs step snapshots" 1 "theta-cache: stdin: --keep every-step needs a trace written with --snapshots every*" \
 	"cnn-train -q --net linear --epochs 1 train.ds | theta-cache --keep every-step"

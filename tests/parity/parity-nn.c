@@ -37,6 +37,7 @@ static const struct { const char *what; double tol; } tols[] = {
 	{ "grad", 1e-4 },         /* products of sums over batch × space */
 	{ "<v,g_j>", 1e-4 },
 	{ "Hv", 5e-4 },           /* second order: two passes of round-off */
+	{ "Gv", 5e-4 },           /* Gauss-Newton: an R-forward then a backward */
 	{ "eval grad", 1e-4 },
 	/* one layer from the CPU's inputs: one pass of round-off */
 	{ "forward", 1e-5 },
@@ -321,6 +322,14 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 	printf("%s - grad and Hv again (%s): the same bits\n", same ? "ok" : "FAIL", spec);
 	failures += !same;
 	free(again), free(grad1);
+	nn_rforward(ws, th, v, NULL);
+	nn_gnvp(ws, th, c1);
+	nn_rforward(G.ws, dth, dv, NULL);
+	nn_gnvp(G.ws, dth, dhv);
+	get(&G, g1, dhv, P);
+	compare(spec, "Gv", c1, g1, P);
+	nn_backward(ws, th, c1);        /* the gradients the layer checks start from */
+	nn_backward(G.ws, dth, dg);
 
 	/* each layer on its own, from the CPU's inputs to it */
 	int before = failures;

@@ -213,6 +213,41 @@ static void test_net(const char *spec, int per_example)
 	R.in.nsteps = T;
 	double last[N];
 	walk(last, &R, u0, &fixed, 1, 0);
+
+	/* the stable walks: one flow sub-step is the papers' update bit for bit;
+	 * the Gauss-Newton walk never lets |u| grow, and where the network is
+	 * linear in θ it is the Hessian walk */
+	{
+		double fl[N], gn[N];
+		infl_stability st = { 0 };
+		real *u = engine_alloc(eng, P);
+		memcpy(u, u0, P * sizeof *u);
+		memset(fl, 0, sizeof fl);
+		influence_walk_ex(fl, u, &R.in, &fixed, INFL_HESSIAN, 0, 1, &st);
+		CHECK(!memcmp(fl, last, sizeof fl), "%s: flow with one sub-step = sgd-last", spec);
+		CHECK(st.flow_steps == 1 && st.u_growth > 0, "%s: stability %d %g", spec,
+		      st.flow_steps, st.u_growth);
+		for (int m = 1; m <= 3; m += 2) {
+			memcpy(u, u0, P * sizeof *u);
+			memset(gn, 0, sizeof gn);
+			memset(&st, 0, sizeof st);
+			influence_walk_ex(gn, u, &R.in, &fixed, INFL_GN, 0, m, &st);
+			CHECK(st.u_step_max <= 1 + 1e-6,
+			      "%s: the Gauss-Newton walk (m = %d) grew |u| by %.9g in a step", spec,
+			      m, st.u_step_max);
+		}
+		if (!strcmp(spec, "linear")) {
+			memcpy(u, u0, P * sizeof *u);
+			memset(gn, 0, sizeof gn);
+			influence_walk_ex(gn, u, &R.in, &fixed, INFL_GN, 0, 1, NULL);
+			double md = 0, ms = 0;
+			for (int j = 0; j < N; j++)
+				md = fmax(md, fabs(gn[j] - last[j])), ms = fmax(ms, fabs(last[j]));
+			CHECK(md <= 1e-5 * ms, "%s: Gauss-Newton walk %.3g off the Hessian walk", spec,
+			      md);
+		}
+		engine_release(eng, u);
+	}
 	influence_thetas_free(&fixed);
 
 	/* sgd: every-step spool against checkpoint replay */
@@ -294,5 +329,6 @@ int main(int argc, char **argv)
 	util_init(argv[0]);
 	test_net("mlp:6", 1);
 	test_net("conv:3:3:1,bn,relu,affine", 0);
+	test_net("linear", 1);
 	return 0;
 }

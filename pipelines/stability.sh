@@ -1,0 +1,73 @@
+#!/bin/sh
+# pipelines/stability.sh — the evidence behind inf-score's default method
+# (docs/stability.md): for every u-walk method and the baselines,
+#   detect  mislabel detection: ds-noise --frac 0.1 on N training images of a
+#           dataset, a clean validation set of 1,000; AUROC, recall@10 %,
+#           precision@5 % of the flips (pipelines/eval_scores.py), and each
+#           walk's stability (eta*lambda, |u| growth) from the scores header
+#   agree   agreement with the true counterfactual on K examples
+# Each line of its output is one run: tab-separated, with a header line.
+#   sh pipelines/stability.sh detect DATASET NET N EPOCHS BATCH SEEDS...
+#   sh pipelines/stability.sh agree  DATASET NET N EPOCHS BATCH K SEEDS...
+# DATASET: a dataset stream (e.g. data/mnist-train.ds). Needs make (bin/).
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PATH="${BIN:-$ROOT/bin}:$PATH"
+EVAL="$ROOT/pipelines/eval_scores.py"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+METHODS="${METHODS:-sgd sgd-flow sgd-gn sgd-last sgd-last-flow sgd-last-gn sgd-last+ref tracin-last}"
+what=$1 ds=$2 net=$3 n=$4 epochs=$5 batch=$6
+shift 6
+k=0
+if [ "$what" = agree ]; then k=$1; shift; fi
+name=$(basename "$ds" .ds)
+stab() { # scores → eta_lambda u_growth flow_steps
+	ds-view --header "$1" | sed -n 's/.*"eta_lambda":\([^,]*\),.*"u_growth":\([^,]*\),.*"flow_steps":\([0-9]*\).*/\1 \2 \3/p'
+}
+printf 'what\tdata\tnet\tseed\tmethod\tresult\teta_lambda\tu_growth\tflow_steps\tseconds\n'
+for seed in "$@"; do
+	# N training images with 10 % of labels flipped, 1,000 clean for validation
+	ds-split -q --val $((n + 1000)) --seed "$seed" --val-out $T/sub.ds "$ds" > /dev/null
+	ds-split -q --val 1000 --seed "$seed" --val-out $T/val.ds $T/sub.ds > $T/clean.ds
+	ds-noise -q --frac 0.1 --seed "$seed" --flipped $T/flipped.ds $T/clean.ds > $T/train.ds
+	cnn-train -q --net "$net" --batch "$batch" --lr 0.05 --epochs "$epochs" --seed "$seed" \
+		--snapshots every -o $T/run.tr $T/train.ds
+	theta-cache -q --keep every-step -o $T/every.c $T/run.tr
+	theta-cache -q --keep final -o $T/final.c $T/run.tr
+	want=
+	if [ "$what" = agree ]; then
+		# K examples: the flips first (where the effects are), then others
+		{ ds-view --csv $T/flipped.ds | tail -n +2 | cut -d, -f1 | head -n $((k / 2));
+		  ds-view --csv $T/train.ds | tail -n +2 | cut -d, -f1 | head -n $((k / 2)); } |
+			sort -u > $T/ids.txt
+		want="--ids $T/ids.txt"
+		inf-score -q --method counterfactual --train $T/train.ds --val $T/val.ds $want \
+			-o $T/s.cf $T/every.c
+	else
+		s=$(date +%s.%N)
+		cnn-eval -q --trace $T/run.tr --predictions $T/pred.ds $T/train.ds > /dev/null
+		e=$(date +%s.%N)
+		printf 'detect\t%s\t%s\t%s\tloss\t%s\t-\t-\t-\t%.1f\n' "$name" "$net" "$seed" \
+			"$($EVAL detect $T/pred.ds $T/flipped.ds)" "$(awk -v a=$s -v b=$e "BEGIN { print b - a }")"
+	fi
+	for m in $METHODS; do
+		meth=${m%+ref} ref=
+		[ "$m" != "$meth" ] && ref=--ref-u-scale
+		cache=$T/final.c
+		case $meth in sgd|sgd-flow|sgd-gn) cache=$T/every.c ;; esac
+		s=$(date +%s.%N)
+		inf-score -q --method "$meth" $ref $want --train $T/train.ds --val $T/val.ds \
+			-o $T/s.$m $cache 2>$T/err || { cat $T/err >&2; exit 1; }
+		e=$(date +%s.%N)
+		if [ "$what" = agree ]; then
+			r=$($EVAL agree $T/s.$m $T/s.cf 20)
+		else
+			r=$($EVAL detect $T/s.$m $T/flipped.ds)
+		fi
+		st=$(stab $T/s.$m)
+		[ -n "$st" ] || st="- - -"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\n' "$what" "$name" "$net" "$seed" "$m" \
+			"$r" "$(echo $st | tr ' ' '\t')" "$(awk -v a=$s -v b=$e "BEGIN { print b - a }")"
+	done
+done
