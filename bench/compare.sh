@@ -22,6 +22,7 @@ REPS=${REPS:-3}
 N=${N:-512}       # training images
 NVAL=${NVAL:-64}  # validation images for inf-score
 NSCORE=${NSCORE:-256}  # training examples inf-score scores
+IMETHOD=${IMETHOD:-sgd-last}  # the inf-score method timed
 if [ $# -ne 2 ] || [ ! -d "$1" ] || [ ! -d "$2" ]; then
 	echo "usage: $0 OLD_BIN NEW_BIN  (two directories holding the programs)" >&2
 	exit 2
@@ -91,7 +92,7 @@ best hara cnn-train -q --device cpu --net hara-mnist --batch 64 --epochs 2 $T/tr
 # that build; the bytes are the same where make same-bytes passes
 "$OLD/theta-cache" -q --keep final -o $T/cache.old $T/conv6.old
 "$NEW/theta-cache" -q --keep final -o $T/cache.new $T/conv6.new
-best score inf-score -q --device cpu --method sgd-last --ids $T/ids.txt \
+best score inf-score -q --device cpu --method $IMETHOD --ids $T/ids.txt \
 	--train $T/train.ds --val $T/val.ds $T/cache.%b
 
 echo "CPU speed, old = $OLD"
@@ -107,6 +108,6 @@ row() { # label old new unit: rates (higher is better) or seconds (lower)
 img() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.3f", n / (t / 1e6) }'; }
 row "conv6 training, images/s" "$(img "$N" "$old_conv6")" "$(img "$N" "$new_conv6")" img/s
 row "hara-mnist training, images/s" "$(img $((N * 2)) "$old_hara")" "$(img $((N * 2)) "$new_hara")" img/s
-row "inf-score sgd-last (conv6, $NSCORE), s" \
+row "inf-score $IMETHOD (conv6, $NSCORE), s" \
 	"$(awk -v t="$old_score" 'BEGIN { print t / 1e6 }')" "$(awk -v t="$new_score" 'BEGIN { print t / 1e6 }')" s
 echo "(new/old > 1: the new build is faster; seconds are inverted so that it reads the same way)"
