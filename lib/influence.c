@@ -212,10 +212,12 @@ double influence_curvature(const influence *in, const real *theta, size_t t, int
 	*hvps = 0;
 	if (sgd_batch(sg, p->idx, p->n, p->epoch, SIZE_MAX) == 0)
 		return 0;
-	real *g = engine_alloc(eng, P);
 	engine_forward(eng, theta, NULL, &sg->b, p->n, NN_TRAIN);
-	engine_backward(eng, theta, g);
-	engine_release(eng, g);
+	if (!gn) {      /* H v needs the gradients; G v does not */
+		real *g = engine_alloc(eng, P);
+		engine_backward(eng, theta, g);
+		engine_release(eng, g);
+	}
 	return batch_curvature(eng, theta, P, gn, (uint64_t)t, hvps);
 }
 
@@ -282,16 +284,14 @@ void influence_walk_ex(double *score, real *u, const influence *in, infl_thetas 
 		for (int b = 0; b < B; b++)
 			score[sg->row[b]] += p->lr / p->n * (double)dots[b];
 		if (hessian) {
-			double a = ref_u_scale ? p->lr / p->n : p->lr;
-			for (int k = 0; k < m; k++) {
-				if (k > 0)
-					engine_rforward(eng, th_t, u, NULL);
-				if (hessian == INFL_GN)
-					engine_gnvp(eng, th_t, hv);
-				else
-					engine_rbackward(eng, th_t, u, hv);
-				engine_u_update(eng, u, hv, P, a / m, sg->weight_decay);
-			}
+			/* the step's rforward along u above is the first sub-step's */
+			hvp_at h = { eng, th_t, hessian == INFL_GN };
+			if (h.gn)
+				engine_gnvp(eng, th_t, hv);
+			else
+				engine_rbackward(eng, th_t, u, hv);
+			spectrum_flow(engine_backend(eng), P, batch_hvp, &h, u,
+				      ref_u_scale ? p->lr / p->n : p->lr, sg->weight_decay, m, hv, 1);
 		}
 		if (st) {
 			double un1 = sqrt(engine_dot(eng, u, u, P));

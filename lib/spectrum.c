@@ -43,10 +43,11 @@ power_result spectrum_power(const nn_backend *bk, size_t n, hvp_fn hvp, void *ct
 }
 
 void spectrum_flow(const nn_backend *bk, size_t n, hvp_fn hvp, void *ctx, real *u,
-		   double eta, double wd, int m, real *hv)
+		   double eta, double wd, int m, real *hv, int hv_ready)
 {
 	for (int k = 0; k < m; k++) {
-		hvp(ctx, hv, u);
+		if (k > 0 || !hv_ready)
+			hvp(ctx, hv, u);
 		bk->u_update(bk->ctx, u, hv, n, eta / m, wd);
 	}
 }

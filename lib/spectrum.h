@@ -33,9 +33,10 @@ power_result spectrum_power(const nn_backend *bk, size_t n, hvp_fn hvp, void *ct
  * SGD-influence update u ← u − η(Hu + λu) bit for bit; as m grows,
  * exp(−η(H + λI)) u. A direction of curvature c is multiplied by
  * (1 − ηc/m)^m, which stays within (−1, 1] whenever ηc < 2m. hv: a backend
- * vector of n */
+ * vector of n; hv_ready: it already holds H u, the first sub-step's product
+ * (the u-walk has it from the pass that scored the step) */
 void spectrum_flow(const nn_backend *bk, size_t n, hvp_fn hvp, void *ctx, real *u,
-		   double eta, double wd, int m, real *hv);
+		   double eta, double wd, int m, real *hv, int hv_ready);
 
 /* the sub-steps that keep every direction of curvature up to 4·|lambda|
  * contracting (batch Hessians differ, and a few probed batches may miss

@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 		u[i] = rng_uniform(&r) - 0.5;
 	double eta = 0.7, wd = 0.01;
 	memcpy(u1, u, (size_t)n * sizeof *u);
-	spectrum_flow(bk, (size_t)n, hvp, &p, u1, eta, wd, 1, hv);
+	spectrum_flow(bk, (size_t)n, hvp, &p, u1, eta, wd, 1, hv, 0);
 	hvp(&p, hv, u);
 	int same = 1;
 	for (int i = 0; i < n; i++)
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 			ex[i] += c * q[i];
 	}
 	memcpy(u1, u, (size_t)n * sizeof *u);
-	spectrum_flow(bk, (size_t)n, hvp, &p, u1, eta2, wd, m, hv);
+	spectrum_flow(bk, (size_t)n, hvp, &p, u1, eta2, wd, m, hv, 0);
 	double d = 0, nu = 0, bound = 0;
 	for (int i = 0; i < n; i++)
 		d += (u1[i] - ex[i]) * (u1[i] - ex[i]), nu += u[i] * u[i];
@@ -158,8 +158,8 @@ int main(int argc, char **argv)
 	memcpy(u1, u, (size_t)n * sizeof *u);
 	memcpy(w, u, (size_t)n * sizeof *u);
 	for (int t = 0; t < 50; t++) {
-		spectrum_flow(bk, (size_t)n, hvp, &p, u1, eta3, 0, mm, hv);
-		spectrum_flow(bk, (size_t)n, hvp, &p, w, eta3, 0, 1, hv);
+		spectrum_flow(bk, (size_t)n, hvp, &p, u1, eta3, 0, mm, hv, 0);
+		spectrum_flow(bk, (size_t)n, hvp, &p, w, eta3, 0, 1, hv, 0);
 	}
 	double n1 = 0, nw = 0;
 	for (int i = 0; i < n; i++)
