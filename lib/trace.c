@@ -408,6 +408,31 @@ int trace_reader_next(trace_reader *tr)
 	return 0;
 }
 
+void trace_read_final(const char *path, const char *kind, const char *missing,
+		      trace_header *th, float **theta, float **state)
+{
+	const char *name = path && strcmp(path, "-") ? path : "stdin";
+	FILE *f = in_open(path);
+	trace_reader tr;
+	trace_reader_open(&tr, f, name, kind);
+	*theta = emalloc(tr.h.nparams * sizeof **theta + 1);
+	*state = emalloc((tr.h.nstate + 1) * sizeof **state);
+	int have = 0, rt;
+	while ((rt = trace_reader_next(&tr))) {
+		if (rt != TRACE_REC_THETA || tr.theta.at != TRACE_AT_FINAL)
+			continue;
+		memcpy(*theta, tr.theta.theta, tr.h.nparams * sizeof **theta);
+		memcpy(*state, tr.theta.state, tr.h.nstate * sizeof **state);
+		have = 1;
+	}
+	if (!have)
+		die("%s: %s", name, missing);
+	*th = tr.h;     /* the header is the caller's now */
+	memset(&tr.h, 0, sizeof tr.h);
+	trace_reader_close(&tr);
+	in_close(f);
+}
+
 void trace_reader_close(trace_reader *tr)
 {
 	rec_reader_close(tr->r);

@@ -132,4 +132,12 @@ void trace_reader_open(trace_reader *tr, FILE *f, const char *name, const char *
 int trace_reader_next(trace_reader *tr);
 void trace_reader_close(trace_reader *tr);
 
+/* θ_T and the running statistics (the final theta record) of the stream of
+ * kind `kind` at path ("-" or NULL: stdin), read to its end; *theta and
+ * *state are allocated, *th is the caller's to free with
+ * trace_header_free. Exits with "NAME: missing" when there is no final
+ * theta record. */
+void trace_read_final(const char *path, const char *kind, const char *missing,
+		      trace_header *th, float **theta, float **state);
+
 #endif

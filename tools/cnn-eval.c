@@ -30,31 +30,6 @@ static const char *usage_text =
 	"  --device D          auto (default), cpu or cuda\n"
 	"  -q                  no summary on stderr\n";
 
-/* read a trace up to its final θ; theta and state are allocated */
-static void read_final(const char *path, trace_header *th, real **theta, real **state)
-{
-	const char *name = path && strcmp(path, "-") ? path : "stdin";
-	FILE *f = in_open(path);
-	trace_reader tr;
-	trace_reader_open(&tr, f, name, FMT_KIND_TRACE);
-	*theta = emalloc(tr.h.nparams * sizeof **theta);
-	*state = emalloc((tr.h.nstate + 1) * sizeof **state);
-	int have = 0, rt;
-	while ((rt = trace_reader_next(&tr))) {
-		if (rt != TRACE_REC_THETA || tr.theta.at != TRACE_AT_FINAL)
-			continue;
-		memcpy(*theta, tr.theta.theta, tr.h.nparams * sizeof **theta);
-		memcpy(*state, tr.theta.state, tr.h.nstate * sizeof **state);
-		have = 1;
-	}
-	if (!have)
-		die("%s: no final parameters in the trace", name);
-	*th = tr.h;     /* the header is the caller's now */
-	memset(&tr.h, 0, sizeof tr.h);
-	trace_reader_close(&tr);
-	in_close(f);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -86,7 +61,8 @@ int main(int argc, char **argv)
 
 	trace_header th;
 	real *theta, *state;
-	read_final(trace_path, &th, &theta, &state);
+	trace_read_final(trace_path, FMT_KIND_TRACE, "no final parameters in the trace", &th, &theta,
+			 &state);
 	nn_net net;
 	char err[256];
 	if (nn_init(&net, th.net, th.input[0], th.input[1], th.input[2], th.classes,

@@ -51,32 +51,6 @@ static const char *usage_text =
 	"  --device D         auto (default), cpu or cuda\n"
 	"  -o OUT             the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
-/* θ_T and the running statistics from a trace or a cache; theta and state
- * are allocated, th is the caller's to free */
-static void read_final(const char *path, const char *kind, trace_header *th, real **theta,
-		       real **state)
-{
-	const char *name = path && strcmp(path, "-") ? path : "stdin";
-	FILE *f = in_open(path);
-	trace_reader tr;
-	trace_reader_open(&tr, f, name, kind);
-	*theta = emalloc(tr.h.nparams * sizeof **theta + 1);
-	*state = emalloc((tr.h.nstate + 1) * sizeof **state);
-	int have = 0, rt;
-	while ((rt = trace_reader_next(&tr)))
-		if (rt == TRACE_REC_THETA && tr.theta.at == TRACE_AT_FINAL) {
-			memcpy(*theta, tr.theta.theta, tr.h.nparams * sizeof **theta);
-			memcpy(*state, tr.theta.state, tr.h.nstate * sizeof **state);
-			have = 1;
-		}
-	if (!have)
-		die("%s: no final parameters", name);
-	*th = tr.h;     /* the header is the caller's now */
-	memset(&tr.h, 0, sizeof tr.h);
-	trace_reader_close(&tr);
-	in_close(f);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -131,7 +105,8 @@ int main(int argc, char **argv)
 
 	trace_header th;
 	real *theta, *state;
-	read_final(net_path, trace_path ? FMT_KIND_TRACE : FMT_KIND_CACHE, &th, &theta, &state);
+	trace_read_final(net_path, trace_path ? FMT_KIND_TRACE : FMT_KIND_CACHE, "no final parameters",
+			 &th, &theta, &state);
 	const char *nname = net_path && strcmp(net_path, "-") ? net_path : "stdin";
 	nn_net net;
 	char err[256];
