@@ -1125,17 +1125,11 @@ extern "C" nn_cuda *nn_cuda_new(const nn_net *net, int B)
 	CUBLAS_CHECK(cublasCreate(&g->blas));
 	/* fixed-order results: no tensor-core reduced precision, no atomics */
 	CUBLAS_CHECK(cublasSetMathMode(g->blas, CUBLAS_PEDANTIC_MATH));
-	size_t colmax = 1;
 	int cmax = 1;
-	for (int i = 0; i < net->nl; i++) {
-		const nn_layer *L = &net->l[i];
-		size_t m = (size_t)L->ic * L->k * L->k * L->oh * L->ow * B;
-		if (L->type == NN_CONV && m > colmax)
-			colmax = m;
-		if (L->type == NN_BN && L->oc > cmax)
-			cmax = L->oc;
-	}
-	g->col = dalloc(colmax);
+	for (int i = 0; i < net->nl; i++)
+		if (net->l[i].type == NN_BN && net->l[i].oc > cmax)
+			cmax = net->l[i].oc;
+	g->col = dalloc(nn_col_size(net, B));
 	g->sums = dalloc(4 * (size_t)cmax);
 	g->x = dalloc((size_t)B * net->c * net->h * net->w);
 	dnn_open(g);

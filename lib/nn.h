@@ -48,6 +48,11 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum { NN_CONV, NN_BN, NN_RELU, NN_POOL, NN_AFFINE, NN_GAP, NN_NTYPES };
 enum { NN_TRAIN, NN_EVAL };
@@ -84,6 +89,20 @@ void nn_input_shape(const char *spec, int *c, int *h, int *w);
 void nn_init_params(const nn_net *net, real *theta, real *state, uint64_t seed);
 /* a one-line description of the layers and parameter count */
 void nn_describe(const nn_net *net, char *buf, size_t n);
+/* the elements of the largest im2col matrix of net's convolutions at batch
+ * max_batch (1 without any): what a backend's convolution scratch holds
+ * (inline: the CUDA backend's objects link without lib/nn.c) */
+static inline size_t nn_col_size(const nn_net *net, int max_batch)
+{
+	size_t colmax = 1;
+	for (int i = 0; i < net->nl; i++) {
+		const nn_layer *L = &net->l[i];
+		size_t m = emul((size_t)L->ic * L->k * L->k * L->oh * L->ow, (size_t)max_batch);
+		if (L->type == NN_CONV && m > colmax)
+			colmax = m;
+	}
+	return colmax;
+}
 
 typedef struct nn_ws nn_ws;
 
@@ -154,5 +173,9 @@ enum { NN_BUF_A, NN_BUF_D, NN_BUF_RA, NN_BUF_RD };
 real *nn_ws_buf(nn_ws *ws, int which, int i, size_t *n);
 /* "conv", "bn", ... ("softmax-ce" for nl) */
 const char *nn_layer_name(const nn_net *net, int i);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

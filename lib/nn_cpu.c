@@ -493,14 +493,7 @@ nn_backend *nn_cpu_new(const nn_net *net, int max_batch)
 {
 	cpu *c = ecalloc(1, sizeof *c);
 	c->net = net;
-	size_t colmax = 1;
-	for (int i = 0; i < net->nl; i++) {
-		const nn_layer *L = &net->l[i];
-		size_t m = emul((size_t)L->ic * L->k * L->k * L->oh * L->ow, (size_t)max_batch);
-		if (L->type == NN_CONV && m > colmax)
-			colmax = m;
-	}
-	c->col = ecalloc(colmax, sizeof(real));
+	c->col = ecalloc(nn_col_size(net, max_batch), sizeof(real));
 	tally_reset_cpu(c);
 	nn_backend b = {
 		.name = "cpu", .ctx = c, .host = 1,
