@@ -17,6 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "py"))
 import read_stream  # noqa: E402
+from compare_scores import kendall_tau_b  # noqa: E402
 import zstandard  # noqa: E402
 
 
@@ -70,25 +71,6 @@ def detect(spath, fpath):
           % (auroc(s, flipped), rec, prec, n, nflip))
 
 
-def kendall(x, y):
-    n, c, d, tx, ty = len(x), 0, 0, 0, 0
-    for i in range(n):
-        for j in range(i + 1, n):
-            a, b = x[i] - x[j], y[i] - y[j]
-            if a == 0 and b == 0:
-                continue
-            if a == 0:
-                tx += 1
-            elif b == 0:
-                ty += 1
-            elif (a > 0) == (b > 0):
-                c += 1
-            else:
-                d += 1
-    den = math.sqrt((c + d + tx) * (c + d + ty))
-    return (c - d) / den if den else float("nan")
-
-
 def agree(epath, tpath, k=20):
     e, t = scores(epath), scores(tpath)
     ids = sorted(set(e) & set(t))
@@ -101,7 +83,7 @@ def agree(epath, tpath, k=20):
     te = set(sorted(ids, key=lambda i: (e[i], i))[:k])
     tt = set(sorted(ids, key=lambda i: (t[i], i))[:k])
     jac = len(te & tt) / len(te | tt)
-    print("tau=%.4f jaccard@%d=%.4f r=%.4f n=%d" % (kendall(x, y), k, jac, r, len(ids)))
+    print("tau=%.4f jaccard@%d=%.4f r=%.4f n=%d" % (kendall_tau_b(x, y), k, jac, r, len(ids)))
 
 
 if __name__ == "__main__":

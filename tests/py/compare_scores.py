@@ -35,7 +35,8 @@ def kendall_tau_b(x, y):
                 conc += 1
             else:
                 disc += 1
-    return (conc - disc) / (((conc + disc + tx) * (conc + disc + ty)) ** 0.5)
+    den = ((conc + disc + tx) * (conc + disc + ty)) ** 0.5
+    return (conc - disc) / den if den else float("nan")
 
 
 def main():
