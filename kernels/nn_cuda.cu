@@ -282,7 +282,8 @@ __global__ void k_bn_dx(const float *dy, const float *xh, const float *istd, con
 		       nn_bn_dx(dy[i], xh[i], g[c], istd[c], sums[4 * c], sums[4 * c + 1], M);
 }
 
-/* R{istd} per channel from R{x} */
+/* R{mean} and R{istd} per channel from R{x}; zero when R{x} is zero or the
+ * statistics are the running ones (evaluation mode) */
 __global__ void k_bn_rstats(const float *x, const float *rx, const float *mean,
 			    const float *istd, float *rmean, float *ristd, size_t M, int rzero)
 {
@@ -973,14 +974,15 @@ static void bn_backward_cuda(void *ctx, const nn_layer *L, int B, int eval, cons
 	}
 }
 
-static void bn_rforward_cuda(void *ctx, const nn_layer *L, int B, nn_bn_buf *s, float *rout,
-			     const float *in, const float *rin, const float *g, const float *vg,
+static void bn_rforward_cuda(void *ctx, const nn_layer *L, int B, int eval, nn_bn_buf *s,
+			     float *rout, const float *in, const float *rin, const float *g, const float *vg,
 			     const float *vb)
 {
 	(void)ctx;
 	size_t M = (size_t)B * L->oh * L->ow, n = M * L->oc;
 	int rz = !rin;
-	LAUNCH_SYNC(k_bn_rstats, L->oc, TPB)(in, rin, s->mean, s->istd, s->rmean, s->ristd, M, rz);
+	LAUNCH_SYNC(k_bn_rstats, L->oc, TPB)(in, rin, s->mean, s->istd, s->rmean, s->ristd, M,
+					     rz || eval);
 	LAUNCH_CHECK();
 	LAUNCH(k_bn_rfwd, GRID(n), TPB)(in, rin, s->xhat, s->rxhat, rout, s->mean, s->istd,
 					s->rmean, s->ristd, g, vg, vb, M, n, rz);

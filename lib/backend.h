@@ -98,8 +98,10 @@ typedef struct nn_backend {
 	void (*bn_backward)(void *ctx, const struct nn_layer *L, int B, int eval,
 			    const nn_bn_buf *s, real *din, real *dgamma, real *dbeta,
 			    const real *dout, const real *gamma);
-	/* R{out} along (vg, vb) and R{in} (rin NULL: zero) */
-	void (*bn_rforward)(void *ctx, const struct nn_layer *L, int B, nn_bn_buf *s,
+	/* R{out} along (vg, vb) and R{in} (rin NULL: zero); eval: the running
+	 * statistics of an evaluation forward are constants, so R{mean} and
+	 * R{istd} are 0 */
+	void (*bn_rforward)(void *ctx, const struct nn_layer *L, int B, int eval, nn_bn_buf *s,
 			    real *rout, const real *in, const real *rin, const real *gamma,
 			    const real *vg, const real *vb);
 	/* hg, hb += the layer's part of H v; rdin (may be NULL) overwritten */

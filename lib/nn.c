@@ -415,7 +415,7 @@ static void bn_backward(nn_ws *ws, int i, const real *theta, real *grad)
 static void bn_rforward(nn_ws *ws, int i, const real *theta, const real *v)
 {
 	const nn_layer *L = LAYER;
-	BK->bn_rforward(CX, L, ws->B, &ws->bn[i], ws->ra[i + 1], ws->a[i],
+	BK->bn_rforward(CX, L, ws->B, ws->mode == NN_EVAL, &ws->bn[i], ws->ra[i + 1], ws->a[i],
 			i > 0 ? ws->ra[i] : NULL, theta + L->w, v + L->w, v + L->b);
 }
 
@@ -650,8 +650,6 @@ void nn_backward(nn_ws *ws, const real *theta, real *grad)
 
 void nn_rforward(nn_ws *ws, const real *theta, const real *v, real *dots)
 {
-	if (ws->mode != NN_TRAIN)
-		die("internal error: R-passes need a NN_TRAIN forward");
 	for (int i = 0; i <= ws->net->nl; i++)
 		ops_of(ws, i)->rforward(ws, i, theta, v);
 	if (dots)
@@ -660,6 +658,8 @@ void nn_rforward(nn_ws *ws, const real *theta, const real *v, real *dots)
 
 void nn_rbackward(nn_ws *ws, const real *theta, const real *v, real *hv)
 {
+	if (ws->mode != NN_TRAIN)
+		die("internal error: H v needs a NN_TRAIN forward");
 	BK->zero(CX, hv, ws->net->nparams);
 	/* rd[nl] = R{dz} was set by the R-forward pass */
 	for (int i = ws->net->nl - 1; i >= 0; i--)
@@ -669,6 +669,8 @@ void nn_rbackward(nn_ws *ws, const real *theta, const real *v, real *hv)
 void nn_gnvp(nn_ws *ws, const real *theta, real *gv)
 {
 	int n = ws->net->nl;
+	if (ws->mode != NN_TRAIN)
+		die("internal error: G v needs a NN_TRAIN forward");
 	/* R{∂L/∂z} = H_z R{z} / denom is the backward pass's seed */
 	BK->axpby(CX, ws->d[n], 1, ws->rd[n], 0, (size_t)ws->net->classes * ws->B);
 	BK->zero(CX, gv, ws->net->nparams);

@@ -131,9 +131,11 @@ void nn_forward(nn_ws *ws, const real *theta, real *state, const real *x, const 
 /* grad = ∇L (overwritten) */
 void nn_backward(nn_ws *ws, const real *theta, real *grad);
 /* dots (host, may be NULL) = ⟨v, ∇ℓ_j⟩ for the batch of the last
- * nn_forward (NN_TRAIN) */
+ * nn_forward: in NN_TRAIN through the batch statistics, in NN_EVAL with
+ * the running ones held constant (each example on its own) */
 void nn_rforward(nn_ws *ws, const real *theta, const real *v, real *dots);
-/* hv = H v of L; needs nn_forward, nn_backward and nn_rforward(v) first */
+/* hv = H v of L; needs nn_forward (NN_TRAIN), nn_backward and nn_rforward(v)
+ * first */
 void nn_rbackward(nn_ws *ws, const real *theta, const real *v, real *hv);
 /* gv = G v, the generalised Gauss-Newton product Jᵀ H_z J v / denom of L
  * (J: the logits' Jacobian, through the batch statistics in NN_TRAIN;

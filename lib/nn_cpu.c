@@ -349,9 +349,9 @@ static void bn_backward_cpu(void *ctx, const nn_layer *L, int B, int eval, const
 	}
 }
 
-static void bn_rforward_cpu(void *ctx, const nn_layer *L, int B, nn_bn_buf *s, real *rout,
-			    const real *in, const real *rin, const real *g, const real *vg,
-			    const real *vb)
+static void bn_rforward_cpu(void *ctx, const nn_layer *L, int B, int eval, nn_bn_buf *s,
+			    real *rout, const real *in, const real *rin, const real *g,
+			    const real *vg, const real *vb)
 {
 	(void)ctx;
 	size_t M = (size_t)B * L->oh * L->ow;
@@ -361,7 +361,7 @@ static void bn_rforward_cpu(void *ctx, const nn_layer *L, int B, nn_bn_buf *s, r
 		real *rxh = s->rxhat + c * M, *ry = rout + c * M;
 		real mean = s->mean[c], istd = s->istd[c];
 		double rm = 0, rv = 0;
-		if (rx) {
+		if (rx && !eval) {
 			for (size_t j = 0; j < M; j++)
 				rm += rx[j];
 			rm /= (double)M;

@@ -9,7 +9,8 @@
  * compared with the CPU's; a failure names the layer, pass, buffer and
  * shape, e.g. "conv[3] backward din (8x4x6x6)". Then the whole network:
  * loss, per-sample losses, probabilities, ∇L, per-sample ⟨v, ∇ℓ_j⟩, H v,
- * the running statistics after a training forward, and evaluation mode.
+ * the running statistics after a training forward, and evaluation mode
+ * (∇L and per-sample ⟨v, ∇ℓ_j⟩).
  * Prints "SKIP: no CUDA device" and exits 0 without one.
  *
  * Tolerance: max |gpu − cpu| ≤ TOL · max(1, max |cpu|) per output, with
@@ -36,6 +37,7 @@ static const struct { const char *what; double tol; } tols[] = {
 	{ "running stats", 1e-5 },
 	{ "grad", 1e-4 },         /* products of sums over batch × space */
 	{ "<v,g_j>", 1e-4 },
+	{ "eval <v,g_j>", 1e-4 },
 	{ "Hv", 5e-4 },           /* second order: two passes of round-off */
 	{ "Gv", 5e-4 },           /* Gauss-Newton: an R-forward then a backward */
 	{ "eval grad", 1e-4 },
@@ -343,6 +345,11 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 	nn_backward(G.ws, dth, dg);
 	get(&G, g1, dg, P);
 	compare(spec, "eval grad", c1, g1, P);
+	/* per-sample ⟨v, ∇ℓ_j⟩ with the running statistics held (grad-outlier
+	 * --layers all) */
+	nn_rforward(ws, th, v, cl);
+	nn_rforward(G.ws, dth, dv, gl);
+	compare(spec, "eval <v,g_j>", cl, gl, (size_t)B);
 
 	nn_cuda_data_free(gd);
 	free(row), free(ya), free(dy), free(dx), free(fl), free(xa);

@@ -5,7 +5,8 @@
  * differences:
  *   ∇L                 (L(θ+h e_i) − L(θ−h e_i)) / 2h        every parameter
  *   H v                (∇L(θ+h v) − ∇L(θ−h v)) / 2h
- *   ⟨v, ∇ℓ_j⟩          (ℓ_j(θ+h v) − ℓ_j(θ−h v)) / 2h         every sample
+ *   ⟨v, ∇ℓ_j⟩          (ℓ_j(θ+h v) − ℓ_j(θ−h v)) / 2h         every sample, in
+ *                      training and in evaluation mode
  *   last-layer ∇ℓ_j    the same, per coordinate
  * plus the identities Σ_j ⟨v, ∇ℓ_j⟩ = denom·⟨v, ∇L⟩ and ⟨u, Hv⟩ = ⟨v, Hu⟩.
  * Tolerance: |a − b| ≤ 1e-6 · max(1, |a|, |b|) for h = 1e-5 in double
@@ -102,8 +103,27 @@ static void check_net(const char *spec, int c, int h, int w, int K, int B,
 		double lm = loss_at(&net, ws, tp, st, x, y, B, denom, mode);
 		close_to(g[i], (lp - lm) / (2 * H), "grad", spec, i);
 	}
-	if (mode == NN_EVAL)
-		goto out;       /* the R-passes are defined on training batches */
+	if (mode == NN_EVAL) {
+		/* per-sample ⟨v, ∇ℓ_j⟩ with the running statistics held constant
+		 * (grad-outlier --layers all); H v is defined on training batches */
+		double *v = emalloc(P * sizeof *v), *dots = emalloc((size_t)B * sizeof *dots);
+		double *lp = emalloc((size_t)B * sizeof *lp);
+		randn(&r, v, P, 1.0);
+		loss_at(&net, ws, th, st, x, y, B, denom, mode);
+		nn_rforward(ws, th, v, dots);
+		for (size_t i = 0; i < P; i++)
+			tp[i] = th[i] + H * v[i];
+		loss_at(&net, ws, tp, st, x, y, B, denom, mode);
+		memcpy(lp, nn_losses(ws), (size_t)B * sizeof *lp);
+		for (size_t i = 0; i < P; i++)
+			tp[i] = th[i] - H * v[i];
+		loss_at(&net, ws, tp, st, x, y, B, denom, mode);
+		for (int b = 0; b < B; b++)
+			close_to(dots[b], (lp[b] - nn_losses(ws)[b]) / (2 * H),
+				 "eval per-sample <v,g_j>", spec, (size_t)b);
+		free(v), free(dots), free(lp);
+		goto out;
+	}
 
 	/* ----- H v, per-sample ⟨v, ∇ℓ_j⟩, and the identities */
 	double *v = emalloc(P * sizeof *v), *u = emalloc(P * sizeof *u);
