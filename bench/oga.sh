@@ -32,11 +32,15 @@ SEEDS=${SEEDS:-1 2 3}
 SETS=${SETS:-mnist fashion}
 NET=${NET:-hara-mnist}
 TRAIN_OPTS=${TRAIN_OPTS:---net $NET --batch 64 --lr 0.05 --epochs 4}
-GO="oga-l2 oga-l1 oga-iforest loss self-confidence margin entropy"
-INF="tracin-last sgd-last"
+# M+all: grad-outlier --method M --layers all (every parameter, projected to
+# --dim 64)
+GO=${GO:-"oga-l2 oga-l1 oga-iforest oga-l2+all oga-iforest+all loss self-confidence margin entropy"}
+INF=${INF-"tracin-last sgd-last"}
 FRAC=0.05
 
 run() { echo "+ $*" >&2; "$@"; }
+# grad-outlier's options for a name of GO
+go_args() { case $1 in *+all) echo "--method ${1%+all} --layers all" ;; *) echo "--method $1" ;; esac; }
 
 prep() {
 	set=$1 s=$2 d=$O/$1/$2
@@ -61,7 +65,7 @@ prep() {
 score() {
 	d=$O/$1/$2
 	for m in $GO; do
-		[ -s "$d/s.$m" ] || run $B/grad-outlier -q --method "$m" --train "$d/train.ds" \
+		[ -s "$d/s.$m" ] || run $B/grad-outlier -q $(go_args "$m") --train "$d/train.ds" \
 			-o "$d/s.$m" "$d/run.cache"
 	done
 }
@@ -133,8 +137,8 @@ cost() {
 		-o "$d/run.tr" "$d/train.ds"
 	$B/theta-cache -q -o "$d/run.cache" "$d/run.tr"
 	for m in $GO; do
-		echo "grad-outlier --method $m:"
-		/usr/bin/time $B/grad-outlier -q --method "$m" --train "$d/train.ds" -o /dev/null "$d/run.cache"
+		echo "grad-outlier $(go_args "$m"):"
+		/usr/bin/time $B/grad-outlier -q $(go_args "$m") --train "$d/train.ds" -o /dev/null "$d/run.cache"
 	done
 	for m in $INF; do
 		echo "inf-score --method $m (one traced epoch, 10,000 validation images):"

@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "rand.h"
+
 static const char *names[DET_NMETHODS] = {
 	"oga-l2", "oga-l1", "oga-iforest", "loss", "self-confidence", "margin", "entropy",
 };
@@ -96,5 +98,28 @@ iforest_src detect_src(const detect_grads *g)
 {
 	iforest_src s = { .n = g->n, .d = (size_t)g->K * (size_t)g->F, .get = grads_get,
 			  .ctx = g };
+	return s;
+}
+
+void detect_projection(real *R, int k, size_t P, uint64_t seed)
+{
+	real a = (real)sqrt(3.0 / k);
+	uint64_t key = rng_key(seed, 0x6a6c, 0);        /* "jl": not top-neg's or iforest's */
+	for (int r = 0; r < k; r++)
+		for (size_t i = 0; i < P; i++) {
+			uint64_t u = rng_key(key, (uint64_t)r, i) % 6;
+			R[(size_t)r * P + i] = u == 0 ? a : u == 1 ? -a : 0;
+		}
+}
+
+static double dense_get(const void *ctx, size_t i, size_t j)
+{
+	const detect_dense *m = ctx;
+	return m->m[i * m->d + j];
+}
+
+iforest_src detect_dense_src(const detect_dense *m)
+{
+	iforest_src s = { .n = m->n, .d = m->d, .get = dense_get, .ctx = m };
 	return s;
 }

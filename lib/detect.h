@@ -61,4 +61,20 @@ iforest_src detect_src(const detect_grads *g);
 /* a = p − onehot(y) */
 void detect_residual(real *a, const real *p, int y, int K);
 
+/* --layers all: the full per-example gradient g_j (P = every parameter)
+ * through a seeded sparse random projection (Achlioptas, 2003), k rows of
+ * P entries each +√(3/k) or −√(3/k) with probability 1/6 and 0 otherwise,
+ * so E‖R g‖² = ‖g‖² and distances between rows keep to 1 ± ε for
+ * k = O(log n / ε²) (Johnson–Lindenstrauss). Row r, entry i depends on
+ * (seed, r, i) alone. R is k × P, row-major. */
+void detect_projection(real *R, int k, size_t P, uint64_t seed);
+
+/* a dense n × d matrix (row-major) as an isolation-forest source (m
+ * outlives it) */
+typedef struct detect_dense {
+	size_t n, d;
+	const real *m;
+} detect_dense;
+iforest_src detect_dense_src(const detect_dense *m);
+
 #endif

@@ -18,6 +18,13 @@
  * Most negative = most suspect = removed first; per method (lib/detect.h):
  *   oga-l2 −‖a‖₂‖h‖₂, oga-l1 −‖a‖₁‖h‖₁, oga-iforest −s (anomaly score),
  *   loss −ℓ, self-confidence / margin / entropy: cleanlab's quality − 1.
+ *
+ * --layers all takes every parameter's gradient instead, through a seeded
+ * sparse random projection R (k × P, lib/detect.h): (R g_j)_r = ⟨r_r, ∇ℓ_j⟩
+ * is one R-forward pass per row r over the same evaluation-mode batch, so
+ * the per-example gradients are never formed (cost: k forward-like passes;
+ * memory: k·P for R on the device, n·k for the projections). oga-l2 is
+ * then −‖R g_j‖₂ and oga-iforest reads the n × k projections.
  */
 #include <getopt.h>
 #include <math.h>
@@ -45,7 +52,10 @@ static const char *usage_text =
 	"  --count N          flag the N most negative\n"
 	"  --trees N          isolation forest: trees (default 100)\n"
 	"  --subsample N      isolation forest: rows per tree (default 256)\n"
-	"  --seed S           isolation forest: seed (default 0)\n"
+	"  --seed S           isolation forest and projection: seed (default 0)\n"
+	"  --layers L         last (default: the last affine layer's weights) or all\n"
+	"                     (every parameter, randomly projected; oga-l2, oga-iforest)\n"
+	"  --dim K            --layers all: the projection's dimension (default 64)\n"
 	"  --csv FILE         also write CSV x:image,y:label,influence,datasource_index,\n"
 	"                     most negative first (x:image and datasource_index hold the id)\n"
 	"  --device D         auto (default), cpu or cuda\n"
@@ -60,6 +70,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, 0, 'N' }, { "trees", required_argument, 0, 'R' },
 		{ "subsample", required_argument, 0, 'S' }, { "seed", required_argument, 0, 's' },
 		{ "csv", required_argument, 0, 'c' }, { "device", required_argument, 0, 'd' },
+		{ "layers", required_argument, 0, 'L' }, { "dim", required_argument, 0, 'D' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *method = NULL, *train_path = NULL, *trace_path = NULL, *csv_path = NULL;
@@ -67,7 +78,7 @@ int main(int argc, char **argv)
 	double contamination = -1;
 	uint64_t count = UINT64_MAX, seed = 0;
 	int trees = IFOREST_TREES, psi = IFOREST_PSI;
-	int force = 0, quiet = 0, device = DEV_AUTO, opt;
+	int force = 0, quiet = 0, device = DEV_AUTO, all = 0, dim = 64, opt;
 	util_init(argv[0]);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -80,6 +91,12 @@ int main(int argc, char **argv)
 		case 'S': psi = (int)estrtou64(optarg, 1u << 24, "--subsample"); break;
 		case 's': seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
 		case 'c': csv_path = optarg; break;
+		case 'L':
+			if (strcmp(optarg, "last") && strcmp(optarg, "all"))
+				die_usage("--layers '%s': want last or all", optarg);
+			all = !strcmp(optarg, "all");
+			break;
+		case 'D': dim = (int)estrtou64(optarg, 4096, "--dim"); break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
@@ -95,6 +112,14 @@ int main(int argc, char **argv)
 		die_usage("unknown --method '%s' (want %s)", method, detect_names());
 	if (trees < 1 || psi < 1)
 		die_usage("--trees and --subsample must be at least 1");
+	if (dim < 1)
+		die_usage("--dim must be at least 1");
+	if (all && m == DET_OGA_L1)
+		die_usage("--layers all projects the gradient, which keeps L2 norms and distances "
+			  "but not L1 norms: use oga-l2 or oga-iforest");
+	if (all && !detect_needs_features(m))
+		die_usage("--layers applies to the gradient methods oga-l2 and oga-iforest, not %s",
+			  method);
 	if (contamination >= 0 && count != UINT64_MAX)
 		die_usage("give at most one of --contamination and --count");
 	if (argc - optind > 1 || (trace_path && argc - optind > 0))
@@ -137,8 +162,17 @@ int main(int argc, char **argv)
 	engine_put(eng, dtheta, theta, net.nparams);
 	engine_put(eng, dstate, state, net.nstate);
 	double *score = emalloc(emul(d.n, sizeof *score));
-	real *a = NULL, *h = NULL;
-	if (m == DET_OGA_IFOREST) {
+	real *a = NULL, *h = NULL, *proj = NULL, *dR = NULL, *dots = NULL;
+	if (all) {
+		/* R is made on the host and copied once; rows are the R-passes' v */
+		real *R = emalloc(emul(emul((size_t)dim, net.nparams), sizeof *R));
+		detect_projection(R, dim, net.nparams, seed);
+		dR = engine_alloc(eng, (size_t)dim * net.nparams);
+		engine_put(eng, dR, R, (size_t)dim * net.nparams);
+		free(R);
+		proj = emalloc(emul(d.n, (size_t)dim * sizeof *proj));
+		dots = emalloc((size_t)BS * sizeof *dots);
+	} else if (m == DET_OGA_IFOREST) {
 		a = emalloc(emul(d.n, (size_t)K * sizeof *a));
 		h = emalloc(emul(d.n, (size_t)Fl * sizeof *h));
 	}
@@ -149,6 +183,16 @@ int main(int argc, char **argv)
 		batch bt = { .d = &d, .n = B, .first = at };
 		engine_forward(eng, dtheta, dstate, &bt, B, NN_EVAL);
 		const real *p = engine_probs(eng), *l = engine_losses(eng), *hb = NULL;
+		if (all) {
+			for (int b = 0; b < B; b++)
+				loss += l[b];
+			for (int r = 0; r < dim; r++) {
+				engine_rforward(eng, dtheta, dR + (size_t)r * net.nparams, dots);
+				for (int b = 0; b < B; b++)
+					proj[(at + (size_t)b) * (size_t)dim + (size_t)r] = dots[b];
+			}
+			goto next;
+		}
 		if (detect_needs_features(m)) {
 			hb = engine_features(eng, &F);
 			if (F != Fl)
@@ -165,14 +209,24 @@ int main(int argc, char **argv)
 				score[i] = detect_score(m, pb, l[b], d.y[i], K, hj, F);
 			}
 		}
+next:
 		if (progress && (at / (size_t)BS) % 20 == 0)
 			fprintf(stderr, "\r%s: %zu/%zu ", argv0, at, d.n);
 	}
 	if (progress)
 		fputc('\r', stderr);
-	if (m == DET_OGA_IFOREST) {
+	detect_dense dm = { .n = d.n, .d = (size_t)dim, .m = proj };
+	if (all && m == DET_OGA_L2) {
+		for (size_t i = 0; i < d.n; i++) {
+			double s = 0;
+			for (int r = 0; r < dim; r++)
+				s += (double)proj[i * (size_t)dim + (size_t)r] *
+				     proj[i * (size_t)dim + (size_t)r];
+			score[i] = -sqrt(s);
+		}
+	} else if (m == DET_OGA_IFOREST) {
 		detect_grads g = { .n = d.n, .K = K, .F = F, .a = a, .h = h };
-		iforest_src src = detect_src(&g);
+		iforest_src src = all ? detect_dense_src(&dm) : detect_src(&g);
 		iforest fo;
 		iforest_fit(&fo, &src, trees, psi, seed);
 		iforest_scores(&fo, &src, score);
@@ -183,7 +237,7 @@ int main(int argc, char **argv)
 	}
 
 	/* flags: the k most negative (ties by id, as top-neg -n k takes them) */
-	scores_kv kv[5];
+	scores_kv kv[7];
 	size_t nkv = 0;
 	uint64_t k = count != UINT64_MAX ? count :
 		     contamination >= 0 ? (uint64_t)llround(contamination * (double)d.n) : 0;
@@ -192,6 +246,11 @@ int main(int argc, char **argv)
 		kv[nkv++] = (scores_kv){ .key = "trees", .u = (uint64_t)trees };
 		kv[nkv++] = (scores_kv){ .key = "subsample", .u = (uint64_t)psi };
 		kv[nkv++] = (scores_kv){ .key = "seed", .u = seed };
+	}
+	if (all) {
+		kv[nkv++] = (scores_kv){ .key = "proj_dim", .u = (uint64_t)dim };
+		if (m != DET_OGA_IFOREST)
+			kv[nkv++] = (scores_kv){ .key = "seed", .u = seed };
 	}
 	if (count != UINT64_MAX || contamination >= 0) {
 		kv[nkv++] = (scores_kv){ .key = "flagged", .u = k };
@@ -218,12 +277,15 @@ int main(int argc, char **argv)
 		out_close(&co);
 	}
 	if (!quiet) {
-		warn("%s: %zu training examples scored at θ_T (evaluation mode, mean loss %.4f)",
-		     method, d.n, loss / (double)d.n);
+		warn("%s: %zu training examples scored at θ_T (evaluation mode, %s, mean loss %.4f)",
+		     method, d.n, all ? "every layer, projected" : "last layer", loss / (double)d.n);
 		if (count != UINT64_MAX || contamination >= 0)
 			warn("%s: %llu flagged (score <= %.6g): top-neg -n %llu takes them", method,
 			     (unsigned long long)k, thr, (unsigned long long)k);
 	}
+	if (dR)
+		engine_release(eng, dR);
+	free(proj), free(dots);
 	engine_release(eng, dtheta);
 	engine_release(eng, dstate);
 	engine_free(eng);

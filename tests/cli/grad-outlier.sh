@@ -52,6 +52,29 @@ t_ok "oga-iforest: trees, subsample and seed in the header" \
 t_ok "oga-iforest: --trees 10 --subsample 64" \
 	"grad-outlier -q --method oga-iforest --trees 10 --subsample 64 --train train.ds c.final | ds-view --header | grep -q '\"trees\":10,\"subsample\":64'"
 
+# --layers all: every parameter's gradient, randomly projected (the
+# projection against the materialised gradient: tests/unit/test-detect.c)
+for m in oga-l2 oga-iforest; do
+	t_ok "$m --layers all" "grad-outlier -q --method $m --layers all --dim 32 --train train.ds c.final > s.all.$m"
+	t_ok "$m --layers all: proj_dim in the header" "ds-view --header s.all.$m | grep -q '\"proj_dim\":32'"
+	t_ok "$m --layers all: the same again, and with --device cpu" \
+		"grad-outlier -q --device cpu --method $m --layers all --dim 32 --train train.ds c.final | cmp - s.all.$m"
+	hits=$(top-neg -q -n 50 --text s.all.$m | grep -cFxf flipped.txt)
+	echo "# $m --layers all: flipped labels among the 50 most negative: $hits (random ~5)"
+	t_ok "$m --layers all: the 50 most negative are mostly flipped labels (>= 35)" "[ $hits -ge 35 ]"
+done
+t_ok "--layers all: another seed, another projection" \
+	"grad-outlier -q --method oga-l2 --layers all --dim 32 --seed 4 --train train.ds c.final > s.all4; ! cmp -s s.all4 s.all.oga-l2"
+t_ok "--layers last is the default" "grad-outlier -q --method oga-l2 --layers last --train train.ds c.final | cmp - s.oga-l2"
+t_fail "--layers all with oga-l1" 2 "grad-outlier: --layers all projects the gradient*use oga-l2 or oga-iforest*" \
+	"grad-outlier --method oga-l1 --layers all --train train.ds c.final"
+t_fail "--layers all with a baseline" 2 "grad-outlier: --layers applies to the gradient methods*" \
+	"grad-outlier --method loss --layers all --train train.ds c.final"
+t_fail "--layers some" 2 "grad-outlier: --layers 'some': want last or all*" \
+	"grad-outlier --method oga-l2 --layers some --train train.ds c.final"
+t_fail "--dim 0" 2 "grad-outlier: --dim must be at least 1*" \
+	"grad-outlier --method oga-l2 --layers all --dim 0 --train train.ds c.final"
+
 # flags: the header says how many and the score at the cut; top-neg takes them
 t_ok "--contamination 0.05 flags 25" \
 	"grad-outlier -q --method oga-iforest --contamination 0.05 --train train.ds c.final > s.c && ds-view --header s.c | grep -q '\"flagged\":25,\"threshold\":'"

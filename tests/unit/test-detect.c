@@ -7,6 +7,10 @@
  *    on its running statistics), to float round-off;
  *  - ‖a‖₂‖h‖₂ and ‖a‖₁‖h‖₁ equal the L2 and L1 norms of the materialised
  *    K·F gradient, and detect_src reads the same entries;
+ *  - --layers all: the projections ⟨r, ∇ℓ_j⟩ from batched evaluation-mode
+ *    R-forward passes equal R times that whole per-example gradient
+ *    (every parameter), and ‖R g‖² averages ‖g‖² (the sparse projection's
+ *    entries have the Achlioptas distribution);
  *  - the prediction baselines on hand-computed probabilities.
  */
 #include <math.h>
@@ -20,7 +24,7 @@
 #include "../../lib/rand.h"
 #include "check.h"
 
-enum { N = 24, C = 1, H = 16, W = 16, K = 4, BS = 16 };
+enum { N = 24, C = 1, H = 16, W = 16, K = 4, BS = 16, KP = 64 };
 
 static void test_outer_product(const char *spec)
 {
@@ -66,6 +70,22 @@ static void test_outer_product(const char *spec)
 		for (int j = 0; j < B; j++)
 			detect_residual(a + (at + j) * K, pb + (size_t)j * K, d.y[at + j], K);
 	}
+	/* --layers all: k R-forward passes per batch, as grad-outlier does */
+	size_t P = net.nparams;
+	real *R = malloc(KP * P * sizeof *R), *proj = malloc(N * KP * sizeof *proj);
+	real *dots = malloc(BS * sizeof *dots);
+	detect_projection(R, KP, P, 5);
+	for (size_t at = 0; at < N; at += BS) {
+		int B = N - at < BS ? (int)(N - at) : BS;
+		batch b = { .d = &d, .n = B, .first = at };
+		engine_forward(e, theta, state, &b, B, NN_EVAL);
+		for (int q = 0; q < KP; q++) {
+			engine_rforward(e, theta, R + (size_t)q * P, dots);
+			for (int j = 0; j < B; j++)
+				proj[(at + j) * KP + q] = dots[j];
+		}
+	}
+	double ratio = 0, pworst = 0;
 	/* each example alone through the backward pass */
 	real *grad = malloc(net.nparams * sizeof *grad);
 	real *g = malloc((size_t)K * F * sizeof *g);
@@ -96,6 +116,23 @@ static void test_outer_product(const char *spec)
 		      "materialised %.9g", spec, i, -s2, sqrt(l2));
 		CHECK(fabs(-s1 - l1) <= 1e-5 * l1, "%s: example %zu: L1 %.9g, materialised %.9g",
 		      spec, i, -s1, l1);
+		/* R g_i with g_i the whole gradient, in double */
+		double gg = 0, rg2 = 0;
+		for (size_t q = 0; q < P; q++)
+			gg += (double)grad[q] * grad[q];
+		for (int q = 0; q < KP; q++) {
+			double want = 0, mag = 0;
+			for (size_t c = 0; c < P; c++) {
+				want += (double)R[(size_t)q * P + c] * grad[c];
+				mag += fabs((double)R[(size_t)q * P + c] * grad[c]);
+			}
+			double got = proj[i * KP + q];
+			pworst = fmax(pworst, fabs(got - want) / (mag + 1e-30));
+			CHECK(fabs(got - want) <= 1e-4 * mag + 1e-7, "%s: example %zu row %d: "
+			      "projected %.9g, R g %.9g (sum |R g| %.3g)", spec, i, q, got, want, mag);
+			rg2 += want * want;
+		}
+		ratio += rg2 / (gg + 1e-30) / N;
 		double lw = -log(fmax(p[i * K + d.y[i]], 1e-30));
 		CHECK(fabs(loss[i] - lw) <= 1e-4 * fmax(1, lw), "loss %g, -log p_y %g", loss[i], lw);
 	}
@@ -107,7 +144,39 @@ static void test_outer_product(const char *spec)
 		for (size_t j = 0; j < src.d; j += 7)
 			CHECK(src.get(src.ctx, i, j) == (double)a[i * K + j / F] * h[i * F + j % F],
 			      "entry (%zu,%zu)", i, j);
-	printf("%s: outer product vs backward, worst relative difference %.2g\n", spec, worst);
+	/* E‖R g‖² = ‖g‖² over projections: the last example's gradient (still in
+	 * grad) through 16 seeds. One ratio's standard deviation is at most
+	 * about 3·√(64·(1/3)(2/3))/64 ≈ 0.18 (g on a single coordinate), so
+	 * the mean of 16 is within ±0.2 by more than 4 of its deviations */
+	double gg = 0, mean16 = 0;
+	for (size_t c = 0; c < P; c++)
+		gg += (double)grad[c] * grad[c];
+	for (uint64_t sd = 100; sd < 116; sd++) {
+		detect_projection(R, KP, P, sd);
+		for (int q = 0; q < KP; q++) {
+			double rg = 0;
+			for (size_t c = 0; c < P; c++)
+				rg += (double)R[(size_t)q * P + c] * grad[c];
+			mean16 += rg * rg / gg / 16;
+		}
+	}
+	CHECK(mean16 > 0.8 && mean16 < 1.2, "%s: |R g|^2 / |g|^2 over 16 projections: %.3f",
+	      spec, mean16);
+	size_t cnt[3] = { 0, 0, 0 };
+	double amp = sqrt(3.0 / KP);
+	for (size_t q = 0; q < KP * P; q++) {
+		int c = R[q] == 0 ? 0 : fabs(R[q] - amp) < 1e-6 ? 1 : fabs(R[q] + amp) < 1e-6 ? 2 : -1;
+		CHECK(c >= 0, "projection entry %g is not 0 or ±sqrt(3/k)", R[q]);
+		cnt[c]++;
+	}
+	double tot = (double)(KP * P);
+	CHECK(fabs(cnt[0] / tot - 2.0 / 3) < 0.02 && fabs(cnt[1] / tot - 1.0 / 6) < 0.02 &&
+	      fabs(cnt[2] / tot - 1.0 / 6) < 0.02, "projection: %zu zeros, %zu +, %zu -",
+	      cnt[0], cnt[1], cnt[2]);
+	printf("%s: outer product vs backward, worst relative difference %.2g; projection vs "
+	       "R g, worst %.2g; |Rg|^2/|g|^2 mean over examples %.3f, over 16 projections "
+	       "%.3f\n", spec, worst, pworst, ratio, mean16);
+	free(R), free(proj), free(dots);
 	engine_free(e);
 	free(theta), free(state), free(grad), free(g), free(a), free(h), free(p), free(loss);
 	data_free(&d);
