@@ -131,11 +131,14 @@ all: $(O)/table.md $(O)/acc.png $(if $(DETS),$(O)/detect.png)
 	@cat $(O)/table.md >&2
 	@echo "experiment: $(O)/results.csv, $(O)/table.md, $(O)/acc.png$(if $(DETS), $(O)/detect.png)" >&2
 
-# which cell, how many are left, and when the rest should be done
-progress = all=$(NCELLS); have=$$(ls $(O)/s*/*.row 2>/dev/null | wc -l); \
+# which cell, how many are left, and when the rest should be done: a row
+# counts as done when it is newer than every stamp (rows of an older setting
+# are not), the pace is that of the rows made since this make started
+progress = all=$(NCELLS); st=$$(ls -t $(S)/* | head -n 1); \
+	have=$$(find $(O) -name '*.row' -newer $$st 2>/dev/null | wc -l); \
 	now=$$(find $(O) -name '*.row' -newermt @$(START) 2>/dev/null | wc -l); \
 	el=$$(( $$(date +%s) - $(START) )); \
-	eta=$$([ $$now -gt 0 ] && echo "$$(( el * (all - have) / now / 60 )) min left" || echo "ETA after the first cell"); \
+	eta=$$([ $$now -gt 0 ] && echo "about $$(( (el * (all - have) / now + 59) / 60 )) min left" || echo "ETA after the first cell"); \
 	echo "experiment: $(DATASET) $(1) [$$have/$$all cells done, $$eta]" >&2
 
 # per seed: the split, the label noise, the training set
