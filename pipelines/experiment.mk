@@ -131,11 +131,12 @@ all: $(O)/table.md $(O)/acc.png $(if $(DETS),$(O)/detect.png)
 	@cat $(O)/table.md >&2
 	@echo "experiment: $(O)/results.csv, $(O)/table.md, $(O)/acc.png$(if $(DETS), $(O)/detect.png)" >&2
 
-# which cell, how many are left, and when the rest should be done: a row
-# counts as done when it is newer than every stamp (rows of an older setting
-# are not), the pace is that of the rows made since this make started
-progress = all=$(NCELLS); st=$$(ls -t $(S)/* | head -n 1); \
-	have=$$(find $(O) -name '*.row' -newer $$st 2>/dev/null | wc -l); \
+# which cell, how many are left, and when the rest should be done: a row of
+# this setting counts as done when it is newer than the stamps every row
+# depends on (rows of an older setting are not); the pace is that of the
+# rows made since this make started
+progress = all=$(NCELLS); st=$$(ls -t $(S)/data $(S)/train $(S)/test $(S)/retrain | head -n 1); \
+	have=$$(for f in $(ROWS); do [ $$f -nt $$st ] && echo; done | wc -l); \
 	now=$$(find $(O) -name '*.row' -newermt @$(START) 2>/dev/null | wc -l); \
 	el=$$(( $$(date +%s) - $(START) )); \
 	eta=$$([ $$now -gt 0 ] && echo "about $$(( (el * (all - have) / now + 59) / 60 )) min left" || echo "ETA after the first cell"); \
