@@ -5,8 +5,10 @@
 #   make test-gpu   CPU/GPU parity tests (SKIP without a CUDA device)
 #   make test-emu   the same, the CUDA code run on the CPU (no device needed)
 #   make check      test, plus test-gpu when built with CUDA
-#   make data       fetch and verify MNIST and Fashion-MNIST into data/
+#   make data       fetch and verify MNIST, Fashion-MNIST and CIFAR-10 into data/
 #   make demo       a real run on MNIST (see README)
+#   make exp DATASET=mnist|fashion|cifar10 [VAR=...]  the accuracy-vs-removed
+#                   and detection experiment (pipelines/experiment.mk; docs/results.md)
 #   make bench      throughput figures (needs make data)
 #   make bench-gpu  the paper's MNIST run on a GPU against PyTorch eager
 #   make same-bytes OLD=DIR  CPU outputs of bin/ cmp'd with another build's
@@ -50,7 +52,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo deps clean same-bytes
+.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo exp deps clean same-bytes
 all: $(BINS) $(TESTBINS) $(EMU_LIBS)
 
 lib/libfilt.a: $(LIB_OBJ)
@@ -129,6 +131,9 @@ data: all
 demo: data
 	@$(MAKE) --no-print-directory -f pipelines/demo.mk
 	@$(MAKE) --no-print-directory -f pipelines/cleanse.mk
+
+exp: data
+	@$(MAKE) --no-print-directory -f pipelines/experiment.mk
 
 bench: data
 	@sh bench/stream.sh

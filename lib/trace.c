@@ -25,7 +25,7 @@ static void header_write(rec_writer *w, const trace_header *h, const char *kind,
 			 unsigned version, size_t nextra)
 {
 	msgpack_packer *pk = rec_writer_pk(w);
-	rec_header_begin(w, kind, version, 20 + nextra);
+	rec_header_begin(w, kind, version, 20 + (h->nskip && h->skip_from > 0) + nextra);
 	pk_kv_str(pk, "net", h->net);
 	pk_shape(pk, "input", h->input);
 	pk_shape(pk, "data_shape", h->data_shape);
@@ -51,6 +51,8 @@ static void header_write(rec_writer *w, const trace_header *h, const char *kind,
 	msgpack_pack_array(pk, h->nskip);
 	for (size_t i = 0; i < h->nskip; i++)
 		msgpack_pack_uint64(pk, h->skip[i]);
+	if (h->nskip && h->skip_from > 0)        /* optional: absent means 0 */
+		pk_kv_u64(pk, "skip_from", (uint64_t)h->skip_from);
 	pk_kv_str(pk, "created_by", strcmp(kind, FMT_KIND_TRACE) ? "theta-cache" : "cnn-train");
 }
 
@@ -138,6 +140,13 @@ void trace_header_read(trace_header *h, const rec_reader *r, const char *name)
 		if (sk->via.array.ptr[i].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
 			die("%s: bad trace header: 'skip' ids", name);
 		h->skip[i] = sk->via.array.ptr[i].via.u64;
+	}
+	const msgpack_object *sf = rec_get(o, "skip_from");
+	h->skip_from = 0;
+	if (sf) {
+		if (sf->type != MSGPACK_OBJECT_POSITIVE_INTEGER || sf->via.u64 >= (uint64_t)h->epochs)
+			die("%s: bad trace header: 'skip_from'", name);
+		h->skip_from = (int)sf->via.u64;
 	}
 }
 

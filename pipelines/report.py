@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""report.py -- the tables and plot data of pipelines/experiment.mk.
+
+  report.py --results results.csv [--detection detection.csv --curves "C..."]
+            [--title T] --out DIR
+
+Prints a Markdown report on stdout: test accuracy per n and method over the
+seeds (mean ± sample std), the paired difference to removing the same n at
+random with the same seed and to no removal (mean and 95 % t-interval over
+seeds; "within noise" when the interval contains 0), how many flipped labels
+were removed, and, with --detection, AUROC / recall / precision of mislabel
+detection. Writes DIR/acc.dat (one gnuplot block per arm: position, n,
+mean, std) and, with --curves, DIR/detect.dat (one block per method: the
+fraction inspected, the mean fraction of flips found over seeds)."""
+import argparse
+import collections
+import csv
+import math
+import os
+import statistics
+
+from scipy import stats
+
+
+def ci(diffs):
+    """mean and 95 % t-interval half-width of paired differences"""
+    k = len(diffs)
+    m = statistics.fmean(diffs)
+    if k < 2:
+        return m, float("nan")
+    return m, stats.t.ppf(0.975, k - 1) * statistics.stdev(diffs) / math.sqrt(k)
+
+
+def fmt_diff(diffs):
+    m, h = ci(diffs)
+    if math.isnan(h):
+        return "%+.2f" % m, "n/a (1 seed)"
+    lo, hi = m - h, m + h
+    verdict = "within noise" if lo <= 0 <= hi else ("higher" if lo > 0 else "lower")
+    return "%+.2f [%+.2f, %+.2f]" % (m, lo, hi), verdict
+
+
+def msd(v, scale=1.0):
+    v = [x * scale for x in v]
+    if len(v) < 2:
+        return "%.2f" % v[0]
+    return "%.2f ± %.2f" % (statistics.fmean(v), statistics.stdev(v))
+
+
+def order_det(a):
+    """the methods of the detection table, in order of first appearance"""
+    if not a.detection:
+        return []
+    with open(a.detection) as f:
+        return list(dict.fromkeys(r["method"] for r in csv.DictReader(f)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--detection")
+    ap.add_argument("--curves", default="")
+    ap.add_argument("--title", default="")
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+
+    acc = collections.defaultdict(dict)     # (method, n) -> seed -> accuracy
+    hits = collections.defaultdict(dict)
+    ns, arms = [], []
+    with open(a.results) as f:
+        for r in csv.DictReader(f):
+            n, m, s = int(r["n"]), r["method"], r["seed"]
+            acc[m, n][s] = float(r["accuracy"])
+            hits[m, n][s] = int(r["flipped_removed"])
+            if n not in ns:
+                ns.append(n)
+            if m not in arms and m != "none":
+                arms.append(m)
+    ns.sort()
+    arms = [m for m in arms if m != "random"] + ["random"]
+    base = acc["none", 0]
+    seeds = sorted(base, key=int)
+
+    out = []
+    if a.title:
+        out.append("### " + a.title + "\n")
+    out.append("Test accuracy (%%) over %d seed%s (mean ± std). Differences are paired "
+               "by seed, in percentage points, with their 95 %% t-interval; "
+               "\"within noise\" when it contains 0.\n" % (len(seeds), "s" * (len(seeds) != 1)))
+    out.append("| n | method | accuracy | − random (pp) | vs random | − no removal (pp) | vs no removal | flipped removed |")
+    out.append("|---:|---|---|---|---|---|---|---:|")
+    out.append("| 0 | none | %s | | | | | |" % msd([base[s] for s in seeds], 100))
+    for n in ns:
+        if n == 0:
+            continue
+        for m in arms:
+            cell = acc.get((m, n))
+            if not cell:
+                continue
+            ss = [s for s in seeds if s in cell]
+            line = "| %d | %s | %s | " % (n, m, msd([cell[s] for s in ss], 100))
+            if m != "random" and ("random", n) in acc:
+                rnd = acc["random", n]
+                d, v = fmt_diff([100 * (cell[s] - rnd[s]) for s in ss if s in rnd])
+                line += "%s | %s | " % (d, v)
+            else:
+                line += "| | "
+            d, v = fmt_diff([100 * (cell[s] - base[s]) for s in ss])
+            line += "%s | %s | " % (d, v)
+            line += "%.1f |" % statistics.fmean(hits[m, n][s] for s in ss)
+            out.append(line)
+    out.append("")
+    spread = [100 * base[s] for s in seeds]
+    out.append("Seed spread without removal: %s (min %.2f, max %.2f).\n"
+               % (", ".join("%.2f" % x for x in spread), min(spread), max(spread)))
+
+    with open(os.path.join(a.out, "acc.dat.tmp"), "w") as f:
+        for k, m in enumerate(arms):
+            f.write("%s n mean std\n" % m)
+            for i, n in enumerate(ns):
+                cell = base if n == 0 else acc.get((m, n))
+                if not cell:
+                    continue
+                v = [100 * x for x in cell.values()]
+                sd = statistics.stdev(v) if len(v) > 1 else 0.0
+                x = i + 0.06 * (k - (len(arms) - 1) / 2)
+                f.write("%.3f %d %.4f %.4f\n" % (x, n, statistics.fmean(v), sd))
+            f.write("\n\n")
+    os.replace(os.path.join(a.out, "acc.dat.tmp"), os.path.join(a.out, "acc.dat"))
+    # what plots.gp needs to know: the blocks, and one tick per n
+    with open(os.path.join(a.out, "plot.gp.tmp"), "w") as f:
+        f.write("narms = %d\nndet = %d\n" % (len(arms), len(order_det(a))))
+        f.write("set xtics (%s)\n" % ", ".join('"%d" %d' % (n, i) for i, n in enumerate(ns)))
+        f.write("set xrange [-0.5:%g]\n" % (len(ns) - 0.5))
+    os.replace(os.path.join(a.out, "plot.gp.tmp"), os.path.join(a.out, "plot.gp"))
+
+    if a.detection:
+        det = collections.defaultdict(list)
+        order = []
+        with open(a.detection) as f:
+            for r in csv.DictReader(f):
+                det[r["method"]].append(r)
+                if r["method"] not in order:
+                    order.append(r["method"])
+        out.append("Mislabel detection (ranking most negative first; k = the number of "
+                   "flipped labels, %s), mean ± std over seeds:\n" % det[order[0]][0]["k"])
+        out.append("| method | AUROC | flips found in the first 10 % | precision of the first k | scoring seconds |")
+        out.append("|---|---|---|---|---:|")
+        for m in order:
+            rs = det[m]
+            col = lambda key: msd([float(r[key]) for r in rs])
+            out.append("| %s | %s | %s | %s | %.1f |" % (
+                m, col("auroc"), col("recall_10pct"), col("precision_k"),
+                statistics.fmean(float(r["score_seconds"]) for r in rs)))
+        out.append("")
+        curves = collections.defaultdict(list)
+        for c in a.curves.split():
+            curves[os.path.basename(c)[:-len(".curve")]].append(
+                [tuple(map(float, line.split())) for line in open(c)])
+        with open(os.path.join(a.out, "detect.dat.tmp"), "w") as f:
+            for m in order:
+                f.write("%s found\n" % m)
+                cs = curves[m]
+                for i in range(len(cs[0])):
+                    f.write("%.2f %.6f\n" % (cs[0][i][0], statistics.fmean(c[i][1] for c in cs)))
+                f.write("\n\n")
+        os.replace(os.path.join(a.out, "detect.dat.tmp"), os.path.join(a.out, "detect.dat"))
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
