@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 	};
 	int mode = 'j', opt;
 	uint64_t limit = UINT64_MAX;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': case 's': case 'H': mode = opt; break;
@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		die_usage("at most one FILE");
 	const char *path = optind < argc ? argv[optind] : NULL;
-	const char *name = path ? path : "stdin";
+	const char *name = path && strcmp(path, "-") ? path : "stdin";
 	FILE *f = in_open(path);
 	if (mode == 's') {
 		stats(f, name);

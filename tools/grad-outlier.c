@@ -32,6 +32,7 @@
 #include "../lib/nn.h"
 #include "../lib/scores.h"
 #include "../lib/trace.h"
+#include "../lib/progress.h"
 #include "../lib/util.h"
 
 static const char *usage_text =
@@ -68,7 +69,7 @@ int main(int argc, char **argv)
 	uint64_t count = UINT64_MAX, seed = 0;
 	int trees = IFOREST_TREES, psi = IFOREST_PSI;
 	int force = 0, quiet = 0, device = DEV_AUTO, opt;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm': method = optarg; break;
@@ -142,7 +143,8 @@ int main(int argc, char **argv)
 		a = emalloc(emul(d.n, (size_t)K * sizeof *a));
 		h = emalloc(emul(d.n, (size_t)Fl * sizeof *h));
 	}
-	int progress = !quiet && isatty(STDERR_FILENO);
+	progress pg;
+	progress_begin(&pg, "forward pass", d.n, "examples", quiet);
 	double loss = 0;
 	for (size_t at = 0; at < d.n; at += (size_t)BS) {
 		int B = (int)(d.n - at < (size_t)BS ? d.n - at : (size_t)BS);
@@ -165,11 +167,9 @@ int main(int argc, char **argv)
 				score[i] = detect_score(m, pb, l[b], d.y[i], K, hj, F);
 			}
 		}
-		if (progress && (at / (size_t)BS) % 20 == 0)
-			fprintf(stderr, "\r%s: %zu/%zu ", argv0, at, d.n);
+		progress_set(&pg, at + (size_t)B, NULL);
 	}
-	if (progress)
-		fputc('\r', stderr);
+	progress_end(&pg);
 	if (m == DET_OGA_IFOREST) {
 		detect_grads g = { .n = d.n, .K = K, .F = F, .a = a, .h = h };
 		iforest_src src = detect_src(&g);

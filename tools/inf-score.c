@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
 	const char *csv_path = NULL, *out_path = NULL;
 	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, flow_steps = 0;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm': method = optarg; break;
@@ -254,20 +254,22 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		die_usage("at most one CACHE");
 	const char *cache_path = optind < argc ? argv[optind] : NULL;
-	const char *cname = cache_path ? cache_path : "stdin";
+	const char *cname = cache_path && strcmp(cache_path, "-") ? cache_path : "stdin";
 	int from_stdin = (!cache_path || !strcmp(cache_path, "-")) + !strcmp(train_path, "-") +
 			 !strcmp(val_path, "-");
 	if (from_stdin > 1)
 		die_usage("only one of the cache, --train and --val can come from stdin");
 
 	/* the cache's header, the data as the network saw it, the cache */
-	FILE *cf = in_open(cache_path);
+	FILE *cf = in_open_for(cache_path, "pipe a cache in (theta-cache ... | inf-score), or "
+			       "name the CACHE file");
 	cache c;
 	cache_open(&c, cf, cname);
 	const trace_header *th = &c.tr.h;
 	data train, val;
 	FILE *f = in_open(train_path);
-	data_load(&train, f, train_path, th->input[0], th->input[1], th->input[2]);
+	data_load(&train, f, strcmp(train_path, "-") ? train_path : "stdin", th->input[0],
+		  th->input[1], th->input[2]);
 	in_close(f);
 	data_load_for(&val, val_path, th, "validation ");
 	cache_read(&c, &train);
@@ -293,7 +295,7 @@ int main(int argc, char **argv)
 		 th->nskip ? &skip : NULL);
 	influence in = { .sg = &sg, .steps = c.steps, .nsteps = c.nsteps, .val = &val,
 			 .val_batch = BS, .name = cname, .quiet = quiet,
-			 .progress = !quiet && isatty(STDERR_FILENO) };
+			 .progress = !quiet };
 	double L0 = influence_val_loss(u, tmp, &in, thT, stT);
 	double *score = ecalloc(train.n, sizeof *score);
 	scores_stability stab = { 0 }, *st = NULL;
@@ -304,8 +306,6 @@ int main(int argc, char **argv)
 		st = m != M_TRACIN && c.nsteps > 0 ? &stab : NULL;
 		walk(score, u, &in, &c, thT, m, curv, ref, flow ? flow_steps : 1, st);
 	}
-	if (in.progress)
-		fputc('\r', stderr);
 
 	/* the scores, in training-set order */
 	out_file out;
