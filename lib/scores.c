@@ -29,6 +29,8 @@ void scores_load(score_set *s, FILE *f, const char *name)
 		die("%s: bad scores header: train_digest %llu is not a 32-bit "
 		    "digest", name, (unsigned long long)dg);
 	s->train_digest = (uint32_t)dg;
+	if (rec_get_u64(h, "train_n", &s->train_n) != 1)
+		s->train_n = 0;
 	idset seen;
 	idset_init(&seen);
 	size_t cap = 0;

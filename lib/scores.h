@@ -17,6 +17,7 @@ typedef struct score_set {
 	double *score;
 	char *method;
 	uint32_t train_digest;
+	uint64_t train_n;       /* the header's train_n: the training set's size */
 } score_set;
 
 /* exits with a message naming `name` on bad input (NaN scores, duplicate ids) */
