@@ -68,6 +68,7 @@ static void read_text(id_list *l, idset *seen, const char *buf, size_t n,
 		      const char *name)
 {
 	size_t line = 0;
+	int first = 1, csv = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n && buf[j] != '\n')
@@ -78,6 +79,23 @@ static void read_text(id_list *l, idset *seen, const char *buf, size_t n,
 			a++;
 		while (b > a && isspace((unsigned char)buf[b - 1]))
 			b--;
+		/* CSV with an id column first (ds-view --csv of an ids, scores or
+		 * predictions stream): its header line "id" or "id,...", then
+		 * the first field of each line */
+		if (a < b && buf[a] != '#' && first) {
+			first = 0;
+			if ((b - a == 2 || (b - a > 2 && buf[a + 2] == ',')) && !memcmp(buf + a, "id", 2)) {
+				csv = 1;
+				i = j + 1;
+				continue;
+			}
+		}
+		if (csv)
+			for (size_t k = a; k < b; k++)
+				if (buf[k] == ',') {
+					b = k;
+					break;
+				}
 		if (a < b && buf[a] != '#') {
 			/* every uint64, as in an ids stream: up to 2^64 - 1 */
 			uint64_t v = 0;
