@@ -48,7 +48,9 @@ static const char *usage_text =
 	"  --subsample N      isolation forest: rows per tree (default 256)\n"
 	"  --seed S           isolation forest: seed (default 0)\n"
 	"  --csv FILE         also write CSV x:image,y:label,influence,datasource_index,\n"
-	"                     most negative first (x:image and datasource_index hold the id)\n"
+	"                     most negative first (x:image and datasource_index hold the id),\n"
+	"                     with label_name when the training set names its classes\n"
+	"  --image-dir DIR    with --csv: each example as DIR/ID.png, its path in x:image\n"
 	"  --device D         auto (default), cpu or cuda\n"
 	"  -o OUT             the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
@@ -60,10 +62,11 @@ int main(int argc, char **argv)
 		{ "contamination", required_argument, 0, 'C' },
 		{ "count", required_argument, 0, 'N' }, { "trees", required_argument, 0, 'R' },
 		{ "subsample", required_argument, 0, 'S' }, { "seed", required_argument, 0, 's' },
-		{ "csv", required_argument, 0, 'c' }, { "device", required_argument, 0, 'd' },
+		{ "csv", required_argument, 0, 'c' }, { "image-dir", required_argument, 0, 'I' }, { "device", required_argument, 0, 'd' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *method = NULL, *train_path = NULL, *trace_path = NULL, *csv_path = NULL;
+	const char *image_dir = NULL;
 	const char *out_path = NULL;
 	double contamination = -1;
 	uint64_t count = UINT64_MAX, seed = 0;
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
 		case 'S': psi = (int)estrtou64(optarg, 1u << 24, "--subsample"); break;
 		case 's': seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
 		case 'c': csv_path = optarg; break;
+		case 'I': image_dir = optarg; break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
@@ -98,6 +102,8 @@ int main(int argc, char **argv)
 		die_usage("--trees and --subsample must be at least 1");
 	if (contamination >= 0 && count != UINT64_MAX)
 		die_usage("give at most one of --contamination and --count");
+	if (image_dir && !csv_path)
+		die_usage("--image-dir goes with --csv");
 	if (argc - optind > 1 || (trace_path && argc - optind > 0))
 		die_usage("one network: a CACHE or --trace TRACE");
 	const char *net_path = trace_path ? trace_path : optind < argc ? argv[optind] : NULL;
@@ -214,7 +220,8 @@ int main(int argc, char **argv)
 	if (csv_path) {
 		out_file co;
 		out_open(&co, csv_path, 1);
-		scores_write_csv(co.f, d.n, d.id, d.y, score, NULL);
+		scores_write_csv_from(co.f, d.n, d.id, d.y, score, NULL, train_path,
+				      image_dir);
 		out_close(&co);
 	}
 	if (!quiet) {

@@ -72,7 +72,9 @@ static const char *usage_text =
 	"  --flow-steps M  sub-steps per step of the -flow and -gn methods (default: from the\n"
 	"                  measured top eigenvalue, ceil(2*eta*lambda))\n"
 	"  --csv FILE      also write CSV x:image,y:label,influence,datasource_index,\n"
-	"                  most negative first (x:image and datasource_index hold the id)\n"
+	"                  most negative first (x:image and datasource_index hold the id),\n"
+	"                  with label_name when the training set names its classes\n"
+	"  --image-dir DIR with --csv: each example as DIR/ID.png, its path in x:image\n"
 	"  --device D      auto (default), cpu or cuda\n"
 	"  -o OUT          the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
@@ -207,13 +209,13 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "method", required_argument, 0, 'm' }, { "train", required_argument, 0, 'T' },
 		{ "val", required_argument, 0, 'V' }, { "ids", required_argument, 0, 'i' },
-		{ "ref-u-scale", no_argument, 0, 'R' }, { "csv", required_argument, 0, 'c' },
+		{ "ref-u-scale", no_argument, 0, 'R' }, { "csv", required_argument, 0, 'c' }, { "image-dir", required_argument, 0, 'I' },
 		{ "device", required_argument, 0, 'd' },
 		{ "flow-steps", required_argument, 0, 'F' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
-	const char *csv_path = NULL, *out_path = NULL;
+	const char *csv_path = NULL, *image_dir = NULL, *out_path = NULL;
 	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, flow_steps = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
@@ -224,6 +226,7 @@ int main(int argc, char **argv)
 		case 'i': ids_path = optarg; break;
 		case 'R': ref = 1; break;
 		case 'c': csv_path = optarg; break;
+		case 'I': image_dir = optarg; break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'F':
 			if ((flow_steps = (int)estrtou64(optarg, 100000, "--flow-steps")) < 1)
@@ -251,6 +254,8 @@ int main(int argc, char **argv)
 			  method);
 	if (flow_steps && !flow)
 		die_usage("--flow-steps goes with a -flow or -gn method");
+	if (image_dir && !csv_path)
+		die_usage("--image-dir goes with --csv");
 	if (argc - optind > 1)
 		die_usage("at most one CACHE");
 	const char *cache_path = optind < argc ? argv[optind] : NULL;
@@ -319,7 +324,8 @@ int main(int argc, char **argv)
 	if (csv_path) {
 		out_file co;
 		out_open(&co, csv_path, 1);
-		scores_write_csv(co.f, train.n, train.id, train.y, score, want);
+		scores_write_csv_from(co.f, train.n, train.id, train.y, score, want, train_path,
+				      image_dir);
 		out_close(&co);
 	}
 	if (st)

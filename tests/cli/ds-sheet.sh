@@ -37,6 +37,24 @@ t_fail "an id not in the dataset" 1 'ds-sheet: bad.txt: example id 9999 is not i
 t_ok "scores of another training set: warned" \
 	"ds-sheet --train other.ds -o y.png ids.txt 2>/dev/null; ds-sheet --train other.ds -k 3 -o y.png s 2>&1 | grep -q 'scores of another training set'"
 
+# the scoring stages' CSV with images, and the predictions' probabilities
+t_ok "grad-outlier --csv --image-dir" "grad-outlier -q --method loss --train train.ds --csv s.csv --image-dir img c.final > /dev/null"
+t_eq "x:image holds each example's PNG path, most negative first" "x:image,y:label,influence,datasource_index|img/$(head -1 ids.txt).png" \
+	"$(head -1 s.csv)|$(sed -n 2p s.csv | cut -d, -f1)"
+t_eq "one PNG per example" 200 "$(ls img | wc -l)"
+t_ok "each PNG is its example's pixels" \
+	"for i in $(head -3 ids.txt | tr '\n' ' '); do $CHK image img/\$i.png train.ds \$i || exit 1; done"
+t_ok "... and the check can fail" "! $CHK image img/$(sed -n 1p ids.txt).png train.ds $(sed -n 2p ids.txt) 2>/dev/null"
+t_fail "--image-dir goes with --csv" 2 'grad-outlier: --image-dir goes with --csv*' "grad-outlier --method loss --train train.ds --image-dir img c.final"
+gen-data idx 60 12 12 4 im lb
+ds-import -q --names fashion-mnist --classes 10 -o named.ds idx im lb
+cnn-train -q --net mlp:8 --epochs 1 named.ds | theta-cache -q --keep final > named.c
+t_ok "class names beside the labels" \
+	"grad-outlier -q --method loss --train named.ds --csv n.csv named.c > /dev/null && head -1 n.csv | grep -qx 'x:image,y:label,label_name,influence,datasource_index' && grep -q ',0,T-shirt/top,' n.csv && grep -q ',9,Ankle boot,' n.csv"
+t_eq "ds-view --csv: a predictions stream's probabilities, one column per class" "id,y,pred,loss,p0,p1,p2,p3" "$(ds-view --csv pred | head -1)"
+t_ok "... each row sums to 1 and its largest is pred" \
+	"ds-view --csv pred | tail -n +2 | awk -F, '{ s = 0; m = 5; for (k = 5; k <= 8; k++) { s += \$k; if (\$k > \$m) m = k } if (s < 0.9999 || s > 1.0001 || m - 5 != \$3) bad = 1 } END { exit bad }'"
+
 # the HTML report
 t_ok "an HTML report" "ds-sheet -q --train train.ds --predictions pred --flipped flipped.ids --html -k 10 -o r.html s"
 t_eq "one inlined image per flagged example" 10 "$(grep -o '<img [^>]*src="data:image/png;base64,' r.html | wc -l)"

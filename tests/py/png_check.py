@@ -8,6 +8,8 @@
         caption must hold text (dark pixels) where nothing else is, its frame
         orange for an ID marked :1 and grey otherwise, and no cell may be
         left beyond the last.
+    png_check.py image PNG DATASET ID
+        PNG is example ID of DATASET at its own size, grey as RGB.
     png_check.py find SHOT.png DATASET SCALE ID...
         each example ID, enlarged SCALE times, appears somewhere in the
         screenshot SHOT (within 3 levels per channel): an HTML report that
@@ -146,9 +148,19 @@ def find(png, ds, scale, ids):
     print("ok: %d examples found in the screenshot" % len(ids))
 
 
+def image(png, ds, i):
+    im = decode(png)
+    ex, _ = examples(ds)
+    for k in range(3):
+        if not np.array_equal(im[:, :, k], ex[int(i)][0]):
+            fail("%s: not the pixels of example %s" % (png, i))
+
+
 def main():
     a = sys.argv[1:]
-    if len(a) >= 6 and a[0] == "sheet":
+    if len(a) == 4 and a[0] == "image":
+        image(a[1], a[2], a[3])
+    elif len(a) >= 6 and a[0] == "sheet":
         sheet(a[1], a[2], int(a[3]), int(a[4]), int(a[5]), a[6:])
     elif len(a) >= 4 and a[0] == "find":
         find(a[1], a[2], int(a[3]), a[4:])
