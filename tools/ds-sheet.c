@@ -67,7 +67,10 @@ static void write_sheet(FILE *f, const char *name, const ds_set *d, const item *
 {
 	int iw = (int)d->h.w * scale, ih = (int)d->h.h * scale;
 	int cw = (iw > CAP_CHARS * IMAGE_GLYPH_W ? iw : CAP_CHARS * IMAGE_GLYPH_W) + 12;
-	int lines = 3 + have_pred + have_flip;
+	int have_score = 0;
+	for (size_t q = 0; q < k; q++)
+		have_score |= !isnan(it[q].score);
+	int lines = 2 + have_pred + have_score + have_flip;
 	int ch = 6 + ih + 6 + lines * IMAGE_GLYPH_H + 6;
 	int rows = (int)((k + (size_t)cols - 1) / (size_t)cols);
 	if (rows == 0)
@@ -80,9 +83,11 @@ static void write_sheet(FILE *f, const char *name, const ds_set *d, const item *
 	image im;
 	image_init(&im, W, top + rows * ch + 4, 0xFFFFFF);
 	image_text(&im, 8, 4, 1, 0x000000, title, (W - 16) / IMAGE_GLYPH_W);
-	image_text(&im, 8, 4 + IMAGE_GLYPH_H, 1, 0x606060,
-		   have_flip ? "red: predicted otherwise; orange frame: a known flip (was: its label before)"
-			     : "red: predicted otherwise", (W - 16) / IMAGE_GLYPH_W);
+	char legend[256];
+	snprintf(legend, sizeof legend, "y: label%s%s%s", have_pred ? "; p: predicted, red if not y" : "",
+		 have_score ? "; s: score" : "",
+		 have_flip ? "; orange frame: a known flip (was: its label before)" : "");
+	image_text(&im, 8, 4 + IMAGE_GLYPH_H, 1, 0x606060, legend, (W - 16) / IMAGE_GLYPH_W);
 	for (size_t q = 0; q < k; q++) {
 		const item *e = &it[q];
 		int x0 = 4 + (int)(q % (size_t)cols) * cw, y0 = top + (int)(q / (size_t)cols) * ch;
@@ -112,12 +117,14 @@ static void write_sheet(FILE *f, const char *name, const ds_set *d, const item *
 				   s, CAP_CHARS);
 			ty += IMAGE_GLYPH_H;
 		}
-		if (isnan(e->score))
-			snprintf(s, sizeof s, "s ?");
-		else
-			snprintf(s, sizeof s, "s %.4g", e->score);
-		image_text(&im, tx, ty, 1, 0x404040, s, CAP_CHARS);
-		ty += IMAGE_GLYPH_H;
+		if (have_score) {
+			if (isnan(e->score))
+				snprintf(s, sizeof s, "s ?");
+			else
+				snprintf(s, sizeof s, "s %.4g", e->score);
+			image_text(&im, tx, ty, 1, 0x404040, s, CAP_CHARS);
+			ty += IMAGE_GLYPH_H;
+		}
 		if (have_flip && e->flip != -1) {
 			if (e->flip >= 0) {
 				class_label(lab, sizeof lab, &d->h, (uint32_t)e->flip);
