@@ -90,9 +90,9 @@ tests/emu/%.o: tests/emu/%.cc tests/emu/cuda_emu.h
 	$(CXX) $(EMU_FLAGS) -c -o $@ $<
 tests/emu/libcudnn.so.9: tests/emu/cudnn_emu.cc
 	$(CXX) $(EMU_FLAGS) -fPIC -shared -o $@ $<
-bin/tests/emu-selftest: tests/emu/selftest.cu tests/emu/cuda_emu.o kernels/nn_cuda.o kernels/cuda_check.h lib/util.o
+bin/tests/emu-selftest: tests/emu/selftest.cu tests/emu/cuda_emu.o kernels/nn_cuda.o kernels/cuda_check.h lib/util.o lib/version.o
 	@mkdir -p bin/tests
-	$(CXX) $(NVCCFLAGS) -o $@ $< -x none kernels/nn_cuda.o tests/emu/cuda_emu.o lib/util.o -ldl
+	$(CXX) $(NVCCFLAGS) -o $@ $< -x none kernels/nn_cuda.o tests/emu/cuda_emu.o lib/util.o lib/version.o -ldl
 
 bin/%: tools/%.c lib/libfilt.a lib/*.h
 	@mkdir -p bin
