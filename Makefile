@@ -13,9 +13,20 @@
 #   make bench-gpu  the paper's MNIST run on a GPU against PyTorch eager
 #   make same-bytes OLD=DIR  CPU outputs of bin/ cmp'd with another build's
 #   make deps       install the Debian packages the build needs
+#   make install    programs and man pages under PREFIX (default /usr/local)
+#   make help       these targets, one line each
 include config.mk
 
-TOOLS    = ds-import ds-split ds-remove ds-noise ds-view cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg
+# The version every program prints with --version and records in the
+# header of every stream it writes (key "writer"): git describe, or
+# CLEANSE_VERSION=... given to make. build/version.h is rewritten only when
+# the string changes, so an unchanged tree rebuilds nothing.
+CLEANSE_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+HASH := \#
+VERSION_H := $(shell mkdir -p build && v='$(HASH)define CLEANSE_VERSION "$(CLEANSE_VERSION)"' && \
+	{ [ "$$(cat build/version.h 2>/dev/null)" = "$$v" ] || echo "$$v" > build/version.h; } && echo build/version.h)
+
+TOOLS    = ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:.c=.o)
 CU_SRC   = $(wildcard kernels/*.cu)
@@ -52,14 +63,26 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo exp deps clean same-bytes
+.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo exp deps clean same-bytes install help
 all: $(BINS) $(TESTBINS) $(EMU_LIBS)
+
+help:
+	@sed -n '/^#   make /,/^include/s/^#   //p' Makefile
+
+# programs into $(DESTDIR)$(PREFIX)/bin, man pages into .../share/man/man1,
+# so `man inf-score` works once that directory is on MANPATH (it is for /usr/local)
+PREFIX ?= /usr/local
+install: $(BINS)
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	cp $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	cp $(TOOLS:%=tools/%.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 
 lib/libfilt.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 lib/%.o: lib/%.c lib/*.h formats/formats.h
 	$(CC) $(CFLAGS) -c -o $@ $<
+lib/version.o: $(VERSION_H)
 
 kernels/%.o: kernels/%.cu kernels/*.h lib/*.h
 	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
@@ -69,9 +92,9 @@ tests/emu/%.o: tests/emu/%.cc tests/emu/cuda_emu.h
 	$(CXX) $(EMU_FLAGS) -c -o $@ $<
 tests/emu/libcudnn.so.9: tests/emu/cudnn_emu.cc
 	$(CXX) $(EMU_FLAGS) -fPIC -shared -o $@ $<
-bin/tests/emu-selftest: tests/emu/selftest.cu tests/emu/cuda_emu.o kernels/nn_cuda.o kernels/cuda_check.h lib/util.o
+bin/tests/emu-selftest: tests/emu/selftest.cu tests/emu/cuda_emu.o kernels/nn_cuda.o kernels/cuda_check.h lib/util.o lib/version.o
 	@mkdir -p bin/tests
-	$(CXX) $(NVCCFLAGS) -o $@ $< -x none kernels/nn_cuda.o tests/emu/cuda_emu.o lib/util.o -ldl
+	$(CXX) $(NVCCFLAGS) -o $@ $< -x none kernels/nn_cuda.o tests/emu/cuda_emu.o lib/util.o lib/version.o -ldl
 
 bin/%: tools/%.c lib/libfilt.a lib/*.h
 	@mkdir -p bin

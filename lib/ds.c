@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../formats/formats.h"
+#include "crc32.h"
 #include "util.h"
 
 static const char *const ds_binding[] = { "shape", "dtype", "classes", NULL };
@@ -283,4 +284,16 @@ void ds_set_write(const ds_set *s, const char *path, int force,
 		}
 	ds_writer_close(&w);
 	out_close(&out);
+}
+
+uint32_t ds_digest_update(uint32_t crc, uint64_t id, uint32_t y, const unsigned char *x,
+			  size_t xbytes)
+{
+	unsigned char b[12];
+	for (int k = 0; k < 8; k++)
+		b[k] = (unsigned char)(id >> (8 * k));
+	for (int k = 0; k < 4; k++)
+		b[8 + k] = (unsigned char)(y >> (8 * k));
+	crc = crc32_update(crc, b, 12);
+	return crc32_update(crc, x, xbytes);
 }

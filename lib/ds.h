@@ -38,6 +38,13 @@ typedef struct ds_example {
 	unsigned char *x;       /* ds_example_bytes(h) bytes, owned by whoever filled it */
 } ds_example;
 
+/* The digest of a training set that traces, caches, scores and ids streams
+ * record as train_digest: the CRC-32 of, for each example in stream order,
+ * its id (8 bytes, little-endian), its label (4 bytes, little-endian) and
+ * its x. Start from crc 0 and feed each example. */
+uint32_t ds_digest_update(uint32_t crc, uint64_t id, uint32_t y, const unsigned char *x,
+			  size_t xbytes);
+
 /* ------------------------------------------------------------------ reader */
 
 typedef struct ds_reader {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "progress.h"
 #include "util.h"
 
 static_assert(sizeof(real) == sizeof(float), "θ is stored as f32");
@@ -261,6 +262,8 @@ void influence_walk_ex(double *score, real *u, const influence *in, infl_thetas 
 	int m = flow_steps < 1 ? 1 : flow_steps;
 	double u0 = st ? sqrt(engine_dot(eng, u, u, P)) : 0, un = u0;
 	int probe_t = st && hessian && !thetas->fixed;
+	progress pg;
+	progress_begin(&pg, "u-walk", T, "steps", !in->progress);
 	for (size_t t = T; t-- > 0;) {
 		const infl_step *p = &in->steps[t];
 		const real *th_t = influence_thetas_at(thetas, t);
@@ -299,9 +302,9 @@ void influence_walk_ex(double *score, real *u, const influence *in, infl_thetas 
 				st->u_step_max = un1 / un;
 			un = un1;
 		}
-		if (in->progress && t % 50 == 0)
-			fprintf(stderr, "\r%s: %zu steps to go ", argv0, t);
+		progress_set(&pg, T - t, NULL);
 	}
+	progress_end(&pg);
 	if (st) {
 		st->u_growth = u0 > 0 ? un / u0 : 1;
 		st->flow_steps = m;
@@ -326,6 +329,8 @@ void influence_counterfactual(double *score, const influence *in, const float *t
 	if (want)
 		for (size_t j = nwant = 0; j < train->n; j++)
 			nwant += want[j] != 0;
+	progress pg;
+	progress_begin(&pg, "counterfactual", nwant, "replays", !in->progress);
 	/* pass 0 replays without nothing: it must give θ_T back, bit for bit */
 	for (size_t pass = 0, done = 0; pass <= train->n; pass++) {
 		size_t j = pass == 0 ? SIZE_MAX : pass - 1;
@@ -345,9 +350,9 @@ void influence_counterfactual(double *score, const influence *in, const float *t
 			continue;
 		}
 		score[j] = influence_val_loss(NULL, NULL, in, theta, state) - L0;
-		if (in->progress && ++done % 10 == 0)
-			fprintf(stderr, "\r%s: counterfactual %zu/%zu ", argv0, done, nwant);
+		progress_set(&pg, ++done, NULL);
 	}
+	progress_end(&pg);
 	engine_release(eng, theta), engine_release(eng, state);
 	free(host);
 }

@@ -55,7 +55,8 @@ void nn_input_shape(const char *spec, int *c, int *h, int *w)
 int nn_init(nn_net *net, const char *spec, int c, int h, int w, int classes,
 	    char *err, size_t errlen)
 {
-	char mlp[64], tok[64];
+	char mlp[64], tok[64] = "";
+	int unknown = 0;
 	const char *s = expand(spec, mlp, sizeof mlp);
 	memset(net, 0, sizeof *net);
 	net->spec = estrdup(spec);
@@ -106,6 +107,7 @@ int nn_init(nn_net *net, const char *spec, int c, int h, int w, int classes,
 			L->nw = (size_t)a * cc * hh * ww, L->nb = (size_t)a;
 			cc = a, hh = ww = 1;
 		} else {
+			unknown = 1;
 			goto bad;
 		}
 		L->oc = cc, L->oh = hh, L->ow = ww;
@@ -124,8 +126,22 @@ int nn_init(nn_net *net, const char *spec, int c, int h, int w, int classes,
 	}
 	return 0;
 bad:
-	snprintf(err, errlen, "bad network spec '%s' for input %dx%dx%d (at '%s')",
-		 spec, c, h, w, tok);
+	if (!strcmp(spec, "mlp")) {
+		snprintf(err, errlen, "network 'mlp' needs its hidden width: mlp:H (e.g. mlp:64)");
+	} else if (unknown) {
+		/* name what is known: the presets, mlp:H and the layers */
+		char names[256] = "";
+		for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s, ",
+				 presets[i].name);
+		snprintf(err, errlen, "unknown network '%s'%s%s%s: give %smlp:H, or a comma-separated "
+			 "layer list of conv:C:K:P, bn, relu, pool, gap, affine[:N]", spec,
+			 strcmp(spec, tok) ? " (at '" : "", strcmp(spec, tok) ? tok : "",
+			 strcmp(spec, tok) ? "')" : "", names);
+	} else {
+		snprintf(err, errlen, "bad network spec '%s' for input %dx%dx%d (at '%s')",
+			 spec, c, h, w, tok);
+	}
 	nn_free(net);
 	return -1;
 }

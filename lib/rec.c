@@ -24,6 +24,7 @@
 #include "../formats/formats.h"
 #include "crc32.h"
 #include "util.h"
+#include "version.h"
 
 /* ================================================================== writer */
 
@@ -116,10 +117,14 @@ msgpack_packer *rec_writer_pk(rec_writer *w)
 void rec_header_begin(rec_writer *w, const char *kind, unsigned version,
 		      size_t nextra)
 {
-	msgpack_pack_map(&w->pk, 3 + nextra);
+	msgpack_pack_map(&w->pk, 4 + nextra);
 	pk_kv_str(&w->pk, "magic", FMT_MAGIC);
 	pk_kv_str(&w->pk, "kind", kind);
 	pk_kv_u64(&w->pk, "version", version);
+	/* which program and build wrote the stream (formats/stream.md) */
+	char writer[256];
+	snprintf(writer, sizeof writer, "%s %s", argv0, cleanse_version());
+	pk_kv_str(&w->pk, "writer", writer);
 }
 
 void rec_writer_begin(rec_writer *w)
@@ -283,6 +288,10 @@ static int r_fill(rec_reader *r)
 				r->eof = 1;
 				goto at_eof;
 			}
+			if (r->nbytes_in == 0 && n >= 2 && (unsigned char)r->in[0] == 0x1f &&
+			    (unsigned char)r->in[1] == 0x8b)
+				return rec_reader_fail(r, "gzip-compressed, not a cleanse stream "
+						       "(streams are zstd: gunzip it first)");
 			if (r->nbytes_in == 0 && !rec_is_zstd_magic((unsigned char *)r->in, n))
 				return rec_reader_fail(r, "not a cleanse stream "
 						       "(input is not zstd-compressed)");

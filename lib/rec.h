@@ -33,7 +33,8 @@ typedef struct rec_writer rec_writer;
 /* f stays the caller's (not closed); name appears in error messages */
 rec_writer *rec_writer_open(FILE *f, const char *name);
 msgpack_packer *rec_writer_pk(rec_writer *w);
-/* pack the header map's first three entries; the caller packs nextra more */
+/* pack the header map's first four entries (magic, kind, version, and the
+ * writer: argv0 and cleanse_version()); the caller packs nextra more */
 void rec_header_begin(rec_writer *w, const char *kind, unsigned version,
 		      size_t nextra);
 /* the header is complete: what follows are records */

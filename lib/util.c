@@ -3,6 +3,7 @@
  * files for every cleanse program (see util.h).
  */
 #include "util.h"
+#include "version.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -116,6 +117,17 @@ void util_init(const char *prog)
 {
 	const char *s = strrchr(prog, '/');
 	argv0 = s ? s + 1 : prog;
+}
+
+void util_start(int argc, char **argv)
+{
+	util_init(argc > 0 && argv[0] ? argv[0] : "cleanse");
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--version")) {
+			printf("%s (cleanse) %s\n", argv0, cleanse_version());
+			fshut_stdout();
+			exit(0);
+		}
 }
 
 static void vwarn(const char *fmt, va_list ap)
@@ -335,8 +347,19 @@ void out_close(out_file *o)
 
 FILE *in_open(const char *path)
 {
-	if (!path || !strcmp(path, "-"))
+	return in_open_for(path, NULL);
+}
+
+FILE *in_open_for(const char *path, const char *hint)
+{
+	if (!path || !strcmp(path, "-")) {
+		/* records are never typed: waiting on a terminal would look
+		 * like a hang */
+		if (isatty(STDIN_FILENO))
+			die("stdin is a terminal: %s", hint ? hint :
+			    "pipe a stream in, or name the input file");
 		return stdin;
+	}
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		die("open %s:", path);

@@ -20,6 +20,10 @@ extern "C" {
 extern const char *argv0;       /* set by each main via util_init */
 
 void util_init(const char *prog);
+/* util_init(argv[0]), then `--version` anywhere before a `--` prints
+ * "prog (cleanse) VERSION" on stdout and exits 0: one call at the top of
+ * each main, before its option parsing */
+void util_start(int argc, char **argv);
 
 /* print "argv0: msg" to stderr; a trailing ':' in fmt appends strerror(errno) */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -60,8 +64,12 @@ void out_close(out_file *o);
 /* remove the temporary file of an unfinished output (error paths) */
 void out_abort(out_file *o);
 
-/* open an input: "-" or NULL for stdin; exits with a message on failure */
+/* open an input: "-" or NULL for stdin; exits with a message on failure,
+ * and when stdin is a terminal (inputs are record streams, never typed) */
 FILE *in_open(const char *path);
+/* the same, the refusal of a terminal saying `hint`: what to pipe in or
+ * which option to give */
+FILE *in_open_for(const char *path, const char *hint);
 void in_close(FILE *f);
 
 /* fflush + ferror + fclose of stdout; exit 1 on failure */

@@ -7,7 +7,9 @@
 # Prints the table: test accuracy over the seeds (mean ± std, and each
 # seed's without removal), the paired difference to random removal and to
 # no removal with its 95 % t-interval ("within noise" when it contains 0),
-# and how well METHOD found the flipped labels; plots in $(O)/.
+# and how well METHOD found the flipped labels; plots in $(O)/, and the
+# examples METHOD flagged, to look at (ds-sheet): $(O)/s<seed>/METHOD.png
+# (the 100 most negative) and METHOD.html (the NREM removed).
 #
 # Every product depends on the parameters that change it, so
 # make demo NREM=200 METHOD=tracin-last reruns what they change, no more.

@@ -19,6 +19,9 @@
 #   s<seed>/<method>-n<N>.ids .tr .row    the removed ids, the retrained
 #                                         run, its line of results.csv
 #   s<seed>/random-n<N>.*                 the random-removal control
+#   s<seed>/<method>.png .html           the examples the method flagged
+#                                         (ds-sheet: the 100 most negative,
+#                                         and the largest n of NS)
 #   results.csv detection.csv table.md acc.png detect.png
 #
 # Correct under Make: every product depends on a stamp file holding the
@@ -120,6 +123,7 @@ ARMS   = $(METHODS) random
 ROWS   = $(foreach s,$(SEEDS),$(O)/s$(s)/none-n0.row \
 	   $(foreach m,$(ARMS),$(foreach n,$(NPOS),$(O)/s$(s)/$(m)-n$(n).row)))
 DETS   = $(if $(filter-out 0 0.0,$(NOISE)),$(foreach s,$(SEEDS),$(foreach m,$(METHODS),$(O)/s$(s)/$(m).detect)))
+SHEETS = $(foreach s,$(SEEDS),$(foreach m,$(METHODS),$(O)/s$(s)/$(m).png $(O)/s$(s)/$(m).html))
 NCELLS = $(words $(ROWS))
 START := $(shell date +%s)
 
@@ -127,9 +131,10 @@ START := $(shell date +%s)
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
 .SECONDARY:
-all: $(O)/table.md $(O)/acc.png $(if $(DETS),$(O)/detect.png)
+all: $(O)/table.md $(O)/acc.png $(if $(DETS),$(O)/detect.png) $(SHEETS)
 	@cat $(O)/table.md >&2
 	@echo "experiment: $(O)/results.csv, $(O)/table.md, $(O)/acc.png$(if $(DETS), $(O)/detect.png)" >&2
+	@echo "experiment: the flagged examples: $(O)/s$(firstword $(SEEDS))/$(firstword $(METHODS)).png and .html (every seed and method: s<seed>/<method>.png, .html)" >&2
 
 # which cell, how many are left, and when the rest should be done: a row of
 # this setting counts as done when it is newer than the stamps every row
@@ -172,6 +177,17 @@ $(O)/s%.scores: $(S)/method-$$(notdir $$*) $(O)/s$$(dir $$*)base.cache
 # training example does: top-neg --random does not depend on the scores)
 $(O)/s%/pop.scores: $(O)/s%/base.cache
 	$(B)/grad-outlier -q --method loss --train $(@D)/train.ds -o $@ $<
+
+# the examples a method flagged, with the run's predictions: a contact sheet
+# of the 100 most negative and an HTML report of the largest n removed
+$(O)/s%/predictions: $(O)/s%/base.tr
+	$(B)/cnn-eval -q --trace $< --predictions $@ -o /dev/null $(@D)/train.ds
+$(O)/s%.png: $(O)/s%.scores $(O)/s$$(dir $$*)predictions
+	$(B)/ds-sheet -q --train $(dir $@)train.ds -k 100 --predictions $(dir $@)predictions \
+		$(if $(filter-out 0 0.0,$(NOISE)),--flipped $(dir $@)flipped.ds) -o $@ $<
+$(O)/s%.html: $(O)/s%.scores $(O)/s$$(dir $$*)predictions
+	$(B)/ds-sheet -q --train $(dir $@)train.ds -k $(or $(lastword $(NPOS)),100) --html \
+		--predictions $(dir $@)predictions $(if $(filter-out 0 0.0,$(NOISE)),--flipped $(dir $@)flipped.ds) -o $@ $<
 
 # mislabel detection: AUROC, recall of the first 10 %, precision of the
 # first k (k = the number flipped), the curve

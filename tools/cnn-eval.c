@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	};
 	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL;
 	int quiet = 0, device = DEV_AUTO, opt;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': trace_path = optarg; break;
@@ -53,9 +53,15 @@ int main(int argc, char **argv)
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
+	if (argc - optind == 2)
+		die_usage("give exactly one DATASET (a trace goes with --trace: "
+			  "cnn-eval --trace %s %s)", argv[optind], argv[optind + 1]);
 	if (argc - optind != 1)
 		die_usage("give exactly one DATASET");
 	const char *ds_path = argv[optind];
+	if (!trace_path || !strcmp(trace_path, "-"))
+		(void)in_open_for(NULL, "pipe a training trace in (cnn-train ... | cnn-eval "
+				  "DATASET), or give --trace TRACE");
 	if ((!trace_path || !strcmp(trace_path, "-")) && !strcmp(ds_path, "-"))
 		die_usage("the trace and the dataset cannot both come from stdin");
 

@@ -21,6 +21,7 @@
 #include "../lib/rand.h"
 #include "../lib/sgd.h"
 #include "../lib/trace.h"
+#include "../lib/progress.h"
 #include "../lib/util.h"
 
 #include <omp.h>
@@ -108,7 +109,7 @@ int main(int argc, char **argv)
 			    .epochs = 20, .augment = "none", .snapshots = "final" };
 	const char *trace_opt = "last", *skip_path = NULL, *out_path = NULL;
 	int force = 0, quiet = 0, threads = 0, device = DEV_AUTO, opt, skip_from = -1;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'N': th.net = optarg; break;
@@ -159,7 +160,7 @@ int main(int argc, char **argv)
 
 	/* the data, padded to the network's input */
 	const char *in_path = optind < argc ? argv[optind] : NULL;
-	const char *in_name = in_path ? in_path : "stdin";
+	const char *in_name = in_path && strcmp(in_path, "-") ? in_path : "stdin";
 	FILE *in = in_open(in_path);
 	data d;
 	ds_set s;
@@ -226,7 +227,6 @@ int main(int argc, char **argv)
 	trace_writer tw;
 	trace_writer_open(&tw, out.f, out_path ? out_path : "stdout", &th);
 	uint64_t *sids = emalloc((size_t)th.batch * sizeof *sids);
-	int progress = !quiet && isatty(STDERR_FILENO);
 	if (!quiet) {
 		char desc[1024];
 		nn_describe(&net, desc, sizeof desc);
@@ -240,6 +240,10 @@ int main(int argc, char **argv)
 	double lr = th.lr;
 	for (int e = 0; e < th.epochs; e++, lr *= th.lr_decay) {
 		double t0 = now(), loss_sum = 0;
+		char pwhat[48], ploss[48] = "";
+		snprintf(pwhat, sizeof pwhat, "epoch %d/%d", e + 1, th.epochs);
+		progress pg;
+		progress_begin(&pg, pwhat, (uint64_t)steps_per_epoch, "steps", quiet);
 		size_t seen = 0, correct = 0;
 		int traced = trace_has_epoch(&th, e);
 		rng r;
@@ -271,24 +275,22 @@ int main(int argc, char **argv)
 			/* the loss is checked every 50 steps and at the end of the epoch:
 			 * on a GPU that is when the host waits for the device */
 			int last = at + (size_t)full >= d.n;
+			progress_set(&pg, (uint64_t)(step + 1 - (long)e * steps_per_epoch),
+				     *ploss ? ploss : NULL);
 			if (step % 50 != 49 && !last)
 				continue;
 			long bad = sgd_read(&opt_sgd, &loss_sum, &correct);
 			if (bad >= 0)
 				die("training diverged at epoch %d step %ld (loss not finite); "
 				    "lower --lr", e, (long)e * steps_per_epoch + bad);
-			if (progress && !last)
-				fprintf(stderr, "\r%s: epoch %d/%d  %3.0f%%  loss %.4f ", argv0,
-					e + 1, th.epochs, 100.0 * (double)(at + (size_t)full) / (double)d.n,
-					loss_sum / (double)(seen ? seen : 1));
+			snprintf(ploss, sizeof ploss, "loss %.4f", loss_sum / (double)(seen ? seen : 1));
 		}
 		double secs = now() - t0;
 		double mloss = loss_sum / (double)(seen ? seen : 1);
 		double acc = (double)correct / (double)(seen ? seen : 1);
 		/* no wall time in the trace: it would break bit-exact determinism */
 		trace_write_metric(&tw, &(trace_metric){ .epoch = e, .loss = mloss, .acc = acc });
-		if (progress)
-			fputc('\r', stderr);
+		progress_end(&pg);
 		if (!quiet)
 			warn("epoch %d/%d: loss %.4f, train accuracy %.2f%% (%.1f s, %.0f images/s)",
 			     e + 1, th.epochs, mloss, 100 * acc, secs, (double)seen / secs);

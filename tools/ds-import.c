@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <png.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,46 @@ static uint32_t classes_opt, channels_opt;
 static const char *names_opt;
 static int quiet;
 
+/* a gzip file (one or more members, as the MNIST downloads are) inflated;
+ * buf is freed */
+static unsigned char *gunzip(unsigned char *buf, size_t *n, const char *path)
+{
+	size_t cap = *n * 4 + (1 << 16), len = 0;
+	unsigned char *out = emalloc(cap);
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		die("%s: zlib: cannot initialise", path);
+	z.next_in = buf;
+	z.avail_in = (uInt)*n;
+	if ((size_t)z.avail_in != *n)
+		die("%s: larger than 4 GiB compressed", path);
+	for (;;) {
+		if (len == cap) {
+			if (cap >= (size_t)1 << 32)
+				die("%s: more than 4 GiB once inflated", path);
+			out = erealloc(out, cap *= 2);
+		}
+		z.next_out = out + len;
+		z.avail_out = (uInt)(cap - len);
+		int rc = inflate(&z, Z_NO_FLUSH);
+		len = cap - z.avail_out;
+		if (rc == Z_STREAM_END) {
+			if (!z.avail_in)
+				break;
+			inflateReset(&z);       /* the next member */
+		} else if (rc == Z_BUF_ERROR && !z.avail_in && z.avail_out) {
+			die("%s: gzip data cut short", path);
+		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			die("%s: bad gzip data (%s)", path, z.msg ? z.msg : "zlib error");
+		}
+	}
+	inflateEnd(&z);
+	free(buf);
+	*n = len;
+	return out;
+}
+
 static unsigned char *slurp(const char *path, size_t *n)
 {
 	FILE *f = in_open(path);
@@ -64,7 +105,7 @@ static unsigned char *slurp(const char *path, size_t *n)
 		die("read %s:", path);
 	in_close(f);
 	if (*n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
-		die("%s: gzip-compressed; gunzip it first", path);
+		return gunzip(buf, n, path);
 	return buf;
 }
 
@@ -77,6 +118,9 @@ static void import_idx(const char *images, const char *labels)
 {
 	size_t ni, nl;
 	unsigned char *im = slurp(images, &ni), *lb = slurp(labels, &nl);
+	if (ni >= 8 && nl >= 16 && be32(im) == 0x801 && be32(lb) == 0x803)
+		die("%s is a label file and %s an image file: give the images first "
+		    "(ds-import idx IMAGES LABELS)", images, labels);
 	if (ni < 16 || be32(im) != 0x803)
 		die("%s: not an IDX image file (magic 0x00000803)", images);
 	if (nl < 8 || be32(lb) != 0x801)
@@ -429,7 +473,7 @@ int main(int argc, char **argv)
 	};
 	const char *out_path = NULL;
 	int force = 0, opt;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': out_path = optarg; break;

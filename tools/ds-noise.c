@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 	int force = 0, quiet = 0, have_k = 0, opt;
 	uint64_t k = 0, seed = 0;
 	double frac = -1;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'F': frac = estrtod(optarg, 0, 1, "--frac"); break;
@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 
 	FILE *in = in_open(in_path);
 	ds_set s;
-	ds_set_load(&s, in, in_path ? in_path : "stdin");
+	ds_set_load(&s, in, in_path && strcmp(in_path, "-") ? in_path : "stdin");
 	in_close(in);
 	if (s.h.classes < 2)
 		die("cannot flip labels with %u class", s.h.classes);

@@ -20,7 +20,8 @@ static const char *usage_text =
 	"  -i IDS          ids to drop (ids stream or text); without it they come from stdin\n"
 	"  DATASET         the dataset; without it, it comes from stdin\n"
 	"  -o OUT          output (default stdout)\n"
-	"  --strict        a requested id missing from the dataset is an error\n"
+	"  --strict        a requested id missing from the dataset, or ids cut from the\n"
+	"                  scores of another training set, is an error\n"
 	"  --missing FILE  write the requested ids not found, one per line\n";
 
 int main(int argc, char **argv)
@@ -33,7 +34,7 @@ int main(int argc, char **argv)
 	};
 	const char *out_path = NULL, *ids_path = NULL, *missing_path = NULL;
 	int force = 0, quiet = 0, strict = 0, opt;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "i:o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'i': ids_path = optarg; break;
@@ -47,7 +48,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind > 1)
-		die_usage("at most one DATASET");
+		die_usage("at most one DATASET (the ids go with -i: ds-remove -i %s %s)",
+			  argv[optind], argv[optind + 1]);
 	const char *ds_path = optind < argc ? argv[optind] : NULL;
 	if (!ids_path && !ds_path)
 		die_usage("give the ids with -i IDS, or DATASET with the ids on stdin");
@@ -75,14 +77,29 @@ int main(int argc, char **argv)
 	ds_writer_open(&w, out.f, out_path ? out_path : "stdout", &h);
 	ds_example ex = { .x = emalloc(d.xbytes) };
 	uint64_t nin = 0, nout = 0;
+	uint32_t digest = 0;
 	while (ds_reader_next(&d, &ex)) {
 		nin++;
+		digest = ds_digest_update(digest, ex.id, ex.y, ex.x, d.xbytes);
 		if (idset_has(&want, ex.id)) {
 			idset_add(&found, ex.id);
 			continue;
 		}
 		ds_writer_put(&w, &ex);
 		nout++;
+	}
+	/* ids cut from the scores of another training set mostly miss, or hit
+	 * the wrong examples: say so rather than drop what happens to match */
+	if (ids.has_train && (ids.train_n != nin || ids.train_digest != digest)) {
+		char *msg = esprintf("the ids were cut from %s scores of another training set "
+				     "(%llu examples, digest %08x; this one has %llu, digest %08x)",
+				     ids.method ? ids.method : "the",
+				     (unsigned long long)ids.train_n, ids.train_digest,
+				     (unsigned long long)nin, digest);
+		if (strict)
+			die("%s", msg);
+		warn("%s", msg);
+		free(msg);
 	}
 	size_t nmiss = ids.n - idset_count(&found);
 	if (nmiss) {

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	int force = 0, quiet = 0, stratify = 0, have_k = 0, opt;
 	uint64_t k = 0, seed = 0;
 	double frac = -1;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'v': k = estrtou64(optarg, UINT64_MAX, "--val"); have_k = 1; break;
@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 
 	FILE *in = in_open(in_path);
 	ds_set s;
-	ds_set_load(&s, in, in_path ? in_path : "stdin");
+	ds_set_load(&s, in, in_path && strcmp(in_path, "-") ? in_path : "stdin");
 	in_close(in);
 	if (s.n > UINT32_MAX)
 		die("more than %u examples", UINT32_MAX);

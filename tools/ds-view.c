@@ -17,7 +17,8 @@
 static const char *usage_text =
 	"usage: ds-view [--csv | --stats | --header] [-n N] [FILE]\n"
 	"  (default)   JSON lines: header, records (bin payloads summarised), trailer\n"
-	"  --csv       CSV of the records' scalar fields, with a header row\n"
+	"  --csv       CSV of the records' scalar fields, with a header row (and a\n"
+	"              predictions stream's probabilities p as columns p0, p1, ...)\n"
 	"  --stats     dataset summary: count, shape, classes, label histogram\n"
 	"  --header    only the header, as JSON\n"
 	"  -n N        at most N records (the stream is still read and checked to its end)\n";
@@ -165,7 +166,7 @@ int main(int argc, char **argv)
 	};
 	int mode = 'j', opt;
 	uint64_t limit = UINT64_MAX;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': case 's': case 'H': mode = opt; break;
@@ -177,7 +178,7 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		die_usage("at most one FILE");
 	const char *path = optind < argc ? argv[optind] : NULL;
-	const char *name = path ? path : "stdin";
+	const char *name = path && strcmp(path, "-") ? path : "stdin";
 	FILE *f = in_open(path);
 	if (mode == 's') {
 		stats(f, name);
@@ -197,9 +198,15 @@ int main(int argc, char **argv)
 		fshut_stdout();
 		return 0;
 	}
-	/* CSV columns: the scalar keys of the first record, in its order */
+	/* CSV columns: the scalar keys of the first record, in its order; and
+	 * a predictions stream's probabilities p, one column per class (p0,
+	 * p1, ...), so that they can be handed to numpy or cleanlab */
 	const char **cols = NULL;
 	uint32_t ncols = 0;
+	uint64_t K = 0;
+	if (mode == 'c' && rec_str_eq(rec_get(rec_reader_header(r), "kind"), FMT_KIND_PREDICTIONS) &&
+	    (rec_get_u64(rec_reader_header(r), "classes", &K) != 1 || K > FMT_MAX_CLASSES))
+		K = 0;
 	uint64_t n = 0;
 	while (rec_reader_next_or_die(r, &o)) {
 		if (n++ >= limit)
@@ -213,23 +220,42 @@ int main(int argc, char **argv)
 			cols = ecalloc(o->via.map.size + 1, sizeof *cols);
 			for (uint32_t i = 0; i < o->via.map.size; i++) {
 				const msgpack_object_kv *kv = &o->via.map.ptr[i];
-				if (kv->key.type != MSGPACK_OBJECT_STR || !scalar(&kv->val))
+				if (kv->key.type != MSGPACK_OBJECT_STR)
+					continue;
+				if (!scalar(&kv->val) && !(K && kv->val.type == MSGPACK_OBJECT_BIN &&
+							   kv->key.via.str.size == 1 &&
+							   kv->key.via.str.ptr[0] == 'p'))
 					continue;
 				char *k = emalloc(kv->key.via.str.size + 1);
 				memcpy(k, kv->key.via.str.ptr, kv->key.via.str.size);
 				k[kv->key.via.str.size] = 0;
 				cols[ncols++] = k;
 			}
-			for (uint32_t i = 0; i < ncols; i++)
-				printf("%s%s", i ? "," : "", cols[i]);
+			for (uint32_t i = 0; i < ncols; i++) {
+				if (K && !strcmp(cols[i], "p"))
+					for (uint64_t k = 0; k < K; k++)
+						printf("%sp%llu", i || k ? "," : "", (unsigned long long)k);
+				else
+					printf("%s%s", i ? "," : "", cols[i]);
+			}
 			putchar('\n');
 		}
 		for (uint32_t i = 0; i < ncols; i++) {
 			const msgpack_object *v = rec_get(o, cols[i]);
 			if (i)
 				putchar(',');
-			if (v && scalar(v))
+			if (K && !strcmp(cols[i], "p")) {
+				if (!v || v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != 4 * K)
+					die("%s: record %llu: p is not %llu f32 probabilities", name,
+					    (unsigned long long)n - 1, (unsigned long long)K);
+				for (uint64_t k = 0; k < K; k++) {
+					float pk;
+					memcpy(&pk, v->via.bin.ptr + 4 * k, 4);
+					printf("%s%.9g", k ? "," : "", pk);
+				}
+			} else if (v && scalar(v)) {
 				csv_value(v);
+			}
 		}
 		putchar('\n');
 	}

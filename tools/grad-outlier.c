@@ -39,6 +39,7 @@
 #include "../lib/nn.h"
 #include "../lib/scores.h"
 #include "../lib/trace.h"
+#include "../lib/progress.h"
 #include "../lib/util.h"
 
 static const char *usage_text =
@@ -57,7 +58,9 @@ static const char *usage_text =
 	"                     (every parameter, randomly projected; oga-l2, oga-iforest)\n"
 	"  --dim K            --layers all: the projection's dimension (default 64)\n"
 	"  --csv FILE         also write CSV x:image,y:label,influence,datasource_index,\n"
-	"                     most negative first (x:image and datasource_index hold the id)\n"
+	"                     most negative first (x:image and datasource_index hold the id),\n"
+	"                     with label_name when the training set names its classes\n"
+	"  --image-dir DIR    with --csv: each example as DIR/ID.png, its path in x:image\n"
 	"  --device D         auto (default), cpu or cuda\n"
 	"  -o OUT             the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
@@ -69,17 +72,19 @@ int main(int argc, char **argv)
 		{ "contamination", required_argument, 0, 'C' },
 		{ "count", required_argument, 0, 'N' }, { "trees", required_argument, 0, 'R' },
 		{ "subsample", required_argument, 0, 'S' }, { "seed", required_argument, 0, 's' },
-		{ "csv", required_argument, 0, 'c' }, { "device", required_argument, 0, 'd' },
+		{ "csv", required_argument, 0, 'c' }, { "image-dir", required_argument, 0, 'I' },
+		{ "device", required_argument, 0, 'd' },
 		{ "layers", required_argument, 0, 'L' }, { "dim", required_argument, 0, 'D' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *method = NULL, *train_path = NULL, *trace_path = NULL, *csv_path = NULL;
+	const char *image_dir = NULL;
 	const char *out_path = NULL;
 	double contamination = -1;
 	uint64_t count = UINT64_MAX, seed = 0;
 	int trees = IFOREST_TREES, psi = IFOREST_PSI;
 	int force = 0, quiet = 0, device = DEV_AUTO, all = 0, dim = 64, opt;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm': method = optarg; break;
@@ -97,6 +102,7 @@ int main(int argc, char **argv)
 			all = !strcmp(optarg, "all");
 			break;
 		case 'D': dim = (int)estrtou64(optarg, 4096, "--dim"); break;
+		case 'I': image_dir = optarg; break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
@@ -122,6 +128,8 @@ int main(int argc, char **argv)
 			  method);
 	if (contamination >= 0 && count != UINT64_MAX)
 		die_usage("give at most one of --contamination and --count");
+	if (image_dir && !csv_path)
+		die_usage("--image-dir goes with --csv");
 	if (argc - optind > 1 || (trace_path && argc - optind > 0))
 		die_usage("one network: a CACHE or --trace TRACE");
 	const char *net_path = trace_path ? trace_path : optind < argc ? argv[optind] : NULL;
@@ -176,7 +184,8 @@ int main(int argc, char **argv)
 		a = emalloc(emul(d.n, (size_t)K * sizeof *a));
 		h = emalloc(emul(d.n, (size_t)Fl * sizeof *h));
 	}
-	int progress = !quiet && isatty(STDERR_FILENO);
+	progress pg;
+	progress_begin(&pg, "forward pass", d.n, "examples", quiet);
 	double loss = 0;
 	for (size_t at = 0; at < d.n; at += (size_t)BS) {
 		int B = (int)(d.n - at < (size_t)BS ? d.n - at : (size_t)BS);
@@ -210,11 +219,9 @@ int main(int argc, char **argv)
 			}
 		}
 next:
-		if (progress && (at / (size_t)BS) % 20 == 0)
-			fprintf(stderr, "\r%s: %zu/%zu ", argv0, at, d.n);
+		progress_set(&pg, at + (size_t)B, NULL);
 	}
-	if (progress)
-		fputc('\r', stderr);
+	progress_end(&pg);
 	detect_dense dm = { .n = d.n, .d = (size_t)dim, .m = proj };
 	if (all && m == DET_OGA_L2) {
 		for (size_t i = 0; i < d.n; i++) {
@@ -273,7 +280,8 @@ next:
 	if (csv_path) {
 		out_file co;
 		out_open(&co, csv_path, 1);
-		scores_write_csv(co.f, d.n, d.id, d.y, score, NULL);
+		scores_write_csv_from(co.f, d.n, d.id, d.y, score, NULL, train_path,
+				      image_dir);
 		out_close(&co);
 	}
 	if (!quiet) {

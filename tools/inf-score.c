@@ -72,7 +72,9 @@ static const char *usage_text =
 	"  --flow-steps M  sub-steps per step of the -flow and -gn methods (default: from the\n"
 	"                  measured top eigenvalue, ceil(2*eta*lambda))\n"
 	"  --csv FILE      also write CSV x:image,y:label,influence,datasource_index,\n"
-	"                  most negative first (x:image and datasource_index hold the id)\n"
+	"                  most negative first (x:image and datasource_index hold the id),\n"
+	"                  with label_name when the training set names its classes\n"
+	"  --image-dir DIR with --csv: each example as DIR/ID.png, its path in x:image\n"
 	"  --device D      auto (default), cpu or cuda\n"
 	"  -o OUT          the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
@@ -210,15 +212,15 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "method", required_argument, 0, 'm' }, { "train", required_argument, 0, 'T' },
 		{ "val", required_argument, 0, 'V' }, { "ids", required_argument, 0, 'i' },
-		{ "ref-u-scale", no_argument, 0, 'R' }, { "csv", required_argument, 0, 'c' },
+		{ "ref-u-scale", no_argument, 0, 'R' }, { "csv", required_argument, 0, 'c' }, { "image-dir", required_argument, 0, 'I' },
 		{ "device", required_argument, 0, 'd' },
 		{ "flow-steps", required_argument, 0, 'F' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
-	const char *csv_path = NULL, *out_path = NULL;
+	const char *csv_path = NULL, *image_dir = NULL, *out_path = NULL;
 	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, flow_steps = 0;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm': method = optarg; break;
@@ -227,6 +229,7 @@ int main(int argc, char **argv)
 		case 'i': ids_path = optarg; break;
 		case 'R': ref = 1; break;
 		case 'c': csv_path = optarg; break;
+		case 'I': image_dir = optarg; break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'F':
 			if ((flow_steps = (int)estrtou64(optarg, 100000, "--flow-steps")) < 1)
@@ -254,23 +257,27 @@ int main(int argc, char **argv)
 			  method);
 	if (flow_steps && !flow)
 		die_usage("--flow-steps goes with a -flow or -gn method");
+	if (image_dir && !csv_path)
+		die_usage("--image-dir goes with --csv");
 	if (argc - optind > 1)
 		die_usage("at most one CACHE");
 	const char *cache_path = optind < argc ? argv[optind] : NULL;
-	const char *cname = cache_path ? cache_path : "stdin";
+	const char *cname = cache_path && strcmp(cache_path, "-") ? cache_path : "stdin";
 	int from_stdin = (!cache_path || !strcmp(cache_path, "-")) + !strcmp(train_path, "-") +
 			 !strcmp(val_path, "-");
 	if (from_stdin > 1)
 		die_usage("only one of the cache, --train and --val can come from stdin");
 
 	/* the cache's header, the data as the network saw it, the cache */
-	FILE *cf = in_open(cache_path);
+	FILE *cf = in_open_for(cache_path, "pipe a cache in (theta-cache ... | inf-score), or "
+			       "name the CACHE file");
 	cache c;
 	cache_open(&c, cf, cname);
 	const trace_header *th = &c.tr.h;
 	data train, val;
 	FILE *f = in_open(train_path);
-	data_load(&train, f, train_path, th->input[0], th->input[1], th->input[2]);
+	data_load(&train, f, strcmp(train_path, "-") ? train_path : "stdin", th->input[0],
+		  th->input[1], th->input[2]);
 	in_close(f);
 	data_load_for(&val, val_path, th, "validation ");
 	cache_read(&c, &train);
@@ -296,7 +303,7 @@ int main(int argc, char **argv)
 		 th->nskip ? &skip : NULL);
 	influence in = { .sg = &sg, .steps = c.steps, .nsteps = c.nsteps, .val = &val,
 			 .val_batch = BS, .name = cname, .quiet = quiet,
-			 .progress = !quiet && isatty(STDERR_FILENO) };
+			 .progress = !quiet };
 	double L0 = influence_val_loss(u, tmp, &in, thT, stT);
 	double *score = ecalloc(train.n, sizeof *score);
 	scores_stability stab = { 0 }, *st = NULL;
@@ -307,8 +314,6 @@ int main(int argc, char **argv)
 		st = m != M_TRACIN && c.nsteps > 0 ? &stab : NULL;
 		walk(score, u, &in, &c, thT, m, curv, ref, flow ? flow_steps : 1, st);
 	}
-	if (in.progress)
-		fputc('\r', stderr);
 
 	/* the scores, in training-set order */
 	out_file out;
@@ -322,7 +327,8 @@ int main(int argc, char **argv)
 	if (csv_path) {
 		out_file co;
 		out_open(&co, csv_path, 1);
-		scores_write_csv(co.f, train.n, train.id, train.y, score, want);
+		scores_write_csv_from(co.f, train.n, train.id, train.y, score, want, train_path,
+				      image_dir);
 		out_close(&co);
 	}
 	if (st)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../lib/trace.h"
+#include "../lib/progress.h"
 #include "../lib/util.h"
 
 static const char *usage_text =
@@ -30,7 +31,7 @@ int main(int argc, char **argv)
 	};
 	const char *keep = "final", *out_path = NULL;
 	int force = 0, quiet = 0, opt;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': keep = optarg; break;
@@ -57,9 +58,10 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		die_usage("at most one TRACE");
 	const char *in_path = optind < argc ? argv[optind] : NULL;
-	const char *name = in_path ? in_path : "stdin";
+	const char *name = in_path && strcmp(in_path, "-") ? in_path : "stdin";
 
-	FILE *in = in_open(in_path);
+	FILE *in = in_open_for(in_path, "pipe a training trace in (cnn-train ... | theta-cache), "
+			       "or name the TRACE file");
 	trace_reader tr;
 	trace_reader_open(&tr, in, name, FMT_KIND_TRACE);
 	const trace_header th = tr.h;   /* a view: tr owns it */
@@ -95,7 +97,13 @@ int main(int argc, char **argv)
 
 	uint64_t got = 0, next_k = 0;
 	int have_final = 0, rt;
+	/* a trace holds a snapshot per step at most, and its steps */
+	progress pg;
+	progress_begin(&pg, "reading the trace", T + 1, "snapshots", quiet);
+	uint64_t nsnap = 0;
 	while ((rt = trace_reader_next(&tr))) {
+		if (rt == TRACE_REC_THETA)
+			progress_set(&pg, ++nsnap, NULL);
 		if (rt == TRACE_REC_STEP) {
 			trace_write_step(&tw, &tr.step);
 			continue;
@@ -119,6 +127,7 @@ int main(int argc, char **argv)
 		trace_write_theta(&tw, t, enc);
 		got++;
 	}
+	progress_end(&pg);
 	if (!have_final)
 		die("%s: no final parameters in the trace", name);
 	if (got != kept)

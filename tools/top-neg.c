@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 	int force = 0, quiet = 0, text = 0, modes = 0, opt;
 	uint64_t n = 0, seed = 0, nrand = 0;
 	double frac = -1, below = NAN;
-	util_init(argv[0]);
+	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "n:o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': n = estrtou64(optarg, UINT64_MAX, "-n"); modes++; break;
@@ -57,9 +57,11 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		die_usage("at most one SCORES");
 	const char *in_path = optind < argc ? argv[optind] : NULL;
-	FILE *in = in_open(in_path);
+	FILE *in = in_open_for(in_path, "pipe a scores stream in (inf-score ... | top-neg), "
+			       "or name the SCORES file");
 	score_set s;
-	scores_load(&s, in, in_path ? in_path : "stdin");
+	const char *in_name = in_path && strcmp(in_path, "-") ? in_path : "stdin";
+	scores_load(&s, in, in_name);
 	in_close(in);
 
 	size_t *ord = emalloc(emul(s.n ? s.n : 1, sizeof *ord)), k;
@@ -98,7 +100,10 @@ int main(int argc, char **argv)
 	size_t nonneg = 0;
 	out_file out;
 	out_open(&out, out_path, force || text);
-	rec_writer *w = text ? NULL : ids_writer_open(out.f, out_path ? out_path : "stdout", what);
+	ids_source src = { .has_train = s.train_n > 0, .train_n = s.train_n,
+			   .train_digest = s.train_digest, .method = s.method, .scores = in_name };
+	rec_writer *w = text ? NULL : ids_writer_open_from(out.f, out_path ? out_path : "stdout",
+							   what, &src);
 	for (size_t q = 0; q < k; q++) {
 		size_t i = ord[q];
 		nonneg += s.score[i] >= 0;
@@ -116,7 +121,8 @@ int main(int argc, char **argv)
 		rec_writer_close(w);
 	out_close(&out);
 	if (!quiet) {
-		warn("%s: %zu of %zu examples (%s scores)", what, k, s.n, s.method);
+		warn("%s %zu of %zu examples (%s scores)", nrand ? "picked at random" :
+		     "kept the most negative", k, s.n, s.method);
 		if (nonneg && !nrand)
 			warn("%zu of them score >= 0 (not predicted harmful)", nonneg);
 	}

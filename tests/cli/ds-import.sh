@@ -11,9 +11,15 @@ t_ok "names preset" 'ds-import --names mnist idx im lb | ds-view --header | grep
 t_fail "names count must match classes" 2 'ds-import: --names lists 2 names for 10 classes*' 'ds-import --names a,b idx im lb'
 head -c 100 im > im.cut
 t_fail "truncated IDX images" 1 'ds-import: im.cut: * bytes, header announces 50 images*' 'ds-import idx im.cut lb'
-t_fail "labels for images swapped" 1 'ds-import: lb: not an IDX image file*' 'ds-import idx lb im'
+t_fail "labels for images swapped: says so" 1 'ds-import: lb is a label file and im an image file: give the images first*' 'ds-import idx lb im'
+t_fail "a label file alone as images" 1 'ds-import: lb: not an IDX image file*' 'ds-import idx lb lb'
 gzip -c im > im.gz
-t_fail "gzip named" 1 'ds-import: im.gz: gzip-compressed; gunzip it first' 'ds-import idx im.gz lb'
+gzip -c lb > lb.gz
+t_ok "gzip IDX files are read as the plain ones" 'ds-import -q idx im.gz lb.gz | ds-view --csv > gz.csv && ds-view --csv a.ds | cmp - gz.csv'
+gzip -c im | head -c 300 > im.gz.cut
+t_fail "gzip cut short" 1 'ds-import: im.gz.cut: gzip data cut short' 'ds-import idx im.gz.cut lb'
+gzip -c a.ds > a.ds.gz
+t_fail "a gzip stream says gunzip" 1 'ds-view: a.ds.gz: gzip-compressed, not a cleanse stream (streams are zstd: gunzip it first)' 'ds-view a.ds.gz'
 t_fail "missing file" 1 'ds-import: open nope: No such file or directory' 'ds-import idx nope lb'
 
 gen-data cifar 7 2 c1

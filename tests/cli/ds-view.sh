@@ -3,7 +3,9 @@
 
 gen-data ds 4 1 > a.ds
 t_eq "JSON lines: header, 4 records, trailer" "6" "$(ds-view a.ds | wc -l)"
-t_eq "header line" '{"magic":"cleanse","kind":"dataset","version":1,"shape":[1,4,4],"dtype":"u8","classes":3,"source":"gen-data","n":4}' "$(ds-view a.ds | head -1)"
+t_eq "header line" '{"magic":"cleanse","kind":"dataset","version":1,"writer":"gen-data VERSION","shape":[1,4,4],"dtype":"u8","classes":3,"source":"gen-data","n":4}' "$(ds-view a.ds | head -1 | sed 's/"gen-data [^"]*"/"gen-data VERSION"/')"
+t_eq "the writer is the program and its --version" "\"writer\":\"gen-data $(ds-view --version | sed 's/.* //')\"" \
+	"$(ds-view --header a.ds | grep -o '"writer":"[^"]*"')"
 t_ok "records summarise payloads" 'ds-view a.ds | sed -n 2p | grep -Eq "^\{\"id\":0,\"y\":[0-2],\"x\":\{\"bin\":16,\"crc32\":[0-9]+\}\}$"'
 t_eq "trailer line" '{"end":"cleanse","count":4}' "$(ds-view a.ds | tail -1)"
 t_eq "CSV header" "id,y" "$(ds-view --csv a.ds | head -1)"
