@@ -178,18 +178,21 @@ ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int 
 	for (int k = 0; k < 4; k++)
 		engine_release(h->eng, tmp[k]);
 	const char *name = o->solver == IHVP_LISSA ? "lissa" : "cg";
+	if (r.status == IHVP_DIVERGED && o->solver == IHVP_LISSA)
+		die("lissa diverged after %d steps (top eigenvalue of H_S %.4g, scale %.4g, "
+		    "damping %g): the recursion needs 0 < (c + damping)/scale < 2 for every "
+		    "eigenvalue c of H_S; raise --lissa-scale or --damping, or use --solver cg",
+		    r.iters, r.lambda_top, r.scale, o->damping);
+	if (r.status == IHVP_DIVERGED)
+		die("cg diverged after %d iterations: raise --damping, or use --curvature gn",
+		    r.iters);
 	if (o->solver == IHVP_LISSA && !quiet)
 		warn("lissa: top eigenvalue of H_S %.4g, scale %.4g, damping %g", r.lambda_top,
 		     r.scale, o->damping);
 	if (o->solver == IHVP_LISSA && fabs(r.lambda_top) >= r.scale)
-		warn("lissa: |lambda_top| %.4g >= scale %.4g: the recursion needs |H/scale| < 1 "
-		     "and may diverge; raise --lissa-scale", fabs(r.lambda_top), r.scale);
-	if (r.status == IHVP_DIVERGED)
-		die("%s diverged after %d steps (residual %.3g): %s", name, r.iters, r.residual,
-		    o->solver == IHVP_LISSA ?
-		    "the recursion needs 0 < (c + damping)/scale < 2 for every eigenvalue c of "
-		    "H_S; raise --lissa-scale or --damping, or use --solver cg" :
-		    "raise --damping, or use --curvature gn");
+		warn("lissa: |lambda_top| %.4g >= scale %.4g: Koh & Liang's condition |H/scale| < 1 "
+		     "does not hold; the recursion converged here (residual %.3g)",
+		     fabs(r.lambda_top), r.scale, r.residual);
 	if (r.status == IHVP_NOT_PD)
 		die("cg: H_S + damping*I is not positive definite (a direction of curvature <= 0 "
 		    "after %d iterations): raise --damping, or use --curvature gn", r.iters);

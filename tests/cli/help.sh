@@ -1,6 +1,6 @@
 # every program: --help on stdout with exit 0, bad flags exit 2, a man page
 . "$(dirname "$0")/lib.sh"
-for t in ds-import ds-split ds-remove ds-noise ds-view cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg; do
+for t in ds-import ds-split ds-remove ds-noise ds-view cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update; do
 	t_ok "$t --help" "$t --help | grep -q '^usage: $t'"
 	t_fail "$t bad flag" 2 "*" "$t --no-such-flag"
 	t_ok "$t has a man page" "grep -q '^\\.TH $(echo $t | tr a-z A-Z) 1' $ROOT/tools/$t.1"
