@@ -120,6 +120,14 @@ t_ok "inf-update --remove class1.txt equals --class 1" \
 t_ok "--divisor kept moves further than all (n/(n-m))" \
 	"inf-update --class 1 --curvature gn --damping 0.01 --divisor kept --train train.ds mlp.cache 2>e.kept >/dev/null && inf-update --class 1 --curvature gn --damping 0.01 --train train.ds mlp.cache 2>e.all >/dev/null && a=\$(sed -n \"s/.*theta_T| = \\([0-9.e+-]*\\),.*/\\1/p\" e.all) && k=\$(sed -n \"s/.*theta_T| = \\([0-9.e+-]*\\),.*/\\1/p\" e.kept) && awk -v a=\$a -v k=\$k 'BEGIN { exit !(k > a) }'"
 
+# ----- the same bits whatever the thread count
+t_ok "inf-score --method if: the same bytes with 1 thread and with 3" \
+	"OMP_NUM_THREADS=1 inf-score -q --method if --curvature gn --hessian-size 100 --train train.ds --val val.ds mlp.cache > t1 && OMP_NUM_THREADS=3 inf-score -q --method if --curvature gn --hessian-size 100 --train train.ds --val val.ds mlp.cache | cmp - t1"
+t_ok "hess-sample --by features: the same bytes with 1 thread and with 3" \
+	"OMP_NUM_THREADS=1 hess-sample -q --by features -k 64 --seed 3 --train train.ds mlp.cache | cmp - h.features && OMP_NUM_THREADS=3 hess-sample -q --by features -k 64 --seed 3 --train train.ds mlp.cache | cmp - h.features"
+t_ok "inf-update: the same bytes with 1 thread and with 3" \
+	"OMP_NUM_THREADS=1 inf-update -q --class 1 --curvature gn --damping 0.01 --train train.ds mlp.cache | cmp - up.tr && OMP_NUM_THREADS=3 inf-update -q --class 1 --curvature gn --damping 0.01 --train train.ds mlp.cache | cmp - up.tr"
+
 # ----- bad input
 echo 123456 > bogus.txt
 t_fail "hess-sample: K larger than the dataset" 1 "hess-sample: -k 501: only 500 training examples" \
