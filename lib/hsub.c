@@ -137,6 +137,19 @@ size_t *hsub_rows_ids(const char *path, const data *d, size_t *k)
 	return rows;
 }
 
+size_t *hsub_rows(const char *ids_path, uint64_t size, uint64_t seed, const data *d, size_t *k)
+{
+	if (ids_path)
+		return hsub_rows_ids(ids_path, d, k);
+	if (size != UINT64_MAX && size > d->n)
+		die("--hessian-size %llu: only %zu training examples", (unsigned long long)size,
+		    d->n);
+	*k = size != UINT64_MAX ? size : d->n < HSUB_DEFAULT_SIZE ? d->n : HSUB_DEFAULT_SIZE;
+	size_t *rows = emalloc((*k ? *k : 1) * sizeof *rows);
+	hsub_rows_random(rows, d->n, *k, seed);
+	return rows;
+}
+
 void hsub_dots(double *out, engine *eng, const data *d, const real *theta, const real *v,
 	       int bsize)
 {

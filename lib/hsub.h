@@ -67,6 +67,12 @@ void hsub_rows_random(size_t *rows, size_t n, size_t k, uint64_t seed);
  * *k gets their count. Exits naming path on an id not in d or none. */
 size_t *hsub_rows_ids(const char *path, const data *d, size_t *k);
 
+/* S as the tools' options say: the ids in ids_path (not NULL), else size
+ * rows drawn with seed (size UINT64_MAX: HSUB_DEFAULT_SIZE, or all of d when
+ * smaller); *k gets |S|. Exits when size exceeds d or an id is not in d. */
+#define HSUB_DEFAULT_SIZE 1024
+size_t *hsub_rows(const char *ids_path, uint64_t size, uint64_t seed, const data *d, size_t *k);
+
 /* out[i] = ⟨v, ∇ℓ(z_i; θ)⟩ for every example of d, in batches of `bsize`
  * in order (training mode) */
 void hsub_dots(double *out, engine *eng, const data *d, const real *theta, const real *v,

@@ -121,8 +121,6 @@ typedef struct if_args {
 	ihvp_opts o;
 } if_args;
 
-#define IF_DEFAULT_SIZE 1024
-
 /* --curvature: 1 for gn */
 static int parse_curvature(const char *s)
 {
@@ -137,18 +135,8 @@ static size_t if_scores(double *score, engine *eng, const nn_net *net, const dat
 			const real *thT, const real *u, const trace_header *th, const idset *skip,
 			const if_args *a, int quiet, scores_kv *kv)
 {
-	size_t k, P = engine_nparams(eng), *rows;
-	if (a->ids) {
-		rows = hsub_rows_ids(a->ids, train, &k);
-	} else {
-		if (a->size != UINT64_MAX && a->size > train->n)
-			die("--hessian-size %llu: only %zu training examples",
-			    (unsigned long long)a->size, train->n);
-		k = a->size != UINT64_MAX ? a->size : train->n < IF_DEFAULT_SIZE ? train->n :
-						       IF_DEFAULT_SIZE;
-		rows = emalloc(k * sizeof *rows);
-		hsub_rows_random(rows, train->n, k, a->seed);
-	}
+	size_t k, P = engine_nparams(eng);
+	size_t *rows = hsub_rows(a->ids, a->size, a->seed, train, &k);
 	hsub h;
 	int bs = hsub_batch(net, th->batch, th->batch > 256 ? th->batch : 256);
 	hsub_init(&h, eng, train, thT, rows, k, bs, th->weight_decay, a->gn, a->lissa_batch,

@@ -58,8 +58,6 @@ static const char *usage_text =
 	"  --device D          auto (default), cpu or cuda\n"
 	"  -o OUT              the trace (default stdout);  -f  to a terminal;  -q  quiet\n";
 
-#define DEFAULT_SIZE 1024
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -181,17 +179,7 @@ int main(int argc, char **argv)
 	double div = kept_div ? (double)(n - m) : (double)n;
 
 	/* S */
-	size_t k, *rows;
-	if (hids) {
-		rows = hsub_rows_ids(hids, &d, &k);
-	} else {
-		if (hsize != UINT64_MAX && hsize > d.n)
-			die("--hessian-size %llu: only %zu training examples",
-			    (unsigned long long)hsize, d.n);
-		k = hsize != UINT64_MAX ? hsize : d.n < DEFAULT_SIZE ? d.n : DEFAULT_SIZE;
-		rows = emalloc(k * sizeof *rows);
-		hsub_rows_random(rows, d.n, k, seed);
-	}
+	size_t k, *rows = hsub_rows(hids, hsize, seed, &d, &k);
 
 	/* g = Σ_R ∇ℓ / div; s = (H_S + λI)⁻¹ g; θ' = θ_T + s */
 	size_t P = net.nparams;
