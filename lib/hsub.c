@@ -42,7 +42,8 @@ void hsub_free(hsub *h)
 static void hvp_rows(hsub *h, real *hv, const real *v, const size_t *rows, size_t m)
 {
 	size_t P = engine_nparams(h->eng), bs = (size_t)h->batch;
-	engine_axpby(h->eng, hv, 0, v, 0, P);
+	const nn_backend *bk = engine_backend(h->eng);
+	bk->zero(bk->ctx, hv, P);
 	for (size_t at = 0; at < m; at += bs) {
 		int B = (int)(m - at < bs ? m - at : bs);
 		/* each batch's loss divided by m: the products sum to the mean's */
@@ -170,7 +171,8 @@ void hsub_grad_sum(real *g, real *tmp, engine *eng, const data *d, const real *t
 		   const size_t *rows, size_t m, int bsize)
 {
 	size_t P = engine_nparams(eng), bs = (size_t)bsize;
-	engine_axpby(eng, g, 0, g, 0, P);
+	const nn_backend *bk = engine_backend(eng);
+	bk->zero(bk->ctx, g, P);
 	for (size_t at = 0; at < m; at += bs) {
 		int B = (int)(m - at < bs ? m - at : bs);
 		batch b = { .d = d, .n = B, .row = rows + at };

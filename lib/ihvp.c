@@ -30,6 +30,13 @@ const char *ihvp_status(int status)
 	}
 }
 
+/* y = x (y zeroed first: a·x + 0·y would keep a NaN left in y) */
+static void copy(const nn_backend *bk, real *y, const real *x, size_t n)
+{
+	bk->zero(bk->ctx, y, n);
+	bk->axpby(bk->ctx, y, 1, x, 1, n);
+}
+
 /* ax = (H + λI) x */
 static void damped(const nn_backend *bk, size_t n, hvp_fn hvp, void *ctx, double lambda,
 		   real *ax, const real *x)
@@ -59,8 +66,8 @@ static ihvp_result cg(const nn_backend *bk, size_t n, hvp_fn hvp, void *ctx, rea
 		res.status = IHVP_OK;
 		return res;
 	}
-	bk->axpby(bk->ctx, r, 1, v, 0, n);              /* r = v − A·0 */
-	bk->axpby(bk->ctx, p, 1, v, 0, n);
+	copy(bk, r, v, n);                              /* r = v − A·0 */
+	copy(bk, p, v, n);
 	double rr = vn * vn;
 	while (res.iters < o->max_iter) {
 		if (sqrt(rr) <= o->tol * vn) {
@@ -111,7 +118,7 @@ static ihvp_result lissa(const nn_backend *bk, size_t n, hvp_fn hvp, ihvp_sample
 	 * any such bound it has left the region where it could converge */
 	double bound = 1e8 * vn * res.scale / fmax(o->damping, 1e-12);
 	for (int r = 0; r < o->repeats && res.status == IHVP_OK; r++) {
-		bk->axpby(bk->ctx, h, 1, v, 0, n);
+		copy(bk, h, v, n);
 		for (int j = 1; j <= o->depth; j++) {
 			if (sample)
 				sample(ctx, hv, h, r, j);
@@ -131,7 +138,7 @@ static ihvp_result lissa(const nn_backend *bk, size_t n, hvp_fn hvp, ihvp_sample
 		}
 		bk->axpby(bk->ctx, acc, 1 / (res.scale * o->repeats), h, 1, n);
 	}
-	bk->axpby(bk->ctx, s, 1, acc, 0, n);
+	copy(bk, s, acc, n);
 	if (res.status == IHVP_DIVERGED) {
 		res.residual = INFINITY;
 		return res;
