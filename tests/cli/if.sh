@@ -120,6 +120,14 @@ t_ok "inf-update --remove class1.txt equals --class 1" \
 t_ok "--divisor kept moves further than all (n/(n-m))" \
 	"inf-update --class 1 --curvature gn --damping 0.01 --divisor kept --train train.ds mlp.cache 2>e.kept >/dev/null && inf-update --class 1 --curvature gn --damping 0.01 --train train.ds mlp.cache 2>e.all >/dev/null && a=\$(sed -n \"s/.*theta_T| = \\([0-9.e+-]*\\),.*/\\1/p\" e.all) && k=\$(sed -n \"s/.*theta_T| = \\([0-9.e+-]*\\),.*/\\1/p\" e.kept) && awk -v a=\$a -v k=\$k 'BEGIN { exit !(k > a) }'"
 
+# ----- batch-norm: H_S and the gradients under each batch's statistics
+# (batches of the run's batch size); the solve converges and is seeded
+cnn-train -q --net affine:16,bn,relu,affine --batch 20 --lr 0.05 --epochs 2 train.ds | theta-cache -q > bn.cache
+t_ok "batch-norm network: inf-score --method if converges (residual <= 1e-4 in float)" \
+	"inf-score -q --method if --curvature gn --hessian-size 100 --seed 2 --train train.ds --val val.ds bn.cache > s.bn && ds-view --header s.bn | sed 's/.*\"residual\":\([^,}]*\).*/\1/' | awk '{ exit !(\$1 <= 1e-4) }'"
+t_ok "batch-norm network: the same subset by ids, the same bytes" \
+	"hess-sample -q --by random -k 100 --seed 2 --train train.ds bn.cache > hbn.ids && inf-score -q --method if --curvature gn --hessian-ids hbn.ids --train train.ds --val val.ds bn.cache | cmp - s.bn"
+
 # ----- the same bits whatever the thread count
 t_ok "inf-score --method if: the same bytes with 1 thread and with 3" \
 	"OMP_NUM_THREADS=1 inf-score -q --method if --curvature gn --hessian-size 100 --train train.ds --val val.ds mlp.cache > t1 && OMP_NUM_THREADS=3 inf-score -q --method if --curvature gn --hessian-size 100 --train train.ds --val val.ds mlp.cache | cmp - t1"
