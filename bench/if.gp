@@ -16,6 +16,7 @@ set grid ytics
 do for [ds in "mnist fashion"] {
 	set title ds." (hara-mnist, 10,000 training images)"
 	t = ds eq "mnist" ? tm : tf
+	if (ds eq "mnist") { set key top right at graph 0.98, graph 0.88 } else { set key default; set key bottom right }
 	plot "< grep '^".ds." .* random ' ".dat using ($2*0.95):4:5 with yerrorlines lw 2 title "random", \
 	     "< grep '^".ds." .* features ' ".dat using 2:4:5 with yerrorlines lw 2 title "features", \
 	     "< grep '^".ds." .* logits ' ".dat using ($2*1.05):4:5 with yerrorlines lw 2 title "logits", \
