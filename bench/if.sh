@@ -34,11 +34,12 @@ run() {
 	for p in ds-split ds-view cnn-train cnn-eval theta-cache hess-sample inf-update; do
 		[ -x "$B/$p" ] || { cp "bin/$p" "$B/.$p" && mv -f "$B/.$p" "$B/$p"; }
 	done
+	ROOT=$(pwd)
+	B=$(cd "$B" && pwd)
 	cd "$O/$DS"
-	B=../bin
-	TEST=../../../data/$DS-test.ds
+	TEST=$ROOT/data/$DS-test.ds
 	tr=train10k.ds
-	[ -s $tr ] || $B/ds-split -q --val 10000 --seed 11 --val-out $tr -o /dev/null ../../../data/$DS-train.ds
+	[ -s $tr ] || $B/ds-split -q --val 10000 --seed 11 --val-out $tr -o /dev/null $ROOT/data/$DS-train.ds
 	[ -s run.tr ] || $B/cnn-train -q $TRAIN -o run.tr $tr
 	[ -s run.cache ] || $B/theta-cache -q -o run.cache run.tr
 	$B/ds-view --csv $tr | awk -F, -v c=$CLS 'NR > 1 && $2 == c { print $1 }' > class.txt
