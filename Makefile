@@ -26,7 +26,7 @@ HASH := \#
 VERSION_H := $(shell mkdir -p build && v='$(HASH)define CLEANSE_VERSION "$(CLEANSE_VERSION)"' && \
 	{ [ "$$(cat build/version.h 2>/dev/null)" = "$$v" ] || echo "$$v" > build/version.h; } && echo build/version.h)
 
-TOOLS    = ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg
+TOOLS    = ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:.c=.o)
 CU_SRC   = $(wildcard kernels/*.cu)
@@ -113,6 +113,11 @@ bin/tests/test-grad: tests/unit/test-grad.c lib/nn.c lib/nn_cpu.c lib/*.h tests/
 bin/tests/test-spectrum: tests/unit/test-spectrum.c lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/*.h tests/unit/check.h lib/libfilt.a
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/libfilt.a $(LDLIBS)
+
+# lib/ihvp.c against a dense Hessian solved with LAPACK, in double
+bin/tests/test-ihvp: tests/unit/test-ihvp.c lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/ihvp.c lib/*.h tests/unit/check.h lib/libfilt.a
+	@mkdir -p bin/tests
+	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/ihvp.c lib/libfilt.a $(LDLIBS)
 
 # CPU/GPU parity: built wherever nvcc is, run by make test-gpu (SKIP without a GPU)
 bin/tests/parity-%: tests/parity/parity-%.c lib/libfilt.a kernels/*.h

@@ -119,6 +119,11 @@ void engine_free(engine *e)
 	free(e);
 }
 
+size_t engine_nparams(const engine *e)
+{
+	return e->net->nparams;
+}
+
 int engine_is_cuda(const engine *e) { return e->cuda; }
 const nn_backend *engine_backend(const engine *e) { return e->bk; }
 const char *engine_name(const engine *e) { return e->name; }

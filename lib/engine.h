@@ -30,6 +30,8 @@ typedef struct engine engine;
 engine *engine_new(const nn_net *net, int max_batch, int device, int quiet);
 void engine_free(engine *e);
 int engine_is_cuda(const engine *e);
+/* the parameters of the engine's network */
+size_t engine_nparams(const engine *e);
 /* "cpu" or a description of the GPU */
 const char *engine_name(const engine *e);
 

@@ -9,6 +9,11 @@
  *   cnn-eval --trace run.tr test.ds
  * When stdout is a terminal the metrics record is not written (the summary
  * on stderr is the result); with -o or a pipe it is.
+ *
+ * --class C judges a network that was to forget class C (inf-update, or a
+ * retraining without it): a_self, the accuracy on the examples of C (low
+ * is good), a_rest, the accuracy on the others (high is good), and their
+ * harmonic mean F1 = 2(1 − a_self)·a_rest / ((1 − a_self) + a_rest).
  */
 #include <getopt.h>
 #include <math.h>
@@ -23,10 +28,13 @@
 #include "../lib/util.h"
 
 static const char *usage_text =
-	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [--device D] [-q] DATASET\n"
+	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [--class C] [--device D] [-q]\n"
+	"                DATASET\n"
 	"  --trace TRACE       the training trace (default stdin)\n"
 	"  -o OUT              the metrics record (default stdout, unless a terminal)\n"
 	"  --predictions FILE  one record per example: id, label, prediction, loss, probabilities\n"
+	"  --class C           a forgotten class: a_self (accuracy on C), a_rest (on the rest)\n"
+	"                      and F1 = 2(1 - a_self) a_rest / ((1 - a_self) + a_rest)\n"
 	"  --device D          auto (default), cpu or cuda\n"
 	"  -q                  no summary on stderr\n";
 
@@ -36,17 +44,20 @@ int main(int argc, char **argv)
 		{ "trace", required_argument, 0, 't' },
 		{ "predictions", required_argument, 0, 'P' },
 		{ "device", required_argument, 0, 'd' },
+		{ "class", required_argument, 0, 'c' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL;
 	int quiet = 0, device = DEV_AUTO, opt;
+	uint64_t cls = UINT64_MAX;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': trace_path = optarg; break;
 		case 'P': pred_path = optarg; break;
 		case 'd': device = engine_parse(optarg); break;
+		case 'c': cls = estrtou64(optarg, 65535, "--class"); break;
 		case 'o': out_path = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
@@ -78,6 +89,8 @@ int main(int argc, char **argv)
 		die("trace: '%s' has %zu parameters here, the trace says %llu", th.net,
 		    net.nparams, (unsigned long long)th.nparams);
 	const char *ds_name = strcmp(ds_path, "-") ? ds_path : "stdin";
+	if (cls != UINT64_MAX && cls >= (uint64_t)th.classes)
+		die("--class %llu: the network has %d classes", (unsigned long long)cls, th.classes);
 	data d;
 	data_load_for(&d, ds_path, &th, "");
 
@@ -130,6 +143,25 @@ int main(int argc, char **argv)
 	}
 	double acc = d.n ? (double)correct / (double)d.n : 0;
 	loss = d.n ? loss / (double)d.n : 0;
+	/* --class: accuracy on C and on the rest, and their F1 */
+	double a_self = 0, a_rest = 0, f1 = 0;
+	if (cls != UINT64_MAX) {
+		uint64_t ns = 0, nr = 0, cs = 0, cr = 0;
+		for (int y = 0; y < K; y++)
+			for (int k = 0; k < K; k++) {
+				uint64_t c = conf[(size_t)y * K + k];
+				if ((uint64_t)y == cls)
+					ns += c, cs += k == y ? c : 0;
+				else
+					nr += c, cr += k == y ? c : 0;
+			}
+		if (ns == 0 || nr == 0)
+			die("%s: --class %llu needs examples of the class and of others", ds_name,
+			    (unsigned long long)cls);
+		a_self = (double)cs / (double)ns, a_rest = (double)cr / (double)nr;
+		f1 = (1 - a_self) + a_rest > 0 ?
+		     2 * (1 - a_self) * a_rest / ((1 - a_self) + a_rest) : 0;
+	}
 	if (!quiet) {
 		warn("%s on %s: %zu examples, loss %.4f, accuracy %.2f%%", th.net, ds_name,
 		     d.n, loss, 100 * acc);
@@ -144,6 +176,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, " %5llu", (unsigned long long)conf[(size_t)y * K + k]);
 			fputc('\n', stderr);
 		}
+		if (cls != UINT64_MAX)
+			warn("class %llu forgotten: a_self %.2f%%, a_rest %.2f%%, F1 %.4f",
+			     (unsigned long long)cls, 100 * a_self, 100 * a_rest, f1);
 	}
 	if (out_path || !isatty(STDOUT_FILENO)) {
 		out_file out;
@@ -155,7 +190,7 @@ int main(int argc, char **argv)
 		pk_kv_str(pk, "net", th.net);
 		pk_kv_str(pk, "dataset", ds_name);
 		rec_writer_begin(w);
-		msgpack_pack_map(pk, 5);
+		msgpack_pack_map(pk, cls != UINT64_MAX ? 9 : 5);
 		pk_kv_u64(pk, "n", d.n);
 		pk_kv_f64(pk, "loss", loss);
 		pk_kv_f64(pk, "acc", acc);
@@ -173,6 +208,12 @@ int main(int argc, char **argv)
 			msgpack_pack_array(pk, (size_t)K);
 			for (int k = 0; k < K; k++)
 				msgpack_pack_uint64(pk, conf[(size_t)y * K + k]);
+		}
+		if (cls != UINT64_MAX) {
+			pk_kv_u64(pk, "class", cls);
+			pk_kv_f64(pk, "a_self", a_self);
+			pk_kv_f64(pk, "a_rest", a_rest);
+			pk_kv_f64(pk, "f1", f1);
 		}
 		rec_writer_commit(w);
 		rec_writer_close(w);

@@ -31,6 +31,11 @@
  *                  network is linear in θ (softmax regression)
  *   counterfactual the true L_val(θ_T without j) − L_val(θ_T), by replaying
  *                  the traced epochs without j (needs the θ at their start)
+ *   if             influence functions (Koh & Liang) at θ_T with the Hessian
+ *                  of a subset S (--hessian-ids, or a seeded random subset):
+ *                  s = (H_S + λI)⁻¹ u by CG or LiSSA (lib/ihvp.c), and
+ *                  example j scores ⟨s, ∇ℓ(z_j; θ_T)⟩ / n, n the examples
+ *                  trained on (formats/scores.md derives it); no walk
  * Every u-walk measures its stability — the top eigenvalue λ of the last
  * batch's Hessian at θ_T by power iteration (and, for sgd, at θ_t of the
  * last, middle and first steps), and how much ‖u‖ grew — into the scores
@@ -52,6 +57,7 @@
 #include "../lib/cache.h"
 #include "../lib/data.h"
 #include "../lib/engine.h"
+#include "../lib/hsub.h"
 #include "../lib/ids.h"
 #include "../lib/idset.h"
 #include "../lib/influence.h"
@@ -63,7 +69,7 @@
 static const char *usage_text =
 	"usage: inf-score [--method M] --train TRAIN --val VAL [options] [CACHE]\n"
 	"  --method M      sgd-last-ref (default), sgd, sgd-flow, sgd-gn, sgd-last,\n"
-	"                  sgd-last-flow, sgd-last-gn, tracin-last or counterfactual\n"
+	"                  sgd-last-flow, sgd-last-gn, tracin-last, counterfactual or if\n"
 	"  --train TRAIN   the training set the cache was made from\n"
 	"  --val VAL       the validation set\n"
 	"  --ids IDS       score only these training examples (ids stream or text)\n"
@@ -71,6 +77,21 @@ static const char *usage_text =
 	"                  (the derivation has no 1/|S|; default off)\n"
 	"  --flow-steps M  sub-steps per step of the -flow and -gn methods (default: from the\n"
 	"                  measured top eigenvalue, ceil(2*eta*lambda))\n"
+	"influence functions (--method if):\n"
+	"  --hessian-ids IDS   H over these training examples (hess-sample's output)\n"
+	"  --hessian-size K    or over K drawn at random with --seed (default 1024, at most\n"
+	"                      the training set)\n"
+	"  --seed S            the random subset and LiSSA's batches (default 0)\n"
+	"  --curvature C       hessian (default) or gn: the Gauss-Newton matrix (positive\n"
+	"                      semi-definite)\n"
+	"  --solver S          cg (default) or lissa\n"
+	"  --damping L         solve (H + L*I) s = grad L_val (default 0.01)\n"
+	"  --cg-tol T          CG: relative residual to stop at (default 1e-6)\n"
+	"  --max-iter N        CG: most iterations (default 500)\n"
+	"  --lissa-depth N     LiSSA: recursion depth (default 1000)\n"
+	"  --lissa-scale X     LiSSA: scale (default 1.1 * (top eigenvalue + L), measured)\n"
+	"  --lissa-repeats R   LiSSA: recursions averaged (default 1)\n"
+	"  --lissa-batch B     LiSSA: examples of S per step (default all of S)\n"
 	"  --csv FILE      also write CSV x:image,y:label,influence,datasource_index,\n"
 	"                  most negative first (x:image and datasource_index hold the id),\n"
 	"                  with label_name when the training set names its classes\n"
@@ -78,7 +99,7 @@ static const char *usage_text =
 	"  --device D      auto (default), cpu or cuda\n"
 	"  -o OUT          the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
-enum { M_SGD, M_LAST, M_TRACIN, M_CF };
+enum { M_SGD, M_LAST, M_TRACIN, M_CF, M_IF };
 
 static const struct {
 	const char *name;
@@ -89,7 +110,64 @@ static const struct {
 	{ "sgd-last-ref", M_LAST, INFL_HESSIAN, 0, 1 },
 	{ "sgd-last-flow", M_LAST, INFL_HESSIAN, 1, 0 }, { "sgd-last-gn", M_LAST, INFL_GN, 1, 0 },
 	{ "tracin-last", M_TRACIN, INFL_NONE, 0, 0 }, { "counterfactual", M_CF, INFL_NONE, 0, 0 },
+	{ "if", M_IF, INFL_NONE, 0, 0 },
 };
+
+/* --method if's options */
+typedef struct if_args {
+	const char *ids;        /* --hessian-ids */
+	uint64_t size;          /* --hessian-size (UINT64_MAX: not given) */
+	uint64_t seed;
+	int lissa_batch;
+	int gn;                 /* --curvature gn */
+	ihvp_opts o;
+} if_args;
+
+/* --curvature: 1 for gn */
+static int parse_curvature(const char *s)
+{
+	if (strcmp(s, "hessian") && strcmp(s, "gn"))
+		die_usage("unknown --curvature '%s' (want hessian or gn)", s);
+	return !strcmp(s, "gn");
+}
+
+/* influence functions: score[j] = ⟨(H_S + λI)⁻¹ u, ∇ℓ(z_j; θ_T)⟩ / n, n the
+ * examples trained on (skipped ones score 0); the solve's figures into kv */
+static size_t if_scores(double *score, engine *eng, const nn_net *net, const data *train,
+			const real *thT, const real *u, const trace_header *th, const idset *skip,
+			const if_args *a, int quiet, scores_kv *kv)
+{
+	size_t k, P = engine_nparams(eng);
+	size_t *rows = hsub_rows(a->ids, a->size, a->seed, train, &k);
+	hsub h;
+	int bs = hsub_batch(net, th->batch, th->batch > 256 ? th->batch : 256);
+	hsub_init(&h, eng, train, thT, rows, k, bs, th->weight_decay, a->gn, a->lissa_batch,
+		  a->seed);
+	real *s = engine_alloc(eng, P);
+	ihvp_result r = hsub_solve(&h, s, u, &a->o, quiet);
+	hsub_dots(score, eng, train, thT, s, bs);
+	size_t n = train->n;
+	for (size_t i = 0; i < train->n; i++)
+		if (skip && idset_has(skip, train->id[i]))
+			n--, score[i] = 0;
+	for (size_t i = 0; i < train->n; i++)
+		score[i] /= (double)(n ? n : 1);
+	size_t nkv = 0;
+	kv[nkv++] = (scores_kv){ .key = "hessian_n", .u = k };
+	kv[nkv++] = (scores_kv){ .key = "gauss_newton", .u = (uint64_t)a->gn };
+	kv[nkv++] = (scores_kv){ .key = "damping", .f64 = 1, .f = a->o.damping };
+	kv[nkv++] = (scores_kv){ .key = "iters", .u = (uint64_t)r.iters };
+	kv[nkv++] = (scores_kv){ .key = "hvps", .u = (uint64_t)r.hvps };
+	kv[nkv++] = (scores_kv){ .key = "residual", .f64 = 1, .f = r.residual };
+	if (a->o.solver == IHVP_LISSA) {
+		kv[nkv++] = (scores_kv){ .key = "lissa_scale", .f64 = 1, .f = r.scale };
+		kv[nkv++] = (scores_kv){ .key = "lambda_top", .f64 = 1, .f = r.lambda_top };
+	}
+	engine_release(eng, s);
+	hsub_free(&h);
+	free(rows);
+	return nkv;
+}
 
 /* what inf-score runs when no --method is named: the method that found
  * mislabelled examples best in docs/stability.md's evidence */
@@ -212,24 +290,47 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "method", required_argument, 0, 'm' }, { "train", required_argument, 0, 'T' },
 		{ "val", required_argument, 0, 'V' }, { "ids", required_argument, 0, 'i' },
-		{ "ref-u-scale", no_argument, 0, 'R' }, { "csv", required_argument, 0, 'c' }, { "image-dir", required_argument, 0, 'I' },
+		{ "ref-u-scale", no_argument, 0, 'R' }, { "csv", required_argument, 0, 'c' }, { "image-dir", required_argument, 0, 'P' },
 		{ "device", required_argument, 0, 'd' },
 		{ "flow-steps", required_argument, 0, 'F' },
+		{ "hessian-ids", required_argument, 0, 'I' },
+		{ "hessian-size", required_argument, 0, 'K' },
+		{ "seed", required_argument, 0, 's' },
+		{ "lissa-batch", required_argument, 0, 'B' },
+		{ "curvature", required_argument, 0, 'G' },
+		{ "solver", required_argument, 0, 'Z' }, { "damping", required_argument, 0, 'Z' },
+		{ "cg-tol", required_argument, 0, 'Z' }, { "max-iter", required_argument, 0, 'Z' },
+		{ "lissa-depth", required_argument, 0, 'Z' },
+		{ "lissa-scale", required_argument, 0, 'Z' },
+		{ "lissa-repeats", required_argument, 0, 'Z' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
+	if_args ia = { .size = UINT64_MAX };
+	int if_opt = 0, li;
+	ihvp_defaults(&ia.o);
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
 	const char *csv_path = NULL, *image_dir = NULL, *out_path = NULL;
 	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, flow_steps = 0;
 	util_start(argc, argv);
-	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
+		if_opt |= strchr("IKsBZG", opt) != NULL;
 		switch (opt) {
+		case 'I': ia.ids = optarg; break;
+		case 'K':
+			if ((ia.size = estrtou64(optarg, 1ull << 32, "--hessian-size")) < 1)
+				die_usage("--hessian-size must be at least 1");
+			break;
+		case 's': ia.seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
+		case 'B': ia.lissa_batch = (int)estrtou64(optarg, 1 << 20, "--lissa-batch"); break;
+		case 'Z': ihvp_parse_opt(&ia.o, longopts[li].name, optarg); break;
+		case 'G': ia.gn = parse_curvature(optarg); break;
 		case 'm': method = optarg; break;
 		case 'T': train_path = optarg; break;
 		case 'V': val_path = optarg; break;
 		case 'i': ids_path = optarg; break;
 		case 'R': ref = 1; break;
 		case 'c': csv_path = optarg; break;
-		case 'I': image_dir = optarg; break;
+		case 'P': image_dir = optarg; break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'F':
 			if ((flow_steps = (int)estrtou64(optarg, 100000, "--flow-steps")) < 1)
@@ -253,8 +354,12 @@ int main(int argc, char **argv)
 			ref |= methods[k].ref;
 	if (m < 0)
 		die_usage("unknown --method '%s' (want sgd, sgd-flow, sgd-gn, sgd-last, "
-			  "sgd-last-ref, sgd-last-flow, sgd-last-gn, tracin-last or counterfactual)",
-			  method);
+			  "sgd-last-ref, sgd-last-flow, sgd-last-gn, tracin-last, counterfactual "
+			  "or if)", method);
+	if (if_opt && m != M_IF)
+		die_usage("the Hessian subset and solver options go with --method if");
+	if (ia.ids && ia.size != UINT64_MAX)
+		die_usage("give at most one of --hessian-ids and --hessian-size");
 	if (flow_steps && !flow)
 		die_usage("--flow-steps goes with a -flow or -gn method");
 	if (image_dir && !csv_path)
@@ -307,7 +412,12 @@ int main(int argc, char **argv)
 	double L0 = influence_val_loss(u, tmp, &in, thT, stT);
 	double *score = ecalloc(train.n, sizeof *score);
 	scores_stability stab = { 0 }, *st = NULL;
-	if (m == M_CF) {
+	scores_kv kv[9];
+	size_t nkv = 0;
+	if (m == M_IF) {
+		nkv = if_scores(score, eng, &net, &train, thT, u, th, th->nskip ? &skip : NULL, &ia,
+				quiet, kv);
+	} else if (m == M_CF) {
 		influence_counterfactual(score, &in, c.start_theta, c.start_state, c.theta_T, L0,
 					 want);
 	} else {
@@ -320,7 +430,7 @@ int main(int argc, char **argv)
 	out_open(&out, out_path, force);
 	scores_meta sm = { .method = method, .net = th->net, .train_n = train.n,
 			   .train_digest = train.digest, .val_n = val.n, .val_loss = L0,
-			   .ref_u_scale = ref, .stability = st };
+			   .ref_u_scale = ref, .stability = st, .nkv = nkv, .kv = kv };
 	size_t nwant = scores_write(out.f, out_path ? out_path : "stdout", &sm, train.n,
 				    train.id, train.y, score, want);
 	out_close(&out);

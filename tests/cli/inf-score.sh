@@ -29,6 +29,13 @@ t_ok "sgd-last from the final cache equals sgd-last from every-step" \
 for meth in sgd sgd-last tracin-last; do
 	echo "# $meth vs counterfactual: $($CMP s.$meth s.cf 20)"
 done
+# influence functions (the Gauss-Newton matrix of all 500, damping 0.1): a
+# model of retraining to convergence, not of the traced epoch, so they agree
+# less; a sign or scale error would show as tau <= 0
+t_ok "inf-score if" "inf-score -q --method if --curvature gn --damping 0.1 --hessian-size 500 --train train.ds --val val.ds c.final > s.if"
+echo "# if vs counterfactual: $($CMP s.if s.cf 20)"
+t_ok "if: Kendall tau >= 0.3 against the counterfactual" \
+	"$CMP s.if s.cf 20 | awk '{ split(\$2, a, \"=\"); exit !(a[2] >= 0.3) }'"
 t_ok "sgd: Kendall tau >= 0.6 against the counterfactual" \
 	"$CMP s.sgd s.cf 20 | awk '{ split(\$2, a, \"=\"); exit !(a[2] >= 0.6) }'"
 t_ok "sgd: the 20 most negative are truly harmful (same sign)" "$CMP s.sgd s.cf 20 | grep -q 'sign@20=20/20'"

@@ -1,0 +1,91 @@
+/*
+ * hsub.h — influence functions on an engine (lib/engine.h): the Hessian of
+ * the training objective over a subset S of the training set,
+ *   H_S = (1/|S|) Σ_{j∈S} ∇²ℓ(z_j; θ) + λ_wd·I
+ * (λ_wd the run's weight decay: SGD minimised the mean loss plus
+ * λ_wd‖θ‖²/2), or (gn) the generalised Gauss-Newton matrix
+ *   G_S = (1/|S|) Σ_{j∈S} J_jᵀ ∇²_z ℓ_j J_j + λ_wd·I
+ * (J_j the Jacobian of example j's logits: positive semi-definite, so
+ * H_S's negative curvature at a θ_T that is not a minimum cannot make the
+ * solve diverge; G = H where the network is linear in θ), their products
+ * batched over S, and the first-order pieces the
+ * scores and the removal update need: per-example ⟨v, ∇ℓ(z_j; θ)⟩ for every
+ * example and Σ_{j∈R} ∇ℓ(z_j; θ) over a set R. inf-score --method if and
+ * inf-update solve (H_S + λI)s = v with lib/ihvp.c through these.
+ *
+ * Batch-norm: the R-passes exist in training mode only, so H_S, the
+ * per-example gradients and the gradient sums are all taken in training
+ * mode, each batch under its own batch statistics and differentiated
+ * through them (as the u-walk does): S in batches of the run's batch size
+ * in the order given, the training set in batches of that size in its own
+ * order (networks without batch-norm: batches of any size, hsub_batch). The examples are seen without augmentation. The validation
+ * gradient (lib/influence.c) is in evaluation mode.
+ */
+#ifndef HSUB_H
+#define HSUB_H
+
+#include <stdint.h>
+
+#include "data.h"
+#include "engine.h"
+#include "ihvp.h"
+
+typedef struct hsub {
+	engine *eng;
+	const data *d;          /* the training set */
+	const real *theta;      /* θ (engine vector) */
+	const size_t *rows;     /* S: rows of d */
+	size_t n;               /* |S| */
+	int batch;              /* the batch of the products (≤ the engine's) */
+	double wd;              /* λ_wd, added to every product */
+	int gn;                 /* 1: the Gauss-Newton matrix G_S in place of H_S */
+	int sample;             /* LiSSA: examples of S per step (0: all of S) */
+	uint64_t seed;          /* LiSSA: the steps' batches */
+	real *g, *t;            /* scratch (engine vectors) */
+	size_t *srow;           /* (sample) */
+} hsub;
+
+void hsub_init(hsub *h, engine *eng, const data *d, const real *theta, const size_t *rows,
+	       size_t n, int batch, double wd, int gn, int sample, uint64_t seed);
+void hsub_free(hsub *h);
+
+/* the batch the products, dots and sums run in: the run's batch when the
+ * network has batch-norm (its statistics are per batch), else max (the
+ * results do not depend on it, up to the order of float sums) */
+int hsub_batch(const nn_net *net, int run_batch, int max);
+
+/* hv = H_S v (an hvp_fn; ctx an hsub) */
+void hsub_hvp(void *ctx, real *hv, const real *v);
+/* hv = the same over `sample` examples of S drawn for step j of repeat r
+ * (an ihvp_sample_fn; all of S when sample is 0 or ≥ |S|) */
+void hsub_hvp_sample(void *ctx, real *hv, const real *v, int r, int j);
+
+/* rows[0..k) = k distinct rows of 0..n) drawn with the seed, ascending
+ * (k ≤ n); hess-sample --by random and inf-score's default subset */
+void hsub_rows_random(size_t *rows, size_t n, size_t k, uint64_t seed);
+/* the rows of d of the ids in path (ids stream or text), in its order;
+ * *k gets their count. Exits naming path on an id not in d or none. */
+size_t *hsub_rows_ids(const char *path, const data *d, size_t *k);
+
+/* S as the tools' options say: the ids in ids_path (not NULL), else size
+ * rows drawn with seed (size UINT64_MAX: HSUB_DEFAULT_SIZE, or all of d when
+ * smaller); *k gets |S|. Exits when size exceeds d or an id is not in d. */
+#define HSUB_DEFAULT_SIZE 1024
+size_t *hsub_rows(const char *ids_path, uint64_t size, uint64_t seed, const data *d, size_t *k);
+
+/* out[i] = ⟨v, ∇ℓ(z_i; θ)⟩ for every example of d, in batches of `bsize`
+ * in order (training mode) */
+void hsub_dots(double *out, engine *eng, const data *d, const real *theta, const real *v,
+	       int bsize);
+/* g = Σ ∇ℓ(z_j; θ) over rows[0..m) of d, in batches of `bsize` (training
+ * mode); tmp scratch (engine vectors) */
+void hsub_grad_sum(real *g, real *tmp, engine *eng, const data *d, const real *theta,
+		   const size_t *rows, size_t m, int bsize);
+
+/* solve (H_S + λI)s = v with o; one line on stderr (unless quiet) with the
+ * solver, products and residual; exits 1 with a message naming `prog` when
+ * the solver diverged or H_S + λI is not positive definite, warns when it
+ * stopped at the iteration limit */
+ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int quiet);
+
+#endif

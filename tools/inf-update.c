@@ -1,0 +1,226 @@
+/*
+ * inf-update — forget a set of training examples (a class, or any ids)
+ * without retraining: the influence-function update of the parameters,
+ *   θ' = θ_T + (1/n)·(H_S + λI)⁻¹ Σ_{j∈R} ∇ℓ(z_j; θ_T),
+ * from a trained network (a cache, or a trace with --trace) and its
+ * training set; writes a trace (formats/trace.md) holding only θ' as its
+ * final parameters, with the input's header, which cnn-eval --trace reads.
+ *
+ * The derivation (formats/scores.md): θ_T minimises the training objective
+ * R(θ) = (1/n) Σ_i ℓ(z_i; θ) + (λ_wd/2)‖θ‖² (n the examples trained on).
+ * Without the examples of R it becomes R(θ) − (1/n) Σ_{j∈R} ℓ(z_j; θ),
+ * whose gradient at θ_T is −(1/n) Σ_R ∇ℓ(z_j; θ_T) (∇R(θ_T) = 0); one
+ * Newton step with the Hessian H of R, estimated by H_S on the subset S
+ * (lib/hsub.h), moves θ_T by +(1/n) H⁻¹ Σ_R ∇ℓ — the sum of the examples'
+ * influence-function parameter changes, and positive: along the
+ * examples' own loss gradients, i.e. raising their loss. --divisor kept
+ * divides by n − |R| instead: the Newton step on the mean loss over the
+ * examples kept (and the Hessian of R taken as theirs), as retraining on
+ * them minimises.
+ * Batch-norm: as lib/hsub.h says (training mode, batch statistics); the
+ * running statistics are carried over unchanged, so a batch-norm network's
+ * evaluation mode sees θ' with θ_T's statistics.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/data.h"
+#include "../lib/engine.h"
+#include "../lib/hsub.h"
+#include "../lib/idset.h"
+#include "../lib/nn.h"
+#include "../lib/trace.h"
+#include "../lib/util.h"
+
+static const char *usage_text =
+	"usage: inf-update (--class C | --remove IDS) --train TRAIN [options] [CACHE]\n"
+	"  --class C           forget every training example of class C\n"
+	"  --remove IDS        or these (ids stream or text)\n"
+	"  --train TRAIN       the training set the network was trained on\n"
+	"  --trace TRACE       take theta_T from a training trace instead of a CACHE\n"
+	"  --divisor D         all (default): 1/n, n the examples trained on; kept: 1/(n - removed)\n"
+	"  --hessian-ids IDS   H over these training examples (hess-sample's output)\n"
+	"  --hessian-size K    or over K drawn at random with --seed (default 1024, at most\n"
+	"                      the training set)\n"
+	"  --seed S            the random subset and LiSSA's batches (default 0)\n"
+	"  --curvature C       hessian (default) or gn: the Gauss-Newton matrix (positive\n"
+	"                      semi-definite)\n"
+	"  --solver S          cg (default) or lissa\n"
+	"  --damping L         solve (H + L*I) s = g (default 0.01)\n"
+	"  --cg-tol T          CG: relative residual to stop at (default 1e-6)\n"
+	"  --max-iter N        CG: most iterations (default 500)\n"
+	"  --lissa-depth N     LiSSA: recursion depth (default 1000)\n"
+	"  --lissa-scale X     LiSSA: scale (default 1.1 * (top eigenvalue + L), measured)\n"
+	"  --lissa-repeats R   LiSSA: recursions averaged (default 1)\n"
+	"  --lissa-batch B     LiSSA: examples of S per step (default all of S)\n"
+	"  --device D          auto (default), cpu or cuda\n"
+	"  -o OUT              the trace (default stdout);  -f  to a terminal;  -q  quiet\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "class", required_argument, 0, 'c' }, { "remove", required_argument, 0, 'r' },
+		{ "train", required_argument, 0, 'T' }, { "trace", required_argument, 0, 't' },
+		{ "divisor", required_argument, 0, 'D' },
+		{ "hessian-ids", required_argument, 0, 'I' },
+		{ "hessian-size", required_argument, 0, 'K' },
+		{ "seed", required_argument, 0, 's' }, { "lissa-batch", required_argument, 0, 'B' },
+		{ "curvature", required_argument, 0, 'G' },
+		{ "solver", required_argument, 0, 'Z' }, { "damping", required_argument, 0, 'Z' },
+		{ "cg-tol", required_argument, 0, 'Z' }, { "max-iter", required_argument, 0, 'Z' },
+		{ "lissa-depth", required_argument, 0, 'Z' },
+		{ "lissa-scale", required_argument, 0, 'Z' },
+		{ "lissa-repeats", required_argument, 0, 'Z' },
+		{ "device", required_argument, 0, 'd' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	const char *remove_path = NULL, *train_path = NULL, *trace_path = NULL, *hids = NULL;
+	const char *out_path = NULL;
+	uint64_t cls = UINT64_MAX, hsize = UINT64_MAX, seed = 0;
+	int kept_div = 0, lissa_batch = 0, gn = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, li;
+	ihvp_opts o;
+	ihvp_defaults(&o);
+	util_start(argc, argv);
+	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
+		switch (opt) {
+		case 'c': cls = estrtou64(optarg, 65535, "--class"); break;
+		case 'r': remove_path = optarg; break;
+		case 'T': train_path = optarg; break;
+		case 't': trace_path = optarg; break;
+		case 'D':
+			if (strcmp(optarg, "all") && strcmp(optarg, "kept"))
+				die_usage("unknown --divisor '%s' (want all or kept)", optarg);
+			kept_div = !strcmp(optarg, "kept");
+			break;
+		case 'I': hids = optarg; break;
+		case 'K':
+			if ((hsize = estrtou64(optarg, 1ull << 32, "--hessian-size")) < 1)
+				die_usage("--hessian-size must be at least 1");
+			break;
+		case 's': seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
+		case 'B': lissa_batch = (int)estrtou64(optarg, 1 << 20, "--lissa-batch"); break;
+		case 'Z': ihvp_parse_opt(&o, longopts[li].name, optarg); break;
+		case 'G':
+			if (strcmp(optarg, "hessian") && strcmp(optarg, "gn"))
+				die_usage("unknown --curvature '%s' (want hessian or gn)", optarg);
+			gn = !strcmp(optarg, "gn");
+			break;
+		case 'd': device = engine_parse(optarg); break;
+		case 'o': out_path = optarg; break;
+		case 'f': force = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (!train_path || (cls == UINT64_MAX) == !remove_path)
+		die_usage("--train and one of --class and --remove are required");
+	if (hids && hsize != UINT64_MAX)
+		die_usage("give at most one of --hessian-ids and --hessian-size");
+	if (argc - optind > 1 || (trace_path && argc - optind > 0))
+		die_usage("one network: a CACHE or --trace TRACE");
+	const char *net_path = trace_path ? trace_path : optind < argc ? argv[optind] : NULL;
+	int from_stdin = (!net_path || !strcmp(net_path, "-")) + !strcmp(train_path, "-") +
+			 (remove_path && !strcmp(remove_path, "-")) + (hids && !strcmp(hids, "-"));
+	if (from_stdin > 1)
+		die_usage("only one of the network, --train, --remove and --hessian-ids can come "
+			  "from stdin");
+
+	trace_header th;
+	real *theta, *state;
+	trace_read_final(net_path, trace_path ? FMT_KIND_TRACE : FMT_KIND_CACHE,
+			 "no final parameters", &th, &theta, &state);
+	const char *nname = net_path && strcmp(net_path, "-") ? net_path : "stdin";
+	const char *tname = strcmp(train_path, "-") ? train_path : "stdin";
+	nn_net net;
+	char err[256];
+	if (nn_init(&net, th.net, th.input[0], th.input[1], th.input[2], th.classes, err,
+		    sizeof err) < 0)
+		die("%s: %s", nname, err);
+	if (net.nparams != th.nparams || net.nstate != th.nstate)
+		die("%s: '%s' has %zu parameters here, the stream says %llu", nname, th.net,
+		    net.nparams, (unsigned long long)th.nparams);
+	if (th.momentum != 0 && !quiet)
+		warn("the run used momentum %g; the update assumes θ_T minimises the objective",
+		     th.momentum);
+	data d;
+	data_load_for(&d, train_path, &th, "");
+	if (th.train_n != d.n || th.train_digest != d.digest)
+		die("%s: not the training set of %s (%llu examples, digest %08x; this one has "
+		    "%zu, digest %08x)", tname, nname, (unsigned long long)th.train_n,
+		    th.train_digest, d.n, d.digest);
+
+	/* R: the examples to forget, and n: those trained on */
+	size_t m = 0, *rem;
+	if (remove_path) {
+		rem = hsub_rows_ids(remove_path, &d, &m);
+	} else {
+		if (cls >= (uint64_t)th.classes)
+			die("--class %llu: the network has %d classes", (unsigned long long)cls,
+			    th.classes);
+		rem = emalloc(d.n * sizeof *rem);
+		for (size_t i = 0; i < d.n; i++)
+			if ((uint64_t)d.y[i] == cls)
+				rem[m++] = i;
+		if (m == 0)
+			die("%s: no example of class %llu", tname, (unsigned long long)cls);
+	}
+	size_t n = d.n;
+	idset skip;
+	idset_init(&skip);
+	for (size_t i = 0; i < th.nskip; i++)
+		idset_add(&skip, th.skip[i]);
+	for (size_t i = 0; i < d.n; i++)
+		n -= idset_has(&skip, d.id[i]);
+	if (m >= n)
+		die("removing %zu of the %zu examples trained on leaves none", m, n);
+	double div = kept_div ? (double)(n - m) : (double)n;
+
+	/* S */
+	size_t k, *rows = hsub_rows(hids, hsize, seed, &d, &k);
+
+	/* g = Σ_R ∇ℓ / div; s = (H_S + λI)⁻¹ g; θ' = θ_T + s */
+	size_t P = net.nparams;
+	int BS = th.batch > 256 ? th.batch : 256;
+	engine *eng = engine_new(&net, BS, device, quiet);
+	real *dth = engine_alloc(eng, P), *g = engine_alloc(eng, P), *tmp = engine_alloc(eng, P);
+	real *s = engine_alloc(eng, P);
+	engine_put(eng, dth, theta, P);
+	int bs = hsub_batch(&net, th.batch, BS);
+	hsub_grad_sum(g, tmp, eng, &d, dth, rem, m, bs);
+	engine_axpby(eng, g, 0, g, 1 / div, P);
+	hsub h;
+	hsub_init(&h, eng, &d, dth, rows, k, bs, th.weight_decay, gn, lissa_batch, seed);
+	hsub_solve(&h, s, g, &o, quiet);
+	double sn = sqrt(engine_dot(eng, s, s, P)), tn = sqrt(engine_dot(eng, dth, dth, P));
+	engine_add(eng, dth, s, P);
+	engine_get(eng, theta, dth, P);
+	for (size_t i = 0; i < P; i++)
+		if (!isfinite(theta[i]))
+			die("the update is not finite: raise --damping");
+
+	out_file out;
+	out_open(&out, out_path, force);
+	trace_writer tw;
+	trace_writer_open(&tw, out.f, out_path ? out_path : "stdout", &th);
+	trace_theta tt = { .at = TRACE_AT_FINAL, .epoch = th.epochs - 1, .step = 0,
+			   .theta = theta, .state = state };
+	trace_write_theta(&tw, &tt, TRACE_ENC_RAW);
+	trace_writer_close(&tw);
+	out_close(&out);
+	if (!quiet)
+		warn("%zu of %zu examples forgotten (divisor %.0f): |theta' - theta_T| = %.4g, "
+		     "|theta_T| = %.4g", m, n, div, sn, tn);
+	hsub_free(&h);
+	engine_release(eng, dth), engine_release(eng, g), engine_release(eng, tmp);
+	engine_release(eng, s);
+	engine_free(eng);
+	idset_free(&skip);
+	free(rem), free(rows), free(theta), free(state);
+	nn_free(&net);
+	data_free(&d);
+	trace_header_free(&th);
+	return 0;
+}
