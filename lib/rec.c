@@ -329,7 +329,8 @@ static int fail_too_large(rec_reader *r)
  * looked at once. Errors are msgpack_unpack's, in the same words. */
 static int r_scan(rec_reader *r)
 {
-	const unsigned char *p = (const unsigned char *)r->buf + r->pos;
+	/* buf is NULL before the first byte arrives: NULL + 0 is undefined */
+	const unsigned char *p = r->buf ? (const unsigned char *)r->buf + r->pos : NULL;
 	uint64_t avail = r->len - r->pos;
 	if (!r->scanning) {
 		r->scanning = 1;
