@@ -28,6 +28,13 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* as warn, then exit(2): for usage errors */
 void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+#ifdef CLEANSE_FUZZ
+/* fuzzing builds only (make fuzz, tests/fuzz/): when set, die() and
+ * die_usage() call this first, silently, and warn() prints nothing; the
+ * harness's hook longjmps back, so one input's die() does not end the run */
+extern void (*util_die_hook)(void);
+#endif
+
 #define ALLOC_ATTR __attribute__((returns_nonnull, warn_unused_result))
 void *emalloc(size_t n) ALLOC_ATTR;
 void *ecalloc(size_t n, size_t size) ALLOC_ATTR;
