@@ -282,5 +282,5 @@ void ds_set_write(const ds_set *s, const char *path, int force,
 			ds_writer_put(&w, &ex);
 		}
 	ds_writer_close(&w);
-	out_close(&out);
+	out_finish(&out);
 }

@@ -311,7 +311,12 @@ void out_abort(out_file *o)
 	memset(o, 0, sizeof *o);
 }
 
-void out_close(out_file *o)
+/* outputs finished and waiting for out_commit: their temporary files are
+ * still in the pending table */
+static struct { char *tmp, *path; } waiting[MAX_PENDING];
+static int nwaiting;
+
+void out_finish(out_file *o)
 {
 	if (!o->path) {
 		fshut_stdout();
@@ -329,21 +334,89 @@ void out_close(out_file *o)
 	if (!bad && fsync(fileno(o->f)) != 0 && errno != EINVAL)
 		bad = 1;
 	int saved = errno;
-	if (fclose(o->f) != 0)
+	if (fclose(o->f) != 0 && !bad)
 		bad = 1, saved = errno;
 	o->f = NULL;
 	if (bad) {
 		errno = saved;
-		warn("write %s:", o->path);
-		out_abort(o);
-		exit(1);
+		die("write %s:", o->path);      /* die unlinks o->tmp, and the others */
 	}
-	if (rename(o->tmp, o->path) != 0)
-		die("rename to %s:", o->path);      /* die unlinks o->tmp */
-	pending_remove(o->tmp);
-	free(o->tmp);
-	free(o->path);
+	if (nwaiting == MAX_PENDING)            /* never: out_open would have died */
+		die("internal error: more than %d outputs", MAX_PENDING);
+	waiting[nwaiting].tmp = o->tmp;
+	waiting[nwaiting++].path = o->path;
 	memset(o, 0, sizeof *o);
+}
+
+/* a hard link to the file now at path, under a fresh name beside it, so a
+ * commit that fails half-way can put it back; NULL if there is none (or
+ * the file system refuses links: then that output cannot be restored) */
+static char *backup_of(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	char *bak = esprintf("%s.old.XXXXXX", path);
+	int fd = mkstemp(bak);
+	if (fd < 0 || (close(fd), unlink(bak) != 0) || link(path, bak) != 0) {
+		free(bak);
+		return NULL;
+	}
+	return bak;
+}
+
+void out_commit(void)
+{
+	sigset_t old;
+	/* no signal between the renames: one arriving now is delivered after,
+	 * when every output is in place */
+	signals_block(&old);
+	char *bak[MAX_PENDING] = { 0 };
+	int had[MAX_PENDING] = { 0 };
+	if (nwaiting > 1)
+		for (int k = 0; k < nwaiting; k++) {
+			struct stat st;
+			had[k] = stat(waiting[k].path, &st) == 0;
+			bak[k] = backup_of(waiting[k].path);
+		}
+	int k = 0;
+	for (; k < nwaiting; k++)
+		if (rename(waiting[k].tmp, waiting[k].path) != 0)
+			break;
+	if (k < nwaiting) {
+		int saved = errno;
+		/* undo: the previous files back (or none, where there was none) */
+		for (int j = 0; j < k; j++) {
+			if (bak[j] && rename(bak[j], waiting[j].path) == 0) {
+				free(bak[j]);
+				bak[j] = NULL;
+			} else if (!had[j]) {
+				unlink(waiting[j].path);
+			}
+		}
+		for (int j = 0; j < nwaiting; j++)
+			if (bak[j])
+				unlink(bak[j]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		errno = saved;
+		die("rename to %s:", waiting[k].path);  /* die unlinks the temporaries */
+	}
+	for (int j = 0; j < nwaiting; j++) {
+		if (bak[j])
+			unlink(bak[j]);
+		free(bak[j]);
+		pending_remove(waiting[j].tmp);
+		free(waiting[j].tmp);
+		free(waiting[j].path);
+	}
+	nwaiting = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+void out_close(out_file *o)
+{
+	out_finish(o);
+	out_commit();
 }
 
 FILE *in_open(const char *path)

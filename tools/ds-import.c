@@ -382,6 +382,7 @@ int main(int argc, char **argv)
 	if (names_opt)
 		set_names(names_opt);
 	ds_set_write(&set, out_path, force, NULL, 0);
+	out_commit();
 	if (!quiet)
 		warn("%zu examples, shape [%u, %u, %u], %u classes", set.n,
 		     set.h.c, set.h.h, set.h.w, set.h.classes);
