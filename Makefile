@@ -23,7 +23,7 @@ CU_OBJ   = $(CU_SRC:.cu=.o)
 BINS     = $(TOOLS:%=bin/%)
 UNIT     = $(patsubst tests/unit/%.c,bin/tests/%,$(wildcard tests/unit/test-*.c))
 PARITY   = $(patsubst tests/parity/%.c,bin/tests/%,$(wildcard tests/parity/parity-*.c))
-TESTBINS = $(UNIT) bin/tests/gen-data
+TESTBINS = $(UNIT) bin/tests/gen-data bin/tests/inject.so
 
 ifeq ($(HAVE_CUDA),1)
 LIB_OBJ += $(CU_OBJ)
@@ -95,6 +95,12 @@ bin/tests/test-spectrum: tests/unit/test-spectrum.c lib/nn.c lib/nn_cpu.c lib/sp
 bin/tests/parity-%: tests/parity/parity-%.c lib/libfilt.a kernels/*.h
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
+
+# the LD_PRELOAD failure-injection shim of tests/cli/inject.sh: plain flags,
+# never SANITIZE's (ASan must be the first library a program loads)
+bin/tests/inject.so: tests/inject/inject.c
+	@mkdir -p bin/tests
+	$(CC) -O2 -g -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
 bin/tests/gen-data: tests/gen-data.c lib/libfilt.a
 	@mkdir -p bin/tests
