@@ -20,6 +20,7 @@
 #include <string.h>
 #include <msgpack/unpack_define.h> /* MSGPACK_EMBED_STACK_SIZE */
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "../formats/formats.h"
 #include "crc32.h"
@@ -291,6 +292,10 @@ static int r_fill(rec_reader *r)
 		}
 		ZSTD_outBuffer out = { r->buf + r->len, r->cap - r->len, 0 };
 		size_t ret = ZSTD_decompressStream(r->dctx, &out, &r->zin);
+		if (ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge)
+			return rec_reader_fail(r, "zstd frame needs a window over %u MiB "
+					       "(compressed with --long or --ultra?)",
+					       (1u << REC_WINDOW_LOG_MAX) >> 20);
 		if (ZSTD_isError(ret))
 			return rec_reader_fail(r, "corrupt zstd data: %s",
 					       ZSTD_getErrorName(ret));
@@ -540,6 +545,11 @@ static rec_reader *r_new(FILE *f, const char *name, const char *kind,
 	r->hdr_zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
 	if (!r->dctx || !r->zone || !r->hdr_zone)
 		die("out of memory");
+	/* A frame header announces its window, which the decoder reserves at
+	 * once: zstd's own limit is 128 MiB, so 11 bytes could take that. Our
+	 * writer's levels (up to 19) use at most 8 MiB, as does the zstd
+	 * program below --ultra and --long; 16 MiB is the most accepted. */
+	ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, REC_WINDOW_LOG_MAX);
 	r->capin = ZSTD_DStreamInSize();
 	r->in = emalloc(r->capin);
 	return r;
