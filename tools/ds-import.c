@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <png.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,54 @@ static void import_cifar(char **files, int nfiles)
 	}
 }
 
+/* A decompression bomb: libpng inflates all of the IDAT stream, also what
+ * follows the last row, so a 1 MB file can make it inflate a gigabyte. So
+ * the IDAT stream is inflated here first, and refused once it gives more
+ * than the image's rows can hold (twice the filtered size, plus slack for
+ * interlacing). Other damage is left to libpng to report. */
+static void png_check_inflate(const char *path, const unsigned char *b, size_t n)
+{
+	static const int chans[7] = { 1, 0, 3, 1, 2, 0, 4 };
+	if (n < 33 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) || memcmp(b + 12, "IHDR", 4))
+		return;
+	uint64_t w = be32(b + 16), h = be32(b + 20), depth = b[24], ct = b[25];
+	if (ct > 6 || !chans[ct] || !w || !h || depth > 16)
+		return;
+	uint64_t rowbytes = (w * (uint64_t)chans[ct] * depth + 7) / 8;
+	uint64_t limit = 2 * h * (1 + rowbytes) + 65536;
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit(&z) != Z_OK)
+		die("%s: zlib: out of memory", path);
+	unsigned char out[1 << 16];
+	uint64_t got = 0;
+	int ret = Z_OK;
+	for (size_t at = 8; at + 12 <= n && ret == Z_OK;) {
+		uint64_t len = be32(b + at);
+		if (len > n - at - 12)
+			break;
+		if (!memcmp(b + at + 4, "IDAT", 4)) {
+			z.next_in = (unsigned char *)b + at + 8;
+			z.avail_in = (uInt)len;
+			do {
+				z.next_out = out;
+				z.avail_out = sizeof out;
+				ret = inflate(&z, Z_NO_FLUSH);
+				got += sizeof out - z.avail_out;
+				if (got > limit) {
+					inflateEnd(&z);
+					die("%s: compressed pixels inflate to over %llu bytes, for "
+					    "an image of %llux%llu (a decompression bomb?)", path,
+					    (unsigned long long)limit, (unsigned long long)w,
+					    (unsigned long long)h);
+				}
+			} while (ret == Z_OK && (z.avail_in || !z.avail_out));
+		}
+		at += 12 + len;
+	}
+	inflateEnd(&z);
+}
+
 /* read one PNG as gray (channels 1) or RGB (3) into a fresh buffer */
 static unsigned char *read_png(const char *path, uint32_t *c, uint32_t *h,
 			       uint32_t *w)
@@ -129,7 +178,10 @@ static unsigned char *read_png(const char *path, uint32_t *c, uint32_t *h,
 	png_image img;
 	memset(&img, 0, sizeof img);
 	img.version = PNG_IMAGE_VERSION;
-	if (!png_image_begin_read_from_file(&img, path))
+	size_t nb;
+	unsigned char *b = slurp(path, &nb);
+	png_check_inflate(path, b, nb);
+	if (!png_image_begin_read_from_memory(&img, b, nb))
 		die("%s: cannot read PNG: %s", path, img.message);
 	uint32_t ch = *c ? *c : (img.format & PNG_FORMAT_FLAG_COLOR) ? 3 : 1;
 	img.format = ch == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
@@ -138,6 +190,7 @@ static unsigned char *read_png(const char *path, uint32_t *c, uint32_t *h,
 	unsigned char *px = emalloc(PNG_IMAGE_SIZE(img));
 	if (!png_image_finish_read(&img, NULL, px, 0, NULL))
 		die("%s: cannot decode PNG: %s", path, img.message);
+	free(b);
 	*c = ch;
 	*h = img.height;
 	*w = img.width;
