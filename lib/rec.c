@@ -290,6 +290,27 @@ static int r_fill(rec_reader *r)
 			r->nbytes_in += n;
 			r->zin = (ZSTD_inBuffer){ r->in, n, 0 };
 		}
+		/* Each frame must be a zstd frame of today's format: libzstd
+		 * may be built to decode the legacy formats (v0.x) too, which
+		 * ignore the window limit. At a frame's start, its magic
+		 * number, read whole (its bytes may straddle two reads). */
+		if (!r->frame_open) {
+			size_t avail = r->zin.size - r->zin.pos;
+			if (avail < 4 && !r->eof) {
+				memmove(r->in, r->in + r->zin.pos, avail);
+				size_t n = fread(r->in + avail, 1, r->capin - avail, r->f);
+				if (n == 0 && ferror(r->f))
+					return rec_reader_fail(r, "read error: %s",
+							       strerror(errno));
+				r->eof = n == 0;
+				r->nbytes_in += n;
+				r->zin = (ZSTD_inBuffer){ r->in, avail + n, 0 };
+				avail += n;
+			}
+			if (avail >= 4 && !rec_is_zstd_magic((unsigned char *)r->in + r->zin.pos, avail))
+				return rec_reader_fail(r, "corrupt zstd data: not a zstd frame "
+						       "(or one of a legacy format)");
+		}
 		ZSTD_outBuffer out = { r->buf + r->len, r->cap - r->len, 0 };
 		size_t ret = ZSTD_decompressStream(r->dctx, &out, &r->zin);
 		if (ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge)
