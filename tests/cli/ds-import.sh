@@ -97,7 +97,7 @@ TABLE
 # PNG: odd but valid kinds are read; damaged and hostile ones refused, in
 # bounded time and memory (tests/py/pngs.py)
 PNGS="/usr/bin/python3 $ROOT/tests/py/pngs.py"
-for s in plain gray16 palette interlaced gray-alpha truncated badcrc huge widest bomb zero-width; do
+for s in plain gray16 palette interlaced gray-alpha truncated badcrc huge widest bomb zero-width chunk-claim; do
 	$PNGS $s > p/$s.png || t_bad "pngs.py $s" "exit $?"
 	printf 'x:image,y:label\n%s.png,1\n' $s > p/$s.csv
 done
@@ -112,7 +112,8 @@ while IFS='|' read -r s want; do
 	[ -n "$s" ] || continue
 	t_fail "png: $s" 1 "ds-import: p/$s.png: $want" "$LIM $MEM ds-import csv p/$s.csv > /dev/null"
 done <<'TABLE'
-truncated|cannot decode PNG: read beyond end of data
+truncated|PNG chunk 'IDAT' announces 75 bytes, 57 are left (truncated?)
+chunk-claim|PNG chunk 'sPLT' announces 1073741824 bytes, 100 are left (truncated?)
 badcrc|cannot decode PNG: *
 huge|image too large (50000x50000)
 widest|cannot read PNG: Invalid IHDR data

@@ -16,6 +16,9 @@ written by hand (zlib and struct only) so every field is what we say.
     bomb        4096x4096 gray whose IDAT inflates to 1 GiB of zeros
                 (16 MiB of rows then 1008 MiB more): 1 MiB on disk
     zero-width  IHDR 0x5
+    chunk-claim a valid IHDR, then an sPLT chunk announcing 1 GiB of which
+                100 bytes follow (libpng reserved and cleared it first:
+                seconds for 200 bytes; found by make fuzz)
 """
 import struct
 import sys
@@ -97,6 +100,10 @@ def main(shape):
         row = bytes(4097)
         data = b"".join(z.compress(row * 4096) for _ in range(64))
         o.write(png(4096, 4096, 8, 0, data + z.flush()))
+    elif shape == "chunk-claim":
+        ihdr = struct.pack(">IIBBBBB", W, H, 8, 2, 0, 0, 0)
+        o.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) +
+                struct.pack(">I", 1 << 30) + b"sPLT" + bytes(100))
     elif shape == "zero-width":
         o.write(png(0, H, 8, 2, zlib.compress(b"")))
     else:
