@@ -113,7 +113,7 @@ while IFS='|' read -r s want; do
 	t_fail "png: $s" 1 "ds-import: p/$s.png: $want" "$LIM $MEM ds-import csv p/$s.csv > /dev/null"
 done <<'TABLE'
 truncated|PNG chunk 'IDAT' announces 75 bytes, 57 are left (truncated?)
-chunk-claim|PNG chunk 'sPLT' announces 1073741824 bytes, 100 are left (truncated?)
+chunk-claim|PNG chunk 'sPLT' announces 1073741824 bytes, 96 are left (truncated?)
 badcrc|cannot decode PNG: *
 huge|image too large (50000x50000)
 widest|cannot read PNG: Invalid IHDR data
