@@ -149,10 +149,12 @@ static void png_check_inflate(const char *path, const unsigned char *b, size_t n
 		uint64_t len = be32(b + at);
 		/* libpng reserves and clears what a chunk announces before
 		 * reading it: a 215-byte file of such chunks took seconds */
-		if (n - at < 12 || len > n - at - 12)
+		if (n - at < 12 || len > n - at - 12) {
+			inflateEnd(&z);
 			die("%s: PNG chunk '%.4s' announces %llu bytes, %zu are left "
 			    "(truncated?)", path, (const char *)b + at + 4,
 			    (unsigned long long)len, n - at < 12 ? 0 : n - at - 12);
+		}
 		if (!memcmp(b + at + 4, "IDAT", 4)) {
 			z.next_in = (unsigned char *)b + at + 8;
 			z.avail_in = (uInt)len;
