@@ -14,6 +14,8 @@
 #   make same-bytes OLD=DIR  CPU outputs of bin/ cmp'd with another build's
 #   make deps       install the Debian packages the build needs
 #   make install    programs and man pages under PREFIX (default /usr/local)
+#   make fuzz       libFuzzer harnesses over every reader (tests/fuzz/),
+#                   FUZZ_RUNS executions each (clang; not part of make test)
 #   make help       these targets, one line each
 include config.mk
 
@@ -34,7 +36,7 @@ CU_OBJ   = $(CU_SRC:.cu=.o)
 BINS     = $(TOOLS:%=bin/%)
 UNIT     = $(patsubst tests/unit/%.c,bin/tests/%,$(wildcard tests/unit/test-*.c))
 PARITY   = $(patsubst tests/parity/%.c,bin/tests/%,$(wildcard tests/parity/parity-*.c))
-TESTBINS = $(UNIT) bin/tests/gen-data
+TESTBINS = $(UNIT) bin/tests/gen-data bin/tests/inject.so
 
 ifeq ($(HAVE_CUDA),1)
 LIB_OBJ += $(CU_OBJ)
@@ -63,7 +65,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo exp deps clean same-bytes install help
+.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo exp deps clean same-bytes install help fuzz fuzz-build
 all: $(BINS) $(TESTBINS) $(EMU_LIBS)
 
 help:
@@ -124,6 +126,12 @@ bin/tests/parity-%: tests/parity/parity-%.c lib/libfilt.a kernels/*.h
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
 
+# the LD_PRELOAD failure-injection shim of tests/cli/inject.sh: plain flags,
+# never SANITIZE's (ASan must be the first library a program loads)
+bin/tests/inject.so: tests/inject/inject.c
+	@mkdir -p bin/tests
+	$(CC) -O2 -g -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
 bin/tests/gen-data: tests/gen-data.c lib/libfilt.a
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
@@ -181,6 +189,41 @@ deps:
 same-bytes: all
 	@test -n "$(OLD)" || { echo "make same-bytes OLD=/path/to/old/bin" >&2; exit 2; }
 	@sh tests/ref/same-bytes.sh "$(OLD)" bin
+
+# ------------------------------------------------------------------ fuzzing
+# The library compiled again with clang, ASan and UBSan and -DCLEANSE_FUZZ
+# (die() returns to the harness: lib/util.h), into build/fuzz/; one harness
+# per reader. Seeds come from the programs in bin/ (tests/fuzz/seeds.sh).
+FUZZ_CC    = clang
+FUZZ       = rec ds ids trace cache scores idx cifar csv png
+FUZZ_RUNS ?= 1000000
+FUZZ_FLAGS = -O1 -g -std=c11 -D_GNU_SOURCE -DCLEANSE_FUZZ -Wall -Wextra -Wno-unknown-pragmas \
+	     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	     -I/usr/include/x86_64-linux-gnu/openblas-pthread
+FUZZ_WRAP  = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=fopen,--wrap=fdopen,--wrap=fmemopen,--wrap=tmpfile,--wrap=fclose
+FUZZ_LIBS  = -Wl,-Bstatic -lmsgpackc -lzstd -lpng16 -Wl,-Bdynamic -lopenblas -lz -lm -pthread
+FUZZ_OBJ   = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+FUZZ_BINS  = $(FUZZ:%=build/fuzz/fuzz-%)
+
+build/fuzz/lib/%.o: lib/%.c lib/*.h formats/formats.h
+	@mkdir -p build/fuzz/lib
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+build/fuzz/libfuzz.a: $(FUZZ_OBJ)
+	$(AR) rcs $@ $^
+build/fuzz/fuzz.o: tests/fuzz/fuzz.c tests/fuzz/fuzz.h lib/util.h
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+FUZZ_DEPS = build/fuzz/fuzz.o build/fuzz/libfuzz.a tests/fuzz/fuzz.h
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_DEPS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $< build/fuzz/fuzz.o build/fuzz/libfuzz.a $(FUZZ_LIBS)
+FUZZ_IMPORT = tests/fuzz/fuzz-import.c tools/ds-import.c $(FUZZ_DEPS)
+build/fuzz/fuzz-idx build/fuzz/fuzz-cifar build/fuzz/fuzz-csv build/fuzz/fuzz-png: $(FUZZ_IMPORT)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-unused-function -DIMPORT_$(shell echo $(@:build/fuzz/fuzz-%=%) | tr a-z A-Z) \
+		-fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $< build/fuzz/fuzz.o build/fuzz/libfuzz.a $(FUZZ_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: all fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ)
 
 clean:
 	rm -rf bin build lib/*.o lib/libfilt.a kernels/*.o tests/emu/*.o tests/emu/*.so.*

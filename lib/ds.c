@@ -283,7 +283,7 @@ void ds_set_write(const ds_set *s, const char *path, int force,
 			ds_writer_put(&w, &ex);
 		}
 	ds_writer_close(&w);
-	out_close(&out);
+	out_finish(&out);
 }
 
 uint32_t ds_digest_update(uint32_t crc, uint64_t id, uint32_t y, const unsigned char *x,

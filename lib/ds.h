@@ -89,7 +89,9 @@ void ds_set_load(ds_set *s, FILE *f, const char *name);
 void ds_set_add(ds_set *s, uint64_t id, uint32_t y, const unsigned char *x);
 void ds_set_free(ds_set *s);
 /* write the examples i with pick[i] == want (all when pick is NULL) to path
- * ("-" or NULL: stdout), atomically; exits on error */
+ * ("-" or NULL: stdout), atomically: the file waits, finished, for the
+ * caller's out_commit (util.h), which puts it in place with the run's
+ * other outputs; exits on error */
 void ds_set_write(const ds_set *s, const char *path, int force,
 		  const unsigned char *pick, int want);
 

@@ -76,9 +76,12 @@ int nn_init(nn_net *net, const char *spec, int c, int h, int w, int classes,
 		s += len + (s[len] == ',');
 		nn_layer *L = &net->l[i];
 		L->ic = cc, L->ih = hh, L->iw = ww;
-		int a = 0, b = 0, d = 0;
-		if (sscanf(tok, "conv:%d:%d:%d", &a, &b, &d) == 3) {
-			if (a < 1 || b < 1 || d < 0 || hh + 2 * d < b || ww + 2 * d < b)
+		/* widths and sizes of at most 9 digits, the whole token read:
+		 * sscanf's %d has no defined result past INT_MAX */
+		int a = 0, b = 0, d = 0, end = 0;
+		if (sscanf(tok, "conv:%9d:%9d:%9d%n", &a, &b, &d, &end) == 3 && !tok[end]) {
+			if (a < 1 || a > NN_MAX_WIDTH || b < 1 || d < 0 || d > NN_MAX_WIDTH ||
+			    hh + 2 * d < b || ww + 2 * d < b)
 				goto bad;
 			L->type = NN_CONV, L->out = a, L->k = b, L->pad = d;
 			cc = a, hh = hh + 2 * d - b + 1, ww = ww + 2 * d - b + 1;
@@ -98,10 +101,11 @@ int nn_init(nn_net *net, const char *spec, int c, int h, int w, int classes,
 				goto bad;
 			L->type = NN_POOL;
 			hh /= 2, ww /= 2;
-		} else if (!strcmp(tok, "affine") || sscanf(tok, "affine:%d", &a) == 1) {
+		} else if (!strcmp(tok, "affine") ||
+			   (sscanf(tok, "affine:%9d%n", &a, &end) == 1 && !tok[end])) {
 			if (!strcmp(tok, "affine"))
 				a = classes;
-			if (a < 1)
+			if (a < 1 || a > NN_MAX_WIDTH)
 				goto bad;
 			L->type = NN_AFFINE, L->out = a;
 			L->nw = (size_t)a * cc * hh * ww, L->nb = (size_t)a;
@@ -114,6 +118,13 @@ int nn_init(nn_net *net, const char *spec, int c, int h, int w, int classes,
 		L->w = np;
 		L->b = np + L->nw;
 		np += L->nw + L->nb;
+		if (np > NN_MAX_PARAMS || (size_t)cc * hh * ww > NN_MAX_PARAMS) {
+			snprintf(err, errlen, "network '%s' is too large for input %dx%dx%d "
+				 "(at '%s': over %u parameters or values a layer)", spec, c, h, w,
+				 tok, NN_MAX_PARAMS);
+			nn_free(net);
+			return -1;
+		}
 	}
 	net->nl = n;
 	net->nparams = np;

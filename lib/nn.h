@@ -76,6 +76,13 @@ typedef struct nn_net {
 	size_t nparams, nstate;
 } nn_net;
 
+/* the most outputs one conv or affine layer may have (and the most
+ * padding), and the most parameters of a network or values of one layer's
+ * output for one example (2^28 floats: 1 GiB): a spec asking for more is
+ * refused, not tried */
+#define NN_MAX_WIDTH 65536
+#define NN_MAX_PARAMS (1u << 28)
+
 /* build from a spec for inputs of shape (c, h, w); 0 ok, -1 with a message
  * in err (size errlen) */
 int nn_init(nn_net *net, const char *spec, int c, int h, int w, int classes,

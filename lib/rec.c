@@ -20,6 +20,7 @@
 #include <string.h>
 #include <msgpack/unpack_define.h> /* MSGPACK_EMBED_STACK_SIZE */
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "../formats/formats.h"
 #include "crc32.h"
@@ -298,8 +299,33 @@ static int r_fill(rec_reader *r)
 			r->nbytes_in += n;
 			r->zin = (ZSTD_inBuffer){ r->in, n, 0 };
 		}
+		/* Each frame must be a zstd frame of today's format: libzstd
+		 * may be built to decode the legacy formats (v0.x) too, which
+		 * ignore the window limit. At a frame's start, its magic
+		 * number, read whole (its bytes may straddle two reads). */
+		if (!r->frame_open) {
+			size_t avail = r->zin.size - r->zin.pos;
+			if (avail < 4 && !r->eof) {
+				memmove(r->in, r->in + r->zin.pos, avail);
+				size_t n = fread(r->in + avail, 1, r->capin - avail, r->f);
+				if (n == 0 && ferror(r->f))
+					return rec_reader_fail(r, "read error: %s",
+							       strerror(errno));
+				r->eof = n == 0;
+				r->nbytes_in += n;
+				r->zin = (ZSTD_inBuffer){ r->in, avail + n, 0 };
+				avail += n;
+			}
+			if (avail >= 4 && !rec_is_zstd_magic((unsigned char *)r->in + r->zin.pos, avail))
+				return rec_reader_fail(r, "corrupt zstd data: not a zstd frame "
+						       "(or one of a legacy format)");
+		}
 		ZSTD_outBuffer out = { r->buf + r->len, r->cap - r->len, 0 };
 		size_t ret = ZSTD_decompressStream(r->dctx, &out, &r->zin);
+		if (ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge)
+			return rec_reader_fail(r, "zstd frame needs a window over %u MiB "
+					       "(compressed with --long or --ultra?)",
+					       (1u << REC_WINDOW_LOG_MAX) >> 20);
 		if (ZSTD_isError(ret))
 			return rec_reader_fail(r, "corrupt zstd data: %s",
 					       ZSTD_getErrorName(ret));
@@ -338,7 +364,8 @@ static int fail_too_large(rec_reader *r)
  * looked at once. Errors are msgpack_unpack's, in the same words. */
 static int r_scan(rec_reader *r)
 {
-	const unsigned char *p = (const unsigned char *)r->buf + r->pos;
+	/* buf is NULL before the first byte arrives: NULL + 0 is undefined */
+	const unsigned char *p = r->buf ? (const unsigned char *)r->buf + r->pos : NULL;
 	uint64_t avail = r->len - r->pos;
 	if (!r->scanning) {
 		r->scanning = 1;
@@ -548,6 +575,11 @@ static rec_reader *r_new(FILE *f, const char *name, const char *kind,
 	r->hdr_zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
 	if (!r->dctx || !r->zone || !r->hdr_zone)
 		die("out of memory");
+	/* A frame header announces its window, which the decoder reserves at
+	 * once: zstd's own limit is 128 MiB, so 11 bytes could take that. Our
+	 * writer's levels (up to 19) use at most 8 MiB, as does the zstd
+	 * program below --ultra and --long; 16 MiB is the most accepted. */
+	ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, REC_WINDOW_LOG_MAX);
 	r->capin = ZSTD_DStreamInSize();
 	r->in = emalloc(r->capin);
 	return r;

@@ -60,6 +60,9 @@ void pk_kv_bin(msgpack_packer *pk, const char *key, const void *p, size_t n);
  * each costs a msgpack_object of 24 bytes): bounds what a parse allocates,
  * as FMT_MAX_OBJECT bounds its bytes. 2^25 values: 768 MiB parsed. */
 #define REC_MAX_ITEMS (1u << 25)
+/* the largest zstd window a reader accepts: 2^24 bytes (a frame asking for
+ * more is refused before anything is reserved for it) */
+#define REC_WINDOW_LOG_MAX 24
 
 typedef struct rec_reader rec_reader;
 

@@ -107,6 +107,8 @@ void trace_header_read(trace_header *h, const rec_reader *r, const char *name)
 	get_shape(o, "input", h->input, name);
 	get_shape(o, "data_shape", h->data_shape, name);
 	h->classes = (int)get_u64(o, "classes", 65536, name);
+	if (h->classes < 1)
+		die("%s: bad trace header: 'classes' is 0", name);
 	h->nparams = get_u64(o, "nparams", 1ull << 32, name);
 	h->nstate = get_u64(o, "nstate", 1ull << 32, name);
 	h->lr = get_f64(o, "lr", name);
@@ -115,9 +117,13 @@ void trace_header_read(trace_header *h, const rec_reader *r, const char *name)
 	h->weight_decay = get_f64(o, "weight_decay", name);
 	h->batch = (int)get_u64(o, "batch", 1 << 20, name);
 	h->epochs = (int)get_u64(o, "epochs", 1 << 20, name);
+	if (h->batch < 1 || h->epochs < 1)
+		die("%s: bad trace header: '%s' is 0", name, h->batch < 1 ? "batch" : "epochs");
 	h->seed = get_u64(o, "seed", UINT64_MAX, name);
 	h->augment = get_str(o, "augment", name);
 	h->train_n = get_u64(o, "train_n", 1ull << 32, name);
+	if (h->train_n < 1)
+		die("%s: bad trace header: 'train_n' is 0", name);
 	h->train_digest = (uint32_t)get_u64(o, "train_digest", UINT32_MAX, name);
 	h->snapshots = get_str(o, "snapshots", name);
 	const msgpack_object *te = rec_get(o, "trace_epochs");
@@ -130,6 +136,8 @@ void trace_header_read(trace_header *h, const rec_reader *r, const char *name)
 		if (e->type != MSGPACK_OBJECT_POSITIVE_INTEGER || e->via.u64 >= (uint64_t)h->epochs)
 			die("%s: bad trace header: traced epoch out of range", name);
 		h->trace_epochs[i] = (int)e->via.u64;
+		if (i && h->trace_epochs[i] <= h->trace_epochs[i - 1])
+			die("%s: bad trace header: 'trace_epochs' not increasing", name);
 	}
 	const msgpack_object *sk = rec_get(o, "skip");
 	if (!sk || sk->type != MSGPACK_OBJECT_ARRAY)
@@ -328,6 +336,23 @@ void trace_reader_open(trace_reader *tr, FILE *f, const char *name, const char *
 	trace_xor_init(&tr->x, tr->h.nparams);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* the steps of an epoch: its batches, the last one short */
+static uint64_t steps_per_epoch(const trace_header *h)
+{
+	return (h->train_n + (uint64_t)h->batch - 1) / (uint64_t)h->batch;
+}
+
+/* Step records come in order: every step of each traced epoch, each once,
+ * the k-th being step trace_epochs[k / P]·P + k % P of P = ⌈train_n /
+ * batch⌉ per epoch, with a full batch (the last of an epoch: what is left)
+ * of distinct ids, at a finite learning rate. A replay (inf-score) trusts
+ * all of that; a cache (theta-cache) copies it. */
 static void read_step(trace_reader *tr, const msgpack_object *o)
 {
 	uint64_t e, st, sn;
@@ -338,10 +363,29 @@ static void read_step(trace_reader *tr, const msgpack_object *o)
 	    !ids || ids->type != MSGPACK_OBJECT_ARRAY || ids->via.array.size != sn ||
 	    sn == 0 || sn > (uint64_t)tr->h.batch || e >= (uint64_t)tr->h.epochs)
 		die("%s: bad step record", tr->name);
+	if (!isfinite(lr) || lr < 0)
+		die("%s: step %llu: learning rate %g", tr->name, (unsigned long long)st, lr);
+	const trace_header *h = &tr->h;
+	uint64_t P = steps_per_epoch(h), k = tr->nsteps;
+	if (k >= P * (uint64_t)h->ntrace)
+		die("%s: step %llu: more steps than the %llu of the traced epochs", tr->name,
+		    (unsigned long long)st, (unsigned long long)(P * (uint64_t)h->ntrace));
+	uint64_t want_e = (uint64_t)h->trace_epochs[k / P], want = want_e * P + k % P;
+	uint64_t want_n = k % P == P - 1 ? h->train_n - (P - 1) * (uint64_t)h->batch :
+			  (uint64_t)h->batch;
+	if (st != want || e != want_e)
+		die("%s: step record %llu is step %llu of epoch %llu; want step %llu of "
+		    "epoch %llu (a step missing?)", tr->name, (unsigned long long)k,
+		    (unsigned long long)st, (unsigned long long)e, (unsigned long long)want,
+		    (unsigned long long)want_e);
+	if (sn != want_n)
+		die("%s: step %llu: %llu ids, want %llu", tr->name, (unsigned long long)st,
+		    (unsigned long long)sn, (unsigned long long)want_n);
 	trace_step *s = &tr->step;
 	if (sn > tr->capids) {
 		tr->capids = sn;
 		s->ids = erealloc(s->ids, sn * sizeof *s->ids);
+		tr->sorted = erealloc(tr->sorted, sn * sizeof *tr->sorted);
 	}
 	s->epoch = (int)e, s->step = (long)st, s->lr = lr, s->n = (int)sn;
 	for (uint64_t j = 0; j < sn; j++) {
@@ -350,6 +394,13 @@ static void read_step(trace_reader *tr, const msgpack_object *o)
 			die("%s: bad step record", tr->name);
 		s->ids[j] = v->via.u64;
 	}
+	memcpy(tr->sorted, s->ids, sn * sizeof *s->ids);
+	qsort(tr->sorted, sn, sizeof *tr->sorted, cmp_u64);
+	for (uint64_t j = 1; j < sn; j++)
+		if (tr->sorted[j] == tr->sorted[j - 1])
+			die("%s: step %llu: example id %llu twice in one batch", tr->name,
+			    (unsigned long long)st, (unsigned long long)tr->sorted[j]);
+	tr->nsteps++;
 }
 
 static void read_theta(trace_reader *tr, const msgpack_object *o)
@@ -414,6 +465,10 @@ int trace_reader_next(trace_reader *tr)
 			return TRACE_REC_METRIC;
 		}
 	}
+	uint64_t all = steps_per_epoch(&tr->h) * (uint64_t)tr->h.ntrace;
+	if (tr->nsteps != all)
+		die("%s: %llu step records for the %llu steps of the traced epochs", tr->name,
+		    (unsigned long long)tr->nsteps, (unsigned long long)all);
 	return 0;
 }
 
@@ -449,6 +504,7 @@ void trace_reader_close(trace_reader *tr)
 	trace_xor_free(&tr->x);
 	free(tr->policy);
 	free(tr->step.ids);
+	free(tr->sorted);
 	free(tr->theta.theta);
 	free(tr->theta.state);
 	memset(tr, 0, sizeof *tr);

@@ -119,6 +119,8 @@ typedef struct trace_reader {
 	trace_theta theta;
 	trace_metric metric;
 	size_t capids;
+	uint64_t *sorted;       /* (capids) a step's ids, sorted: no id twice */
+	uint64_t nsteps;        /* step records read so far */
 	trace_xor x;
 } trace_reader;
 

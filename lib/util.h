@@ -32,6 +32,13 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* as warn, then exit(2): for usage errors */
 void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+#ifdef CLEANSE_FUZZ
+/* fuzzing builds only (make fuzz, tests/fuzz/): when set, die() and
+ * die_usage() call this first, silently, and warn() prints nothing; the
+ * harness's hook longjmps back, so one input's die() does not end the run */
+extern void (*util_die_hook)(void);
+#endif
+
 #define ALLOC_ATTR __attribute__((returns_nonnull, warn_unused_result))
 void *emalloc(size_t n) ALLOC_ATTR;
 void *ecalloc(size_t n, size_t size) ALLOC_ATTR;
@@ -48,11 +55,20 @@ uint64_t estrtou64(const char *s, uint64_t max, const char *what);
 double estrtod(const char *s, double lo, double hi, const char *what);
 
 /* Output files. out_open("-" or NULL) gives stdout; any other path gives a
- * temporary file in the same directory that out_close renames into place
- * only when every write and the close succeeded (a path that exists and is
+ * temporary file in the same directory that is renamed into place only
+ * when every write and the close succeeded (a path that exists and is
  * not a regular file, such as /dev/null or a FIFO, is written in place).
- * force=0 refuses binary
- * output to a terminal. out_close returns 0 or exits(1) with a message. */
+ * force=0 refuses binary output to a terminal.
+ *
+ * All the outputs of one run commit together: out_finish writes out one
+ * file (flush, fsync, close) and leaves it waiting under its temporary
+ * name; out_commit renames every waiting file into place, after whatever
+ * the run still had to do succeeded. If one rename fails, those already
+ * done are undone (the previous files come back) before the exit. A
+ * program with one output calls out_close, which is out_finish then
+ * out_commit. Any exit before out_commit (die, a signal) removes every
+ * temporary file, finished or not, and leaves the previous outputs.
+ * out_finish, out_commit and out_close return or exit(1) with a message. */
 typedef struct out_file {
 	FILE *f;
 	char *path;     /* final path, NULL for stdout */
@@ -60,6 +76,8 @@ typedef struct out_file {
 } out_file;
 
 void out_open(out_file *o, const char *path, int force);
+void out_finish(out_file *o);
+void out_commit(void);
 void out_close(out_file *o);
 /* remove the temporary file of an unfinished output (error paths) */
 void out_abort(out_file *o);

@@ -342,8 +342,13 @@ int main(int argc, char **argv)
 		gen_png(atoi(argv[2]), strtoull(argv[3], 0, 10), argv[4]);
 	else if ((argc == 4 || argc == 5) && !strcmp(argv[1], "ds"))
 		gen_ds(atoi(argv[2]), strtoull(argv[3], 0, 10), argc == 5);
-	else if ((argc == 4 || argc == 5) && !strcmp(argv[1], "blobs"))
-		gen_blobs(atoi(argv[2]), strtoull(argv[3], 0, 10), argc == 5 ? atoi(argv[4]) : 12);
+	else if ((argc == 4 || argc == 5) && !strcmp(argv[1], "blobs")) {
+		/* a class's 3x3 patch sits up to size/2 + 2 in: 8 is the least */
+		int size = argc == 5 ? (int)estrtou64(argv[4], 4096, "SIZE") : 12;
+		if (size < 8)
+			die_usage("blobs SIZE %d: at least 8", size);
+		gen_blobs(atoi(argv[2]), strtoull(argv[3], 0, 10), size);
+	}
 	else if (argc == 3 && !strcmp(argv[1], "bad"))
 		gen_bad(argv[2]);
 	else

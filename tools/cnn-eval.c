@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	}
 	if (pw) {
 		rec_writer_close(pw);
-		out_close(&po);
+		out_finish(&po);        /* committed with -o, below */
 	}
 	double acc = d.n ? (double)correct / (double)d.n : 0;
 	loss = d.n ? loss / (double)d.n : 0;
@@ -217,8 +217,9 @@ int main(int argc, char **argv)
 		}
 		rec_writer_commit(w);
 		rec_writer_close(w);
-		out_close(&out);
+		out_finish(&out);
 	}
+	out_commit();           /* --predictions and -o together */
 	free(pf), free(conf), free(theta), free(state);
 	engine_release(eng, dtheta);
 	engine_release(eng, dstate);

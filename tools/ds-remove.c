@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 			for (size_t i = 0; i < ids.n; i++)
 				if (!idset_has(&found, ids.v[i]))
 					fprintf(mo.f, "%llu\n", (unsigned long long)ids.v[i]);
-			out_close(&mo);
+			out_finish(&mo);        /* committed with -o */
 		}
 		if (strict)
 			die("%zu requested ids not in the dataset: %s%s", nmiss,
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 			     list, nmiss > shown ? ", ..." : "");
 	}
 	ds_writer_close(&w);
-	out_close(&out);
+	out_close(&out);        /* and --missing with it */
 	if (!quiet)
 		warn("dropped %zu of %zu requested ids: %llu -> %llu examples",
 		     idset_count(&found), ids.n, (unsigned long long)nin,

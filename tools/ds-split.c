@@ -129,6 +129,7 @@ int main(int argc, char **argv)
 	}
 	ds_set_write(&s, val_path, force, pick, 1);
 	ds_set_write(&s, out_path, force, pick, 0);
+	out_commit();           /* --val-out and -o together */
 	if (!quiet)
 		warn("%zu examples: %llu held out, %llu kept", s.n,
 		     (unsigned long long)k, (unsigned long long)(s.n - k));

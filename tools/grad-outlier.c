@@ -276,14 +276,15 @@ next:
 	scores_meta sm = { .method = method, .net = th.net, .train_n = d.n,
 			   .train_digest = d.digest, .no_val = 1, .nkv = nkv, .kv = kv };
 	scores_write(out.f, out_path ? out_path : "stdout", &sm, d.n, d.id, d.y, score, NULL);
-	out_close(&out);
+	out_finish(&out);
 	if (csv_path) {
 		out_file co;
 		out_open(&co, csv_path, 1);
 		scores_write_csv_from(co.f, d.n, d.id, d.y, score, NULL, train_path,
 				      image_dir);
-		out_close(&co);
+		out_finish(&co);
 	}
+	out_commit();           /* -o and --csv together, or neither */
 	if (!quiet) {
 		warn("%s: %zu training examples scored at θ_T (evaluation mode, %s, mean loss %.4f)",
 		     method, d.n, all ? "every layer, projected" : "last layer", loss / (double)d.n);

@@ -433,14 +433,15 @@ int main(int argc, char **argv)
 			   .ref_u_scale = ref, .stability = st, .nkv = nkv, .kv = kv };
 	size_t nwant = scores_write(out.f, out_path ? out_path : "stdout", &sm, train.n,
 				    train.id, train.y, score, want);
-	out_close(&out);
+	out_finish(&out);
 	if (csv_path) {
 		out_file co;
 		out_open(&co, csv_path, 1);
 		scores_write_csv_from(co.f, train.n, train.id, train.y, score, want, train_path,
 				      image_dir);
-		out_close(&co);
+		out_finish(&co);
 	}
+	out_commit();           /* -o and --csv together, or neither */
 	if (st)
 		note_stability(method, flow, &stab, quiet);
 	if (!quiet)
