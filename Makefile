@@ -211,6 +211,7 @@ build/fuzz/lib/%.o: lib/%.c lib/*.h formats/formats.h
 build/fuzz/libfuzz.a: $(FUZZ_OBJ)
 	$(AR) rcs $@ $^
 build/fuzz/fuzz.o: tests/fuzz/fuzz.c tests/fuzz/fuzz.h lib/util.h
+	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
 FUZZ_DEPS = build/fuzz/fuzz.o build/fuzz/libfuzz.a tests/fuzz/fuzz.h
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_DEPS)
