@@ -203,6 +203,9 @@ int main(int argc, char **argv)
 
 	out_file out;
 	out_open(&out, out_path, force);
+	/* θ' alone: no epoch of the run it came from is traced here (a reader
+	 * wants every step record of a traced epoch) */
+	th.ntrace = 0;
 	trace_writer tw;
 	trace_writer_open(&tw, out.f, out_path ? out_path : "stdout", &th);
 	trace_theta tt = { .at = TRACE_AT_FINAL, .epoch = th.epochs - 1, .step = 0,
