@@ -147,3 +147,23 @@ void augment_apply(const augment *a, const data *d, size_t i, uint64_t seed,
 {
 	augment_copy(d, i, augment_draw(a, d, i, seed, epoch), out);
 }
+
+void data_check_trained(const data *d, const trace_header *th, const char *name,
+			const char *run)
+{
+	if (th->train_n != d->n || th->train_digest != d->digest)
+		die("%s: not the training set of %s (%llu examples, digest %08x; this one has "
+		    "%zu, digest %08x)", name, run, (unsigned long long)th->train_n,
+		    th->train_digest, d->n, d->digest);
+}
+
+void data_net_init(nn_net *net, const trace_header *th, const char *run)
+{
+	char err[256];
+	if (nn_init(net, th->net, th->input[0], th->input[1], th->input[2], th->classes, err,
+		    sizeof err) < 0)
+		die("%s: %s", run, err);
+	if (net->nparams != th->nparams || net->nstate != th->nstate)
+		die("%s: '%s' has %zu parameters here, the stream says %llu", run, th->net,
+		    net->nparams, (unsigned long long)th->nparams);
+}

@@ -37,6 +37,13 @@ void data_free(data *d);
  * exit with "name: <what>examples [..] with K classes; the network was
  * trained on [..] with K" if its shape or classes differ */
 void data_load_for(data *d, const char *path, const trace_header *th, const char *what);
+/* exit with "name: not the training set of run (...)" unless d is the
+ * training set th was trained on (its count and digest) */
+void data_check_trained(const data *d, const trace_header *th, const char *name,
+			const char *run);
+/* net as trace header th names it; exits with "run: <why>" if the spec is
+ * bad or its parameter and state counts are not the stream's */
+void data_net_init(nn_net *net, const trace_header *th, const char *run);
 
 typedef struct augment {
 	int crop;               /* padding of the random crop, 0 = none */

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ids.h"
 #include "idset.h"
@@ -219,4 +220,11 @@ ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int 
 		     "|(H_S + %gI)s - v|/|v| = %.3g", name, r.iters, r.hvps, h->n, o->damping,
 		     r.residual);
 	return r;
+}
+
+int hsub_parse_curvature(const char *s)
+{
+	if (strcmp(s, "hessian") && strcmp(s, "gn"))
+		die_usage("unknown --curvature '%s' (want hessian or gn)", s);
+	return !strcmp(s, "gn");
 }

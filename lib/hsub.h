@@ -48,6 +48,8 @@ typedef struct hsub {
 void hsub_init(hsub *h, engine *eng, const data *d, const real *theta, const size_t *rows,
 	       size_t n, int batch, double wd, int gn, int sample, uint64_t seed);
 void hsub_free(hsub *h);
+/* --curvature: "hessian" → 0, "gn" (Gauss-Newton) → 1; usage error otherwise */
+int hsub_parse_curvature(const char *s);
 
 /* the batch the products, dots and sums run in: the run's batch when the
  * network has batch-norm (its statistics are per batch), else max (the

@@ -142,22 +142,13 @@ int main(int argc, char **argv)
 			 &th, &theta, &state);
 	const char *nname = net_path && strcmp(net_path, "-") ? net_path : "stdin";
 	nn_net net;
-	char err[256];
-	if (nn_init(&net, th.net, th.input[0], th.input[1], th.input[2], th.classes,
-		    err, sizeof err) < 0)
-		die("%s: %s", nname, err);
-	if (net.nparams != th.nparams || net.nstate != th.nstate)
-		die("%s: '%s' has %zu parameters here, the stream says %llu", nname, th.net,
-		    net.nparams, (unsigned long long)th.nparams);
+	data_net_init(&net, &th, nname);
 	const char *tname = strcmp(train_path, "-") ? train_path : "stdin";
 	data d;
 	data_load_for(&d, train_path, &th, "");
 	if (d.n == 0)
 		die("%s: no examples", tname);
-	if (th.train_n != d.n || th.train_digest != d.digest)
-		die("%s: not the training set of %s (%llu examples, digest %08x; this one has "
-		    "%zu, digest %08x)", tname, nname, (unsigned long long)th.train_n,
-		    th.train_digest, d.n, d.digest);
+	data_check_trained(&d, &th, tname, nname);
 	if (count != UINT64_MAX && count > d.n)
 		die("--count %llu: only %zu examples", (unsigned long long)count, d.n);
 

@@ -194,10 +194,7 @@ int main(int argc, char **argv)
 	const char *tname = strcmp(train_path, "-") ? train_path : "stdin";
 	data d;
 	data_load_for(&d, train_path, &th, "");
-	if (th.train_n != d.n || th.train_digest != d.digest)
-		die("%s: not the training set of %s (%llu examples, digest %08x; this one has "
-		    "%zu, digest %08x)", tname, nname, (unsigned long long)th.train_n,
-		    th.train_digest, d.n, d.digest);
+	data_check_trained(&d, &th, tname, nname);
 	if (K > d.n)
 		die("-k %llu: only %zu training examples", (unsigned long long)K, d.n);
 
@@ -212,13 +209,7 @@ int main(int argc, char **argv)
 		free(rows);
 	} else {
 		nn_net net;
-		char err[256];
-		if (nn_init(&net, th.net, th.input[0], th.input[1], th.input[2], th.classes, err,
-			    sizeof err) < 0)
-			die("%s: %s", nname, err);
-		if (net.nparams != th.nparams || net.nstate != th.nstate)
-			die("%s: '%s' has %zu parameters here, the stream says %llu", nname,
-			    th.net, net.nparams, (unsigned long long)th.nparams);
+		data_net_init(&net, &th, nname);
 		engine *eng = engine_new(&net, 256, device, quiet);
 		real *dth = engine_alloc(eng, net.nparams), *dst = engine_alloc(eng, net.nstate + 1);
 		engine_put(eng, dth, theta, net.nparams);

@@ -124,13 +124,6 @@ typedef struct if_args {
 } if_args;
 
 /* --curvature: 1 for gn */
-static int parse_curvature(const char *s)
-{
-	if (strcmp(s, "hessian") && strcmp(s, "gn"))
-		die_usage("unknown --curvature '%s' (want hessian or gn)", s);
-	return !strcmp(s, "gn");
-}
-
 /* influence functions: score[j] = ⟨(H_S + λI)⁻¹ u, ∇ℓ(z_j; θ_T)⟩ / n, n the
  * examples trained on (skipped ones score 0); the solve's figures into kv */
 static size_t if_scores(double *score, engine *eng, const nn_net *net, const data *train,
@@ -323,7 +316,7 @@ int main(int argc, char **argv)
 		case 's': ia.seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
 		case 'B': ia.lissa_batch = (int)estrtou64(optarg, 1 << 20, "--lissa-batch"); break;
 		case 'Z': ihvp_parse_opt(&ia.o, longopts[li].name, optarg); break;
-		case 'G': ia.gn = parse_curvature(optarg); break;
+		case 'G': ia.gn = hsub_parse_curvature(optarg); break;
 		case 'm': method = optarg; break;
 		case 'T': train_path = optarg; break;
 		case 'V': val_path = optarg; break;

@@ -102,11 +102,7 @@ int main(int argc, char **argv)
 		case 's': seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
 		case 'B': lissa_batch = (int)estrtou64(optarg, 1 << 20, "--lissa-batch"); break;
 		case 'Z': ihvp_parse_opt(&o, longopts[li].name, optarg); break;
-		case 'G':
-			if (strcmp(optarg, "hessian") && strcmp(optarg, "gn"))
-				die_usage("unknown --curvature '%s' (want hessian or gn)", optarg);
-			gn = !strcmp(optarg, "gn");
-			break;
+		case 'G': gn = hsub_parse_curvature(optarg); break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
@@ -135,22 +131,13 @@ int main(int argc, char **argv)
 	const char *nname = net_path && strcmp(net_path, "-") ? net_path : "stdin";
 	const char *tname = strcmp(train_path, "-") ? train_path : "stdin";
 	nn_net net;
-	char err[256];
-	if (nn_init(&net, th.net, th.input[0], th.input[1], th.input[2], th.classes, err,
-		    sizeof err) < 0)
-		die("%s: %s", nname, err);
-	if (net.nparams != th.nparams || net.nstate != th.nstate)
-		die("%s: '%s' has %zu parameters here, the stream says %llu", nname, th.net,
-		    net.nparams, (unsigned long long)th.nparams);
+	data_net_init(&net, &th, nname);
 	if (th.momentum != 0 && !quiet)
 		warn("the run used momentum %g; the update assumes θ_T minimises the objective",
 		     th.momentum);
 	data d;
 	data_load_for(&d, train_path, &th, "");
-	if (th.train_n != d.n || th.train_digest != d.digest)
-		die("%s: not the training set of %s (%llu examples, digest %08x; this one has "
-		    "%zu, digest %08x)", tname, nname, (unsigned long long)th.train_n,
-		    th.train_digest, d.n, d.digest);
+	data_check_trained(&d, &th, tname, nname);
 
 	/* R: the examples to forget, and n: those trained on */
 	size_t m = 0, *rem;
