@@ -9,7 +9,10 @@
 #   make demo       a real run on MNIST (see README)
 #   make exp DATASET=mnist|fashion|cifar10 [VAR=...]  the accuracy-vs-removed
 #                   and detection experiment (pipelines/experiment.mk; docs/results.md)
-#   make bench      throughput figures (needs make data)
+#   make bench      throughput figures, and cleanse against PyTorch eager on
+#                   the CPU when python3-torch is installed (needs make data)
+#   make bench-torch  install Debian's python3-torch (the baseline only), then
+#                   the CPU comparison with PyTorch (bench/cpu.sh)
 #   make bench-gpu  the paper's MNIST run on a GPU against PyTorch eager
 #   make same-bytes OLD=DIR  CPU outputs of bin/ cmp'd with another build's
 #   make deps       install the Debian packages the build needs
@@ -65,7 +68,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-gpu data demo exp deps clean same-bytes install help fuzz fuzz-build
+.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-torch bench-gpu data demo exp deps clean same-bytes install help fuzz fuzz-build
 all: $(BINS) $(TESTBINS) $(EMU_LIBS)
 
 help:
@@ -175,6 +178,18 @@ bench: data
 	@sh bench/stream.sh
 	@sh bench/train.sh
 	@sh bench/cache.sh
+	@sh bench/cpu.sh
+
+# PyTorch is a baseline to compare with, never a dependency of the programs:
+# installed here only, not by make deps
+bench-torch: data
+	@$(PY_TORCH_CHECK) || { \
+		SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-torch >/dev/null; }
+	@BENCH_TORCH=1 sh bench/cpu.sh
+
+PY_TORCH_CHECK = /usr/bin/python3 -c 'import torch' 2>/dev/null
 
 # no dependency on all or data: on a GPU machine the programs and data/ may
 # have been built and fetched elsewhere and copied in

@@ -30,6 +30,8 @@
 # Measured at the defaults: 8 min 40 s on two cores at a load average of
 # about 2 (other jobs running), most of it conv6's walks.
 set -eu
+# BENCH_DATA relative to where the bench was started
+case ${BENCH_DATA:-/} in /*) ;; *) BENCH_DATA=$(pwd)/$BENCH_DATA ;; esac
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PATH="$ROOT/bin:$PATH"
@@ -82,7 +84,7 @@ for net in $NETS; do
 	for t in $THREADS; do
 		k=$net.$t
 		echo "bench: $net, $t thread(s): cnn-train" >&2
-		run $k.train cnn-train --threads $t --net $net --batch $b --epochs $EPOCHS --seed 1 \
+		run $k.train cnn-train --device cpu --threads $t --net $net --batch $b --epochs $EPOCHS --seed 1 \
 			-o $T/$k.tr $T/train.ds
 		# images/s of the epochs alone: N / Σ (N / rate of epoch e)
 		grep 'epoch .*images/s' $T/$k.train.err |
@@ -93,7 +95,7 @@ for net in $NETS; do
 		theta-cache -q --keep final $T/$k.tr > $T/$k.cache
 		for m in sgd-last sgd-last-ref; do
 			echo "bench: $net, $t thread(s): inf-score --method $m" >&2
-			run $k.$m env OMP_NUM_THREADS=$t inf-score -q --method $m \
+			run $k.$m env OMP_NUM_THREADS=$t inf-score -q --device cpu --method $m \
 				${ithreads:+--threads $t} --train $T/train.ds --val $T/val.ds \
 				-o $T/$k.$m.scores $T/$k.cache
 		done
