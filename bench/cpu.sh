@@ -18,8 +18,8 @@
 # the Debian python3-torch of /usr/bin/python3 and is never a dependency:
 # without it the PyTorch columns read "—" and one line says how to get it.
 #
-# Variables (a smoke run: BENCH_N=64 BENCH_NVAL=32 BENCH_TORCH=0):
-#   BENCH_N        training images (default 2000)
+# Variables:
+#   BENCH_N        training images (default 1000)
 #   BENCH_NVAL     validation images of the walk (default 500)
 #   BENCH_EPOCHS   training epochs (default 1; the walk covers the last)
 #   BENCH_NETS     default "conv6 hara-mnist"
@@ -27,8 +27,12 @@
 #   BENCH_DATA     dataset stream the slice is cut from (default
 #                  data/mnist-train.ds: make data)
 #   BENCH_TORCH    auto (default: when importable), 0 (never), 1 (required)
-# Measured at the defaults: 8 min 40 s on two cores at a load average of
-# about 2 (other jobs running), most of it conv6's walks.
+# Run time: BENCH_N=500 took 9 min (541 s) under nice at a load average of
+# 5 to 6 on two cores (other jobs building and testing), over half of it
+# conv6's walks; on two idle cores the default 1000 should take about as
+# long (the work is about linear in BENCH_N, with a fixed part: the
+# stability probes of inf-score). A smoke run takes seconds:
+# BENCH_N=64 BENCH_NVAL=32 BENCH_NETS=hara-mnist BENCH_TORCH=0.
 set -eu
 # BENCH_DATA relative to where the bench was started
 case ${BENCH_DATA:-/} in /*) ;; *) BENCH_DATA=$(pwd)/$BENCH_DATA ;; esac
@@ -36,7 +40,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PATH="$ROOT/bin:$PATH"
 PY=/usr/bin/python3
-N=${BENCH_N:-2000}
+N=${BENCH_N:-1000}
 NVAL=${BENCH_NVAL:-500}
 EPOCHS=${BENCH_EPOCHS:-1}
 NETS=${BENCH_NETS:-conv6 hara-mnist}
@@ -117,6 +121,7 @@ t1=$(echo $THREADS | cut -d' ' -f1)
 echo "## cleanse against PyTorch eager, CPU"
 echo
 echo "- $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), nproc $(nproc); load average $load0 at the start, $(uptime | sed 's/.*load average: //') at the end; $(($(date +%s) - start)) s in all"
+echo "- inf-score's seconds include what every run of it does besides the walk: start-up, reading, u, and the stability probes (power iteration, at most 4 x 20 Hessian-vector products, whatever the size: a fixed part that weighs more the smaller BENCH_N is)"
 echo "- MNIST slice: $N training images, $NVAL validation (ds-split --seed 7 of $DATA), $EPOCHS epoch(s), lr 0.05, plain SGD; the walk covers the last epoch ($(( (N + 31) / 32 )) conv6 steps, $(( (N + 63) / 64 )) hara-mnist)"
 if [ "$TORCH" = 1 ]; then
 	echo "- PyTorch $($PY -c 'import torch; print(torch.__version__)') eager ($PY), torch.set_num_threads(T), one inter-op thread"

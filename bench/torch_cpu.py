@@ -30,7 +30,11 @@ w (ones), L = sum_j w_j l_j / |S_t| (batch-norm on the batch's statistics),
 g = dL/dθ with the graph kept, s = <g, u>; one more backward of s gives
 H_t u (w.r.t. θ) and <u, grad l_j>/|S_t| (w.r.t. w_j) together. Example j
 gains (eta_t/|S_t|) <u, grad l_j>; then u steps. u starts as the gradient
-of the mean validation loss, batch-norm in evaluation mode.
+of the mean validation loss, batch-norm in evaluation mode. This is eager
+PyTorch as shipped: in torch 1.13 on the CPU the double backward of a
+convolution goes through conv_transpose2d's reference loop
+(aten::slow_conv_transpose2d, about 70% of a conv6 walk step, measured with
+torch.profiler), not oneDNN.
 ru_maxrss (KiB) is the whole process's peak, the torch library included."""
 import argparse
 import resource
