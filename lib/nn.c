@@ -385,7 +385,7 @@ static void conv_forward(nn_ws *ws, int i, const real *theta, real *state)
 {
 	const nn_layer *L = LAYER;
 	(void)state;
-	BK->conv_forward(CX, i, ws->B, ws->a[i + 1], ws->a[i], theta + L->w, 0);
+	BK->conv_forward(CX, i, ws->B, ws->a[i + 1], ws->a[i], theta + L->w, 0, NN_IN_NEW);
 	BK->add_bias(CX, ws->a[i + 1], theta + L->b, L->oc, act_size(L, 0, ws->B) / L->oc);
 }
 
@@ -393,7 +393,7 @@ static void conv_backward(nn_ws *ws, int i, const real *theta, real *grad)
 {
 	const nn_layer *L = LAYER;
 	const real *dout = ws->d[i + 1];
-	BK->conv_backward_filter(CX, i, ws->B, grad + L->w, ws->a[i], dout);
+	BK->conv_backward_filter(CX, i, ws->B, grad + L->w, ws->a[i], dout, NN_IN_SAME);
 	BK->row_sums(CX, grad + L->b, dout, L->oc, act_size(L, 0, ws->B) / L->oc);
 	if (i > 0)
 		BK->conv_backward_data(CX, i, ws->B, ws->d[i], theta + L->w, dout, NULL, NULL);
@@ -404,10 +404,10 @@ static void conv_rforward(nn_ws *ws, int i, const real *theta, const real *v)
 {
 	const nn_layer *L = LAYER;
 	real *rout = ws->ra[i + 1];
-	BK->conv_forward(CX, i, ws->B, rout, ws->a[i], v + L->w, 0);
+	BK->conv_forward(CX, i, ws->B, rout, ws->a[i], v + L->w, 0, NN_IN_SAME);
 	BK->add_bias(CX, rout, v + L->b, L->oc, act_size(L, 0, ws->B) / L->oc);
 	if (i > 0)
-		BK->conv_forward(CX, i, ws->B, rout, ws->ra[i], theta + L->w, 1);
+		BK->conv_forward(CX, i, ws->B, rout, ws->ra[i], theta + L->w, 1, NN_IN_OTHER);
 }
 
 /* H_w v += R{dout}·colᵀ + dout·R{col}ᵀ;  R{din} = convᵀ(v_w, dout) + convᵀ(w, R{dout}) */
@@ -415,9 +415,9 @@ static void conv_rbackward(nn_ws *ws, int i, const real *theta, const real *v, r
 {
 	const nn_layer *L = LAYER;
 	const real *dout = ws->d[i + 1], *rdout = ws->rd[i + 1];
-	BK->conv_backward_filter(CX, i, ws->B, hv + L->w, ws->a[i], rdout);
+	BK->conv_backward_filter(CX, i, ws->B, hv + L->w, ws->a[i], rdout, NN_IN_SAME);
 	if (i > 0)
-		BK->conv_backward_filter(CX, i, ws->B, hv + L->w, ws->ra[i], dout);
+		BK->conv_backward_filter(CX, i, ws->B, hv + L->w, ws->ra[i], dout, NN_IN_OTHER);
 	BK->row_sums(CX, hv + L->b, rdout, L->oc, act_size(L, 0, ws->B) / L->oc);
 	if (i > 0)
 		BK->conv_backward_data(CX, i, ws->B, ws->rd[i], v + L->w, dout, theta + L->w, rdout);
