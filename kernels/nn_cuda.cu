@@ -841,10 +841,13 @@ static void col2im(const nn_layer *L, int B, const float *col, float *in)
 	LAUNCH_CHECK();
 }
 
+/* what (NN_IN_*) is ignored: cuDNN needs no lowered copy, and the im2col
+ * fallback recomputes it */
 static void conv_forward_cuda(void *ctx, int i, int B, float *out, const float *in,
-			      const float *w, float beta)
+			      const float *w, float beta, int what)
 {
 	nn_cuda *g = (nn_cuda *)ctx;
+	(void)what;
 	const nn_layer *L = &g->net->l[i];
 	if (conv_ready(g, i, B)) {
 		dnn_fwd(g, i, in, w, beta, out);
@@ -855,9 +858,10 @@ static void conv_forward_cuda(void *ctx, int i, int B, float *out, const float *
 }
 
 static void conv_backward_filter_cuda(void *ctx, int i, int B, float *dw, const float *in,
-				      const float *dout)
+				      const float *dout, int what)
 {
 	nn_cuda *g = (nn_cuda *)ctx;
+	(void)what;
 	const nn_layer *L = &g->net->l[i];
 	if (conv_ready(g, i, B)) {
 		dnn_bwd_filter(g, i, in, dout, dw);

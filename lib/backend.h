@@ -23,6 +23,12 @@
 
 struct nn_layer;
 
+/* a convolution's input, as the walker (lib/nn.c) knows it: the layer's
+ * forward activations of a new batch (NN_IN_NEW); the same activations,
+ * unchanged since that forward (NN_IN_SAME: the backward and R-passes of the
+ * batch); anything else (NN_IN_OTHER: R{activations}) */
+enum { NN_IN_NEW, NN_IN_SAME, NN_IN_OTHER };
+
 /* a batch-norm layer's saved values for one batch (each C, or one per
  * activation where noted) */
 typedef struct nn_bn_buf {
@@ -58,12 +64,15 @@ typedef struct nn_backend {
 	void (*from_features)(void *ctx, real *in, const real *xt, int C, int B, int P);
 
 	/* -------------------------------- convolution i of the network */
+	/* what the input in is (NN_IN_*, below): a backend that lowers a
+	 * convolution to a matrix product may keep the forward input's lowered
+	 * copy between the passes; others ignore it */
 	/* out = conv(in, w) + beta·out */
 	void (*conv_forward)(void *ctx, int i, int B, real *out, const real *in, const real *w,
-			     real beta);
+			     real beta, int what);
 	/* dw += ∂⟨dout, conv(in, ·)⟩/∂w */
 	void (*conv_backward_filter)(void *ctx, int i, int B, real *dw, const real *in,
-				     const real *dout);
+				     const real *dout, int what);
 	/* din = convᵀ(w, dout) [+ convᵀ(w2, dout2) when w2 is not NULL] */
 	void (*conv_backward_data)(void *ctx, int i, int B, real *din, const real *w,
 				   const real *dout, const real *w2, const real *dout2);

@@ -76,6 +76,7 @@ void engine_tally(engine *e, long tag);
  * or -1 (waits for the device) */
 long engine_tally_read(engine *e, double *loss_sum, size_t *correct);
 void engine_tally_reset(engine *e);
+/* grad NULL: the activations' gradients only (nn_backward) */
 void engine_backward(engine *e, const real *theta, real *grad);
 void engine_rforward(engine *e, const real *theta, const real *v, real *dots);
 void engine_rbackward(engine *e, const real *theta, const real *v, real *hv);

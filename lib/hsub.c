@@ -20,7 +20,6 @@ void hsub_init(hsub *h, engine *eng, const data *d, const real *theta, const siz
 	*h = (hsub){ .eng = eng, .d = d, .theta = theta, .rows = rows, .n = n, .batch = batch,
 		     .wd = wd, .sample = sample > 0 && (size_t)sample < n ? sample : 0,
 		     .seed = seed, .gn = gn };
-	h->g = engine_alloc(eng, P);
 	h->t = engine_alloc(eng, P);
 	h->srow = emalloc((size_t)(h->sample ? h->sample : 1) * sizeof *h->srow);
 }
@@ -35,7 +34,7 @@ int hsub_batch(const nn_net *net, int run_batch, int max)
 
 void hsub_free(hsub *h)
 {
-	engine_release(h->eng, h->g), engine_release(h->eng, h->t);
+	engine_release(h->eng, h->t);
 	free(h->srow);
 }
 
@@ -50,8 +49,8 @@ static void hvp_rows(hsub *h, real *hv, const real *v, const size_t *rows, size_
 		/* each batch's loss divided by m: the products sum to the mean's */
 		batch b = { .d = h->d, .n = B, .row = rows + at };
 		engine_forward(h->eng, h->theta, NULL, &b, (double)m, NN_TRAIN);
-		if (!h->gn)     /* H v needs the gradients; G v does not */
-			engine_backward(h->eng, h->theta, h->g);
+		if (!h->gn)     /* H v needs the activations' gradients; G v does not */
+			engine_backward(h->eng, h->theta, NULL);
 		engine_rforward(h->eng, h->theta, v, NULL);
 		if (h->gn)
 			engine_gnvp(h->eng, h->theta, h->t);

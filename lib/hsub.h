@@ -41,7 +41,7 @@ typedef struct hsub {
 	int gn;                 /* 1: the Gauss-Newton matrix G_S in place of H_S */
 	int sample;             /* LiSSA: examples of S per step (0: all of S) */
 	uint64_t seed;          /* LiSSA: the steps' batches */
-	real *g, *t;            /* scratch (engine vectors) */
+	real *t;                /* scratch (engine vector) */
 	size_t *srow;           /* (sample) */
 } hsub;
 

@@ -214,11 +214,8 @@ double influence_curvature(const influence *in, const real *theta, size_t t, int
 	if (sgd_batch(sg, p->idx, p->n, p->epoch, SIZE_MAX) == 0)
 		return 0;
 	engine_forward(eng, theta, NULL, &sg->b, p->n, NN_TRAIN);
-	if (!gn) {      /* H v needs the gradients; G v does not */
-		real *g = engine_alloc(eng, P);
-		engine_backward(eng, theta, g);
-		engine_release(eng, g);
-	}
+	if (!gn)        /* H v needs the activations' gradients; G v does not */
+		engine_backward(eng, theta, NULL);
 	return batch_curvature(eng, theta, P, gn, (uint64_t)t, hvps);
 }
 
@@ -257,7 +254,7 @@ void influence_walk_ex(double *score, real *u, const influence *in, infl_thetas 
 	sgd *sg = in->sg;
 	engine *eng = sg->eng;
 	size_t P = sg->net->nparams, T = in->nsteps;
-	real *tmp = engine_alloc(eng, P), *hv = engine_alloc(eng, P);
+	real *hv = engine_alloc(eng, P);
 	real *dots = emalloc((size_t)sg->batch * sizeof *dots);
 	int m = flow_steps < 1 ? 1 : flow_steps;
 	double u0 = st ? sqrt(engine_dot(eng, u, u, P)) : 0, un = u0;
@@ -271,8 +268,8 @@ void influence_walk_ex(double *score, real *u, const influence *in, infl_thetas 
 		if (B == 0)
 			continue;
 		engine_forward(eng, th_t, NULL, &sg->b, p->n, NN_TRAIN);
-		if (hessian == INFL_HESSIAN)
-			engine_backward(eng, th_t, tmp);
+		if (hessian == INFL_HESSIAN)    /* H v needs the activations' gradients */
+			engine_backward(eng, th_t, NULL);
 		if (probe_t && (t == T - 1 || t == T / 2 || t == 0)) {
 			int k;
 			double l = batch_curvature(eng, th_t, P, hessian == INFL_GN, (uint64_t)t, &k);
@@ -309,7 +306,7 @@ void influence_walk_ex(double *score, real *u, const influence *in, infl_thetas 
 		st->u_growth = u0 > 0 ? un / u0 : 1;
 		st->flow_steps = m;
 	}
-	engine_release(eng, tmp), engine_release(eng, hv);
+	engine_release(eng, hv);
 	free(dots);
 }
 

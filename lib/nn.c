@@ -221,6 +221,7 @@ struct nn_ws {
 	int **arg;                      /* pool: argmax per output */
 	real **xt, **rxt;               /* affine: input as (F, B) */
 	real *tmp;                      /* affine: (F, B) scratch */
+	real *bnsink;                   /* bn: dγ, dβ of a backward without grad */
 	real *prob, *rprob;             /* (K, B) */
 	real *pbk;                      /* (B, K) for callers */
 	real *loss, *rloss;
@@ -261,7 +262,7 @@ nn_ws *nn_ws_new_on(const nn_net *net, const nn_backend *bk, int max_batch)
 		ws->a[i] = balloc(ws, m, sizeof(real)), ws->d[i] = balloc(ws, m, sizeof(real));
 		ws->ra[i] = balloc(ws, m, sizeof(real)), ws->rd[i] = balloc(ws, m, sizeof(real));
 	}
-	size_t tmp = 1;
+	size_t tmp = 1, bnc = 1;
 	for (int i = 0; i < n; i++) {
 		const nn_layer *L = &net->l[i];
 		size_t out = act_size(L, 0, B), in = act_size(L, 1, B), C = (size_t)L->oc;
@@ -270,6 +271,7 @@ nn_ws *nn_ws_new_on(const nn_net *net, const nn_backend *bk, int max_batch)
 			s->xhat = balloc(ws, out, sizeof(real)), s->rxhat = balloc(ws, out, sizeof(real));
 			s->mean = balloc(ws, C, sizeof(real)), s->istd = balloc(ws, C, sizeof(real));
 			s->rmean = balloc(ws, C, sizeof(real)), s->ristd = balloc(ws, C, sizeof(real));
+			bnc = 2 * C > bnc ? 2 * C : bnc;
 		} else if (L->type == NN_POOL) {
 			ws->arg[i] = balloc(ws, out, sizeof(int));
 		} else if (L->type == NN_AFFINE) {
@@ -280,6 +282,7 @@ nn_ws *nn_ws_new_on(const nn_net *net, const nn_backend *bk, int max_batch)
 	}
 	size_t K = (size_t)net->classes * B;
 	ws->tmp = balloc(ws, tmp, sizeof(real));
+	ws->bnsink = balloc(ws, bnc, sizeof(real));
 	ws->prob = balloc(ws, K, sizeof(real)), ws->rprob = balloc(ws, K, sizeof(real));
 	ws->pbk = balloc(ws, K, sizeof(real));
 	ws->loss = balloc(ws, (size_t)B, sizeof(real)), ws->rloss = balloc(ws, (size_t)B, sizeof(real));
@@ -317,7 +320,8 @@ void nn_ws_free(nn_ws *ws)
 		if (ws->xt[i])
 			bk->release(c, ws->xt[i]), bk->release(c, ws->rxt[i]);
 	}
-	bk->release(c, ws->tmp), bk->release(c, ws->prob), bk->release(c, ws->rprob);
+	bk->release(c, ws->tmp), bk->release(c, ws->bnsink);
+	bk->release(c, ws->prob), bk->release(c, ws->rprob);
 	bk->release(c, ws->pbk), bk->release(c, ws->loss), bk->release(c, ws->rloss);
 	bk->release(c, ws->y);
 	free(ws->a), free(ws->d), free(ws->ra), free(ws->rd), free(ws->bn), free(ws->arg);
@@ -385,7 +389,7 @@ static void conv_forward(nn_ws *ws, int i, const real *theta, real *state)
 {
 	const nn_layer *L = LAYER;
 	(void)state;
-	BK->conv_forward(CX, i, ws->B, ws->a[i + 1], ws->a[i], theta + L->w, 0);
+	BK->conv_forward(CX, i, ws->B, ws->a[i + 1], ws->a[i], theta + L->w, 0, NN_IN_NEW);
 	BK->add_bias(CX, ws->a[i + 1], theta + L->b, L->oc, act_size(L, 0, ws->B) / L->oc);
 }
 
@@ -393,8 +397,10 @@ static void conv_backward(nn_ws *ws, int i, const real *theta, real *grad)
 {
 	const nn_layer *L = LAYER;
 	const real *dout = ws->d[i + 1];
-	BK->conv_backward_filter(CX, i, ws->B, grad + L->w, ws->a[i], dout);
-	BK->row_sums(CX, grad + L->b, dout, L->oc, act_size(L, 0, ws->B) / L->oc);
+	if (grad) {
+		BK->conv_backward_filter(CX, i, ws->B, grad + L->w, ws->a[i], dout, NN_IN_SAME);
+		BK->row_sums(CX, grad + L->b, dout, L->oc, act_size(L, 0, ws->B) / L->oc);
+	}
 	if (i > 0)
 		BK->conv_backward_data(CX, i, ws->B, ws->d[i], theta + L->w, dout, NULL, NULL);
 }
@@ -404,10 +410,10 @@ static void conv_rforward(nn_ws *ws, int i, const real *theta, const real *v)
 {
 	const nn_layer *L = LAYER;
 	real *rout = ws->ra[i + 1];
-	BK->conv_forward(CX, i, ws->B, rout, ws->a[i], v + L->w, 0);
+	BK->conv_forward(CX, i, ws->B, rout, ws->a[i], v + L->w, 0, NN_IN_SAME);
 	BK->add_bias(CX, rout, v + L->b, L->oc, act_size(L, 0, ws->B) / L->oc);
 	if (i > 0)
-		BK->conv_forward(CX, i, ws->B, rout, ws->ra[i], theta + L->w, 1);
+		BK->conv_forward(CX, i, ws->B, rout, ws->ra[i], theta + L->w, 1, NN_IN_OTHER);
 }
 
 /* H_w v += R{dout}·colᵀ + dout·R{col}ᵀ;  R{din} = convᵀ(v_w, dout) + convᵀ(w, R{dout}) */
@@ -415,9 +421,9 @@ static void conv_rbackward(nn_ws *ws, int i, const real *theta, const real *v, r
 {
 	const nn_layer *L = LAYER;
 	const real *dout = ws->d[i + 1], *rdout = ws->rd[i + 1];
-	BK->conv_backward_filter(CX, i, ws->B, hv + L->w, ws->a[i], rdout);
+	BK->conv_backward_filter(CX, i, ws->B, hv + L->w, ws->a[i], rdout, NN_IN_SAME);
 	if (i > 0)
-		BK->conv_backward_filter(CX, i, ws->B, hv + L->w, ws->ra[i], dout);
+		BK->conv_backward_filter(CX, i, ws->B, hv + L->w, ws->ra[i], dout, NN_IN_OTHER);
 	BK->row_sums(CX, hv + L->b, rdout, L->oc, act_size(L, 0, ws->B) / L->oc);
 	if (i > 0)
 		BK->conv_backward_data(CX, i, ws->B, ws->rd[i], v + L->w, dout, theta + L->w, rdout);
@@ -435,8 +441,11 @@ static void bn_forward(nn_ws *ws, int i, const real *theta, real *state)
 static void bn_backward(nn_ws *ws, int i, const real *theta, real *grad)
 {
 	const nn_layer *L = LAYER;
+	if (!grad && i == 0)
+		return;
+	real *dg = grad ? grad + L->w : ws->bnsink, *db = grad ? grad + L->b : ws->bnsink + L->oc;
 	BK->bn_backward(CX, L, ws->B, ws->mode == NN_EVAL, &ws->bn[i], i > 0 ? ws->d[i] : NULL,
-			grad + L->w, grad + L->b, ws->d[i + 1], theta + L->w);
+			dg, db, ws->d[i + 1], theta + L->w);
 }
 
 static void bn_rforward(nn_ws *ws, int i, const real *theta, const real *v)
@@ -567,8 +576,10 @@ static void affine_backward(nn_ws *ws, int i, const real *theta, real *grad)
 	const nn_layer *L = LAYER;
 	int B = ws->B, F = L->ic * L->ih * L->iw;
 	const real *dout = ws->d[i + 1];
-	BK->gemm(CX, 0, 1, L->oc, F, B, 1, dout, ws->xt[i], 1, grad + L->w);
-	BK->row_sums(CX, grad + L->b, dout, L->oc, (size_t)B);
+	if (grad) {
+		BK->gemm(CX, 0, 1, L->oc, F, B, 1, dout, ws->xt[i], 1, grad + L->w);
+		BK->row_sums(CX, grad + L->b, dout, L->oc, (size_t)B);
+	}
 	if (i > 0) {
 		BK->gemm(CX, 1, 0, F, B, L->oc, 1, theta + L->w, dout, 0, ws->tmp);
 		BK->from_features(CX, ws->d[i], ws->tmp, L->ic, B, L->ih * L->iw);
@@ -670,7 +681,8 @@ void nn_forward(nn_ws *ws, const real *theta, real *state, const real *x, const 
 
 void nn_backward(nn_ws *ws, const real *theta, real *grad)
 {
-	BK->zero(CX, grad, ws->net->nparams);
+	if (grad)
+		BK->zero(CX, grad, ws->net->nparams);
 	for (int i = ws->net->nl; i >= 0; i--)
 		ops_of(ws, i)->backward(ws, i, theta, grad);
 }

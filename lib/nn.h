@@ -135,7 +135,9 @@ real *nn_ws_input(nn_ws *ws, int **y);
  * NN_EVAL reads them (state must not be NULL). */
 void nn_forward(nn_ws *ws, const real *theta, real *state, const real *x, const int *y,
 		int B, double denom, int mode);
-/* grad = ∇L (overwritten) */
+/* grad = ∇L (overwritten); grad NULL: only the gradients of the
+ * activations, all nn_rbackward needs (a convolution's weight gradient is a
+ * third of its backward and forward work) */
 void nn_backward(nn_ws *ws, const real *theta, real *grad);
 /* dots (host, may be NULL) = ⟨v, ∇ℓ_j⟩ for the batch of the last
  * nn_forward: in NN_TRAIN through the batch statistics, in NN_EVAL with

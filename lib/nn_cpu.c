@@ -2,12 +2,16 @@
  * nn_cpu.c — the CPU backend (lib/backend.h): the reference every other
  * backend is held to. Matrix products go to BLAS (OpenBLAS); everything
  * else is plain C loops in a fixed order, so the same inputs give the same
- * bits at any thread count. The element and index maths is lib/nn_maths.h,
+ * bits at any thread count. The loops run on OpenMP threads partitioned by
+ * output (a channel, an image plane, an element): every output is computed
+ * by one thread with the same code in the same order, so the partition
+ * changes the speed and never the bits. The element and index maths is lib/nn_maths.h,
  * shared with the CUDA kernels; the orders of the sums are this file's.
  * Compiled with -DNN_F64 it runs in double (tests/unit/test-grad.c).
  */
 #include <cblas.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +28,19 @@
 typedef struct cpu {
 	nn_backend bk;
 	const nn_net *net;
+	int max_batch, nl;
 	real *col;                      /* convolution scratch */
+	/* per layer: the im2col of its forward input (NN_IN_NEW), kept for the
+	 * backward and R-passes of the batch (NN_IN_SAME) once one of them has
+	 * asked for it (forward-only work keeps nothing); kin and kB say whose */
+	real **keep;
+	const real **kin;
+	int *kB, keeping;
 	nn_tally tal;
 } cpu;
+
+/* loops shorter than this stay on one thread (the fork costs more) */
+#define PAR_MIN 16384
 
 #define NET(ctx) (((cpu *)(ctx))->net)
 
@@ -63,6 +77,7 @@ static void input_cpu(void *ctx, real *a0, int *ya, const real *x, const int *y,
 {
 	(void)ctx;
 	memcpy(ya, y, (size_t)B * sizeof *y);
+#pragma omp parallel for schedule(static) if ((size_t)B * C * P >= PAR_MIN)
 	for (int b = 0; b < B; b++)
 		for (int c = 0; c < C; c++)
 			memcpy(a0 + ((size_t)c * B + b) * P, x + ((size_t)b * C + c) * P,
@@ -74,9 +89,13 @@ static void input_cpu(void *ctx, real *a0, int *ya, const real *x, const int *y,
 extern void openblas_set_num_threads(int);
 
 /* Determinism whatever the thread count: BLAS itself runs single-threaded,
- * and C is cut into column blocks chosen from the shape alone; OpenMP
- * threads take the blocks, and every block is the same BLAS call however
- * many threads there are, so the bits cannot depend on them. */
+ * and C is cut into blocks chosen from the shape alone; OpenMP threads take
+ * the blocks, and every block is the same BLAS call however many threads
+ * there are, so the bits cannot depend on them. Columns are cut into about
+ * 128-wide blocks on 16-column boundaries, their count a multiple of 4 so
+ * that 2 or 4 threads share them evenly; a product with few columns and a
+ * long inner dimension (a convolution's weight gradient: 32 × 288 × 32768)
+ * is cut along its rows too. */
 static void gemm_cpu(void *ctx, int ta, int tb, int M, int N, int K, real alpha,
 		     const real *A, const real *B, real beta, real *C)
 {
@@ -86,22 +105,47 @@ static void gemm_cpu(void *ctx, int ta, int tb, int M, int N, int K, real alpha,
 		openblas_set_num_threads(1);
 		once = 1;
 	}
-	int blocks = (long)M * N * K >= (1L << 18) && N >= 128 ? (N + 127) / 128 : 1;
-	if (blocks > 64)
-		blocks = 64;
-#pragma omp parallel for schedule(dynamic) if (blocks > 1)
-	for (int j = 0; j < blocks; j++) {
-		int n0 = (int)((long)N * j / blocks), n1 = (int)((long)N * (j + 1) / blocks);
+	int nb = 1, mb = 1;
+#ifdef OLD_GEMM
+	if ((long)M * N * K >= (1L << 18) && N >= 128) { nb = (N + 127) / 128; if (nb > 64) nb = 64; }
+	if (0) {
+#else
+	if ((long)M * N * K >= (1L << 18)) {
+#endif
+		nb = (N + 127) / 128;
+		nb = (nb + 3) / 4 * 4;
+		while (nb > 1 && N / nb < 16)
+			nb /= 2;
+		if (nb > 64)
+			nb = 64;
+		while (nb * mb < 8 && M / (2 * mb) >= 16)
+			mb *= 2;
+	}
+#pragma omp parallel for schedule(dynamic) if (nb * mb > 1)
+	for (int j = 0; j < nb * mb; j++) {
+		int jn = j % nb, jm = j / nb;
+		int n0 = (int)((long)N * jn / nb), n1 = (int)((long)N * (jn + 1) / nb);
+		int m0 = (int)((long)M * jm / mb), m1 = (int)((long)M * (jm + 1) / mb);
+#ifndef OLD_GEMM
+		if (nb > 1)
+#else
+		if (0)
+#endif
+			n0 = jn ? (n0 + 8) / 16 * 16 : 0, n1 = jn + 1 < nb ? (n1 + 8) / 16 * 16 : N;
+		if (n1 <= n0)
+			continue;
 		const real *Bj = tb ? B + (size_t)n0 * K : B + n0;
+		const real *Aj = ta ? A + m0 : A + (size_t)m0 * K;
 		GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-		     tb ? CblasTrans : CblasNoTrans, M, n1 - n0, K, alpha, A, ta ? M : K,
-		     Bj, tb ? K : N, beta, C + n0, N);
+		     tb ? CblasTrans : CblasNoTrans, m1 - m0, n1 - n0, K, alpha, Aj, ta ? M : K,
+		     Bj, tb ? K : N, beta, C + (size_t)m0 * N + n0, N);
 	}
 }
 
 static void add_bias_cpu(void *ctx, real *out, const real *bias, int O, size_t n)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if ((size_t)O * n >= PAR_MIN)
 	for (int o = 0; o < O; o++)
 		for (size_t j = 0; j < n; j++)
 			out[(size_t)o * n + j] += bias[o];
@@ -110,6 +154,7 @@ static void add_bias_cpu(void *ctx, real *out, const real *bias, int O, size_t n
 static void row_sums_cpu(void *ctx, real *db, const real *d, int O, size_t n)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if ((size_t)O * n >= PAR_MIN)
 	for (int o = 0; o < O; o++) {
 		real s = 0;
 		for (size_t j = 0; j < n; j++)
@@ -121,6 +166,7 @@ static void row_sums_cpu(void *ctx, real *db, const real *d, int O, size_t n)
 static void to_features_cpu(void *ctx, real *xt, const real *in, int C, int B, int P)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if ((size_t)C * B * P >= PAR_MIN)
 	for (int c = 0; c < C; c++)
 		for (int b = 0; b < B; b++)
 			for (int p = 0; p < P; p++)
@@ -131,6 +177,7 @@ static void to_features_cpu(void *ctx, real *xt, const real *in, int C, int B, i
 static void from_features_cpu(void *ctx, real *in, const real *xt, int C, int B, int P)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if ((size_t)C * B * P >= PAR_MIN)
 	for (int c = 0; c < C; c++)
 		for (int b = 0; b < B; b++)
 			for (int p = 0; p < P; p++)
@@ -140,76 +187,104 @@ static void from_features_cpu(void *ctx, real *in, const real *xt, int C, int B,
 
 /* =========================================================== convolution */
 
-/* (C, B, H, W) → (C·k·k, B·Ho·Wo), a row of the output plane at a time
- * (nn_conv_src's rule, with the rows that fall in the padding zeroed whole) */
+/* (C, B, H, W) → (C·k·k, B·Ho·Wo): row r = (c, ki, kj) of the column
+ * matrix, image b's part, one output row at a time (nn_conv_src's rule:
+ * pixels in the padding are 0) */
 static void im2col(const nn_layer *L, int B, const real *in, real *col)
 {
 	int k = L->k, H = L->ih, W = L->iw, Ho = L->oh, Wo = L->ow, p = L->pad;
+	int R = L->ic * k * k;
 	size_t n = (size_t)B * Ho * Wo;
-	for (int c = 0; c < L->ic; c++)
-		for (int ki = 0; ki < k; ki++)
-			for (int kj = 0; kj < k; kj++) {
-				real *row = col + ((size_t)(c * k + ki) * k + kj) * n;
-				for (int b = 0; b < B; b++) {
-					const real *src = in + ((size_t)c * B + b) * H * W;
-					for (int oy = 0; oy < Ho; oy++) {
-						int iy = oy + ki - p;
-						real *dst = row + ((size_t)b * Ho + oy) * Wo;
-						if (iy < 0 || iy >= H) {
-							memset(dst, 0, (size_t)Wo * sizeof *dst);
-							continue;
-						}
-						for (int ox = 0; ox < Wo; ox++) {
-							int ix = ox + kj - p;
-							dst[ox] = ix >= 0 && ix < W ? src[iy * W + ix] : 0;
-						}
-					}
+#pragma omp parallel for collapse(2) schedule(static) if ((size_t)R * n >= PAR_MIN)
+	for (int r = 0; r < R; r++)
+		for (int b = 0; b < B; b++) {
+			int c = r / (k * k), ki = r / k % k, kj = r % k;
+			/* the outputs whose input column ix = ox + kj − p is inside */
+			int x0 = p - kj > 0 ? p - kj : 0, x1 = W + p - kj < Wo ? W + p - kj : Wo;
+			const real *src = in + ((size_t)c * B + b) * H * W;
+			real *dst = col + (size_t)r * n + (size_t)b * Ho * Wo;
+			for (int oy = 0; oy < Ho; oy++, dst += Wo) {
+				int iy = oy + ki - p;
+				if (iy < 0 || iy >= H || x1 <= x0) {
+					memset(dst, 0, (size_t)Wo * sizeof *dst);
+					continue;
 				}
+				for (int ox = 0; ox < x0; ox++)
+					dst[ox] = 0;
+				memcpy(dst + x0, src + (size_t)iy * W + x0 + kj - p,
+				       (size_t)(x1 - x0) * sizeof *dst);
+				for (int ox = x1; ox < Wo; ox++)
+					dst[ox] = 0;
 			}
+		}
 }
 
-/* the adjoint of im2col: in = Σ col (in overwritten) */
+/* the adjoint of im2col: in = Σ col (in overwritten); each input plane
+ * (c, b) sums its k·k rows in (ki, kj) order */
 static void col2im(const nn_layer *L, int B, const real *col, real *in)
 {
 	int k = L->k, H = L->ih, W = L->iw, Ho = L->oh, Wo = L->ow, p = L->pad;
 	size_t n = (size_t)B * Ho * Wo;
-	memset(in, 0, (size_t)L->ic * B * H * W * sizeof *in);
+#pragma omp parallel for collapse(2) schedule(static) if ((size_t)L->ic * k * k * n >= PAR_MIN)
 	for (int c = 0; c < L->ic; c++)
-		for (int ki = 0; ki < k; ki++)
-			for (int kj = 0; kj < k; kj++) {
-				const real *row = col + ((size_t)(c * k + ki) * k + kj) * n;
-				for (int b = 0; b < B; b++) {
-					real *dst = in + ((size_t)c * B + b) * H * W;
+		for (int b = 0; b < B; b++) {
+			real *dst = in + ((size_t)c * B + b) * H * W;
+			memset(dst, 0, (size_t)H * W * sizeof *dst);
+			for (int ki = 0; ki < k; ki++)
+				for (int kj = 0; kj < k; kj++) {
+					const real *row = col + ((size_t)(c * k + ki) * k + kj) * n;
+					int x0 = p - kj > 0 ? p - kj : 0;
+					int x1 = W + p - kj < Wo ? W + p - kj : Wo;
 					for (int oy = 0; oy < Ho; oy++) {
 						int iy = oy + ki - p;
 						if (iy < 0 || iy >= H)
 							continue;
 						const real *src = row + ((size_t)b * Ho + oy) * Wo;
-						for (int ox = 0; ox < Wo; ox++) {
-							int ix = ox + kj - p;
-							if (ix >= 0 && ix < W)
-								dst[iy * W + ix] += src[ox];
-						}
+						real *d = dst + ((ptrdiff_t)iy * W + kj - p);
+						for (int ox = x0; ox < x1; ox++)
+							d[ox] += src[ox];
 					}
 				}
-			}
+		}
+}
+
+/* the im2col of convolution i's input in (what: NN_IN_*): the kept one when
+ * it is in's, else built — into the layer's keep once a backward pass has
+ * wanted one, else into the scratch */
+static const real *col_of(cpu *c, int i, int B, const real *in, int what)
+{
+	const nn_layer *L = &c->net->l[i];
+	if (what == NN_IN_SAME && c->kin[i] == in && c->kB[i] == B)
+		return c->keep[i];
+	real *col = c->col;
+	if (what == NN_IN_SAME)
+		c->keeping = 1;
+	if (what == NN_IN_NEW) {
+		c->kin[i] = NULL;
+		if (c->keeping) {
+			if (!c->keep[i])
+				c->keep[i] = ecalloc(emul((size_t)L->ic * L->k * L->k * L->oh * L->ow,
+							  (size_t)c->max_batch), sizeof(real));
+			col = c->keep[i], c->kin[i] = in, c->kB[i] = B;
+		}
+	}
+	im2col(L, B, in, col);
+	return col;
 }
 
 static void conv_forward_cpu(void *ctx, int i, int B, real *out, const real *in,
-			     const real *w, real beta)
+			     const real *w, real beta, int what)
 {
 	const nn_layer *L = &NET(ctx)->l[i];
-	real *col = ((cpu *)ctx)->col;
-	im2col(L, B, in, col);
+	const real *col = col_of(ctx, i, B, in, what);
 	gemm_cpu(ctx, 0, 0, L->oc, B * L->oh * L->ow, L->ic * L->k * L->k, 1, w, col, beta, out);
 }
 
 static void conv_backward_filter_cpu(void *ctx, int i, int B, real *dw, const real *in,
-				     const real *dout)
+				     const real *dout, int what)
 {
 	const nn_layer *L = &NET(ctx)->l[i];
-	real *col = ((cpu *)ctx)->col;
-	im2col(L, B, in, col);
+	const real *col = col_of(ctx, i, B, in, what);
 	gemm_cpu(ctx, 0, 1, L->oc, L->ic * L->k * L->k, B * L->oh * L->ow, 1, dout, col, 1, dw);
 }
 
@@ -230,6 +305,7 @@ static void conv_backward_data_cpu(void *ctx, int i, int B, real *din, const rea
 static void relu_cpu(void *ctx, real *out, const real *in, size_t n)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
 	for (size_t j = 0; j < n; j++)
 		out[j] = in[j] > 0 ? in[j] : 0;
 }
@@ -237,6 +313,7 @@ static void relu_cpu(void *ctx, real *out, const real *in, size_t n)
 static void relu_mask_cpu(void *ctx, real *out, const real *ref, const real *d, size_t n)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
 	for (size_t j = 0; j < n; j++)
 		out[j] = ref[j] > 0 ? d[j] : 0;
 }
@@ -246,6 +323,7 @@ static void pool_forward_cpu(void *ctx, const nn_layer *L, int B, real *out, int
 {
 	(void)ctx;
 	int H = L->ih, W = L->iw, Ho = L->oh, Wo = L->ow;
+#pragma omp parallel for schedule(static) if ((size_t)L->ic * B * H * W >= PAR_MIN)
 	for (size_t cb = 0; cb < (size_t)L->ic * B; cb++) {
 		const real *x = in + cb * H * W;
 		for (int oy = 0; oy < Ho; oy++)
@@ -262,15 +340,21 @@ static void pool_backward_cpu(void *ctx, const nn_layer *L, int B, real *din, co
 			      const real *dout)
 {
 	(void)ctx;
-	size_t no = (size_t)L->oc * B * L->oh * L->ow;
-	memset(din, 0, (size_t)L->ic * B * L->ih * L->iw * sizeof *din);
-	for (size_t j = 0; j < no; j++)
-		din[arg[j]] += dout[j];
+	/* an output's argmax lies in its own plane, and 2×2 windows of stride 2
+	 * do not overlap: plane by plane, each input gets at most one term */
+	size_t pi = (size_t)L->ih * L->iw, po = (size_t)L->oh * L->ow;
+#pragma omp parallel for schedule(static) if ((size_t)L->ic * B * pi >= PAR_MIN)
+	for (size_t cb = 0; cb < (size_t)L->ic * B; cb++) {
+		memset(din + cb * pi, 0, pi * sizeof *din);
+		for (size_t j = cb * po; j < (cb + 1) * po; j++)
+			din[arg[j]] += dout[j];
+	}
 }
 
 static void gather_cpu(void *ctx, real *out, const real *in, const int *arg, size_t n)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
 	for (size_t j = 0; j < n; j++)
 		out[j] = in[arg[j]];
 }
@@ -279,6 +363,7 @@ static void gap_forward_cpu(void *ctx, const nn_layer *L, int B, real *out, cons
 {
 	(void)ctx;
 	size_t P = (size_t)L->ih * L->iw;
+#pragma omp parallel for schedule(static) if ((size_t)L->ic * B * P >= PAR_MIN)
 	for (size_t cb = 0; cb < (size_t)L->ic * B; cb++)
 		out[cb] = nn_gap_mean(in + cb * P, P);
 }
@@ -287,6 +372,7 @@ static void gap_backward_cpu(void *ctx, const nn_layer *L, int B, real *din, con
 {
 	(void)ctx;
 	size_t P = (size_t)L->ih * L->iw;
+#pragma omp parallel for schedule(static) if ((size_t)L->ic * B * P >= PAR_MIN)
 	for (size_t cb = 0; cb < (size_t)L->ic * B; cb++)
 		for (size_t p = 0; p < P; p++)
 			din[cb * P + p] = nn_gap_grad(dout[cb], P);
@@ -300,6 +386,7 @@ static void bn_forward_cpu(void *ctx, const nn_layer *L, int B, int eval, nn_bn_
 	(void)ctx;
 	int C = L->oc;
 	size_t M = (size_t)B * L->oh * L->ow;
+#pragma omp parallel for schedule(static) if (C * M >= PAR_MIN)
 	for (int c = 0; c < C; c++) {
 		const real *x = in + c * M;
 		real *xh = s->xhat + c * M, *y = out + c * M;
@@ -333,6 +420,7 @@ static void bn_backward_cpu(void *ctx, const nn_layer *L, int B, int eval, const
 {
 	(void)ctx;
 	size_t M = (size_t)B * L->oh * L->ow;
+#pragma omp parallel for schedule(static) if (L->oc * M >= PAR_MIN)
 	for (int c = 0; c < L->oc; c++) {
 		const real *dy = dout + c * M, *xh = s->xhat + c * M;
 		real sg = 0, sb = 0;
@@ -355,6 +443,7 @@ static void bn_rforward_cpu(void *ctx, const nn_layer *L, int B, int eval, nn_bn
 {
 	(void)ctx;
 	size_t M = (size_t)B * L->oh * L->ow;
+#pragma omp parallel for schedule(static) if (L->oc * M >= PAR_MIN)
 	for (int c = 0; c < L->oc; c++) {
 		const real *x = in + c * M, *rx = rin ? rin + c * M : NULL;
 		const real *xh = s->xhat + c * M;
@@ -385,6 +474,7 @@ static void bn_rbackward_cpu(void *ctx, const nn_layer *L, int B, const nn_bn_bu
 {
 	(void)ctx;
 	size_t M = (size_t)B * L->oh * L->ow;
+#pragma omp parallel for schedule(static) if (L->oc * M >= PAR_MIN)
 	for (int c = 0; c < L->oc; c++) {
 		const real *dy = dout + c * M, *rdy = rdout + c * M;
 		const real *xh = s->xhat + c * M, *rxh = s->rxhat + c * M;
@@ -439,6 +529,7 @@ static void sgd_cpu(void *ctx, real *theta, const real *grad, real *vel, size_t 
 		    double wd, double mom)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
 	for (size_t k = 0; k < n; k++)
 		nn_sgd_elem(theta, grad, vel, k, (real)lr, (real)wd, (real)mom);
 }
@@ -446,6 +537,7 @@ static void sgd_cpu(void *ctx, real *theta, const real *grad, real *vel, size_t 
 static void u_update_cpu(void *ctx, real *u, const real *hv, size_t n, double a, double wd)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
 	for (size_t i = 0; i < n; i++)
 		nn_u_update_elem(u, hv, i, (real)a, (real)wd);
 }
@@ -453,6 +545,7 @@ static void u_update_cpu(void *ctx, real *u, const real *hv, size_t n, double a,
 static void add_cpu(void *ctx, real *y, const real *x, size_t n)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
 	for (size_t i = 0; i < n; i++)
 		y[i] += x[i];
 }
@@ -460,6 +553,7 @@ static void add_cpu(void *ctx, real *y, const real *x, size_t n)
 static void axpby_cpu(void *ctx, real *y, double a, const real *x, double b, size_t n)
 {
 	(void)ctx;
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
 	for (size_t i = 0; i < n; i++)
 		nn_axpby_elem(y, (real)a, x, (real)b, i);
 }
@@ -493,7 +587,11 @@ nn_backend *nn_cpu_new(const nn_net *net, int max_batch)
 {
 	cpu *c = ecalloc(1, sizeof *c);
 	c->net = net;
+	c->max_batch = max_batch, c->nl = net->nl;
 	c->col = ecalloc(nn_col_size(net, max_batch), sizeof(real));
+	c->keep = ecalloc((size_t)net->nl + 1, sizeof *c->keep);
+	c->kin = ecalloc((size_t)net->nl + 1, sizeof *c->kin);
+	c->kB = ecalloc((size_t)net->nl + 1, sizeof *c->kB);
 	tally_reset_cpu(c);
 	nn_backend b = {
 		.name = "cpu", .ctx = c, .host = 1,
@@ -523,6 +621,9 @@ void nn_cpu_free(nn_backend *bk)
 	if (!bk)
 		return;
 	cpu *c = (cpu *)bk->ctx;
+	for (int i = 0; i < c->nl; i++)
+		free(c->keep[i]);
+	free(c->keep), free(c->kin), free(c->kB);
 	free(c->col);
 	free(c);
 }

@@ -158,8 +158,17 @@ static void check_net(const char *spec, int c, int h, int w, int K, int B,
 	for (size_t i = 0; i < P; i++)
 		gv += g[i] * v[i];
 	close_to(sum, denom * gv, "sum_j <v,g_j> = denom <v,grad L>", spec, 0);
+	/* the backward without parameter gradients (grad NULL) leaves what
+	 * H v needs: the same H v, bit for bit; then H u for the symmetry */
 	loss_at(&net, ws, th, NULL, x, y, B, denom, NN_TRAIN);
-	nn_backward(ws, th, g);
+	nn_backward(ws, th, NULL);
+	nn_rforward(ws, th, v, NULL);
+	nn_rbackward(ws, th, v, g2);
+	for (size_t i = 0; i < P; i++) {
+		CHECK(g2[i] == hv[i], "%s: Hv[%zu] after a backward without grad: %.17g, want %.17g",
+		      spec, i, g2[i], hv[i]);
+		nchecks++;
+	}
 	nn_rforward(ws, th, u, NULL);
 	nn_rbackward(ws, th, u, hu);
 	double uhv = 0, vhu = 0;

@@ -1,0 +1,22 @@
+# the same bytes at any thread count, at sizes where the CPU backend's loops
+# and products do run on several threads (the small nets of the other tests
+# stay under the threshold, lib/nn_cpu.c PAR_MIN): conv6 on 28×28 images
+# padded to 32×32 at batch 32 — training with batch-norm at 1, 2 and 3
+# threads (3 does not divide the blocks evenly), and inf-score's R-passes and
+# Hessian-vector products at 1 and 2
+. "$(dirname "$0")/lib.sh"
+
+gen-data idx 64 28 28 10 im lb && ds-import -q idx im lb > train.ds
+gen-data idx 32 28 28 11 vim vlb && ds-import -q idx vim vlb > val.ds
+t_ok "conv6 trains, 1 thread" \
+	"cnn-train -q --threads 1 --net conv6 --batch 32 --epochs 2 train.ds > t1.tr"
+for n in 2 3; do
+	t_ok "conv6 training: $n threads, the same bytes" \
+		"cnn-train -q --threads $n --net conv6 --batch 32 --epochs 2 train.ds | cmp - t1.tr"
+done
+theta-cache -q --keep final t1.tr > c.final
+t_ok "inf-score sgd-last, 1 thread" \
+	"OMP_NUM_THREADS=1 inf-score -q --method sgd-last --train train.ds --val val.ds c.final > s1"
+t_ok "inf-score sgd-last: 2 threads, the same bytes" \
+	"OMP_NUM_THREADS=2 inf-score -q --method sgd-last --train train.ds --val val.ds c.final | cmp - s1"
+exit $failed
