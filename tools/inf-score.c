@@ -50,6 +50,7 @@
  * the scores (lib/scores.c).
  */
 #include <getopt.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,6 +97,7 @@ static const char *usage_text =
 	"                  most negative first (x:image and datasource_index hold the id),\n"
 	"                  with label_name when the training set names its classes\n"
 	"  --image-dir DIR with --csv: each example as DIR/ID.png, its path in x:image\n"
+	"  --threads N     CPU threads (default: all cores); the results do not depend on it\n"
 	"  --device D      auto (default), cpu or cuda\n"
 	"  -o OUT          the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
@@ -304,6 +306,7 @@ int main(int argc, char **argv)
 		{ "lissa-depth", required_argument, 0, 'Z' },
 		{ "lissa-scale", required_argument, 0, 'Z' },
 		{ "lissa-repeats", required_argument, 0, 'Z' },
+		{ "threads", required_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	if_args ia = { .size = UINT64_MAX };
@@ -312,6 +315,7 @@ int main(int argc, char **argv)
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
 	const char *csv_path = NULL, *image_dir = NULL, *out_path = NULL;
 	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, flow_steps = 0;
+	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
 		if_opt |= strchr("IKsBZG", opt) != NULL;
@@ -340,10 +344,13 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
+		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
+	if (threads)
+		omp_set_num_threads(threads);
 	if (!train_path || !val_path)
 		die_usage("--train and --val are required");
 	if (!method)
