@@ -177,12 +177,12 @@ int main(int argc, char **argv)
 
 	/* g = Σ_R ∇ℓ / div; s = (H_S + λI)⁻¹ g; θ' = θ_T + s */
 	size_t P = net.nparams;
-	int BS = th.batch > 256 ? th.batch : 256;
-	engine *eng = engine_new(&net, BS, device, quiet);
+	/* the engine at the products' batch: the run's with batch-norm */
+	int bs = hsub_batch(&net, th.batch, th.batch > 256 ? th.batch : 256);
+	engine *eng = engine_new(&net, bs, device, quiet);
 	real *dth = engine_alloc(eng, P), *g = engine_alloc(eng, P), *tmp = engine_alloc(eng, P);
 	real *s = engine_alloc(eng, P);
 	engine_put(eng, dth, theta, P);
-	int bs = hsub_batch(&net, th.batch, BS);
 	hsub_grad_sum(g, tmp, eng, &d, dth, rem, m, bs);
 	engine_axpby(eng, g, 0, g, 1 / div, P);
 	hsub h;
