@@ -56,8 +56,9 @@ LDLIBS   += -ldl -lstdc++
 LDFLAGS  += -rdynamic
 EMU_LIBS  = tests/emu/libcudnn.so.9 bin/tests/emu-selftest
 else
-# cuBLAS is linked; cuDNN is opened at run time (kernels/nn_cuda.cu)
-LDLIBS  += -Wl,--as-needed -L$(CUDA_HOME)/lib64 -lcublas -lcudart_static -ldl -lrt -lstdc++
+# cuBLAS and cuDNN are opened at run time, by the first GPU engine
+# (kernels/nn_cuda.cu): linked, cuBLAS made 220 MB resident in every program
+LDLIBS  += -Wl,--as-needed -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++
 endif
 else
 $(info ✗ nvcc not found, building CPU-only)

@@ -20,11 +20,14 @@
 			    __FILE__, __LINE__);                              \
 	} while (0)
 
+/* cuBLAS is opened at run time (kernels/nn_cuda.cu): its error string */
+const char *nn_cublas_error(cublasStatus_t s);
+
 #define CUBLAS_CHECK(x)                                                       \
 	do {                                                                  \
 		cublasStatus_t s_ = (x);                                      \
 		if (s_ != CUBLAS_STATUS_SUCCESS)                              \
-			die("cuBLAS: %s (%s:%d)", cublasGetStatusString(s_),  \
+			die("cuBLAS: %s (%s:%d)", nn_cublas_error(s_),        \
 			    __FILE__, __LINE__);                              \
 	} while (0)
 

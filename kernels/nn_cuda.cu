@@ -453,6 +453,51 @@ __global__ void k_ungap(const float *dout, float *din, size_t CB, size_t P)
 /* ============================================================= host side */
 
 /*
+ * cuBLAS, opened at run time by the first GPU workspace. Linked, it was
+ * loaded by every program at its start, GPU or not, and libcublasLt's
+ * initialisers made about 220 MB of it resident before main: more than a
+ * conv6 workspace. Unlike cuDNN it is not optional: without it a GPU
+ * engine cannot start. The CPU emulation (tests/emu) links its own.
+ */
+#define BLAS_FUNCS(X)                                                                    \
+	X(cublasCreate_v2) X(cublasDestroy_v2) X(cublasSetMathMode) X(cublasSgemm_v2)    \
+	X(cublasGetStatusString)
+#define BLAS_STR_(x) #x
+#define BLAS_STR(x) BLAS_STR_(x)
+#define BLAS_SO "libcublas.so." BLAS_STR(CUBLAS_VER_MAJOR)
+
+static struct {
+#define X(f) decltype(&::f) f;
+	BLAS_FUNCS(X)
+#undef X
+} blas;
+
+static void blas_load(void)
+{
+	if (blas.cublasSgemm_v2)
+		return;
+#ifdef CUDA_EMU_H
+#define X(f) blas.f = &::f;
+	BLAS_FUNCS(X)
+#undef X
+#else
+	void *h = dlopen(BLAS_SO, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		die("cuBLAS: cannot open %s (%s)", BLAS_SO, dlerror());
+#define X(f)                                                     \
+	if (!(*(void **)&blas.f = dlsym(h, #f)))                 \
+		die("cuBLAS: %s lacks %s", BLAS_SO, #f);
+	BLAS_FUNCS(X)
+#undef X
+#endif
+}
+
+const char *nn_cublas_error(cublasStatus_t s)
+{
+	return blas.cublasGetStatusString ? blas.cublasGetStatusString(s) : "cuBLAS not loaded";
+}
+
+/*
  * cuDNN convolutions. libcudnn is opened at run time, so the programs start
  * (and compute on the CPU, or with im2col + cuBLAS) where it is missing.
  * Only deterministic algorithms in plain FMA arithmetic are used: implicit
@@ -791,7 +836,7 @@ static void gemm_cuda(void *ctx, int ta, int tb, int M, int N, int K, float alph
 		      const float *A, const float *B, float beta, float *C)
 {
 	nn_cuda *g = (nn_cuda *)ctx;
-	CUBLAS_CHECK(cublasSgemm(g->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
+	CUBLAS_CHECK(blas.cublasSgemm_v2(g->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
 				 ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B, tb ? K : N,
 				 A, ta ? M : K, &beta, C, N));
 }
@@ -1128,9 +1173,10 @@ extern "C" nn_cuda *nn_cuda_new(const nn_net *net, int B)
 	nn_cuda *g = (nn_cuda *)ecalloc(1, sizeof *g);
 	g->net = net;
 	g->cap = B;
-	CUBLAS_CHECK(cublasCreate(&g->blas));
+	blas_load();
+	CUBLAS_CHECK(blas.cublasCreate_v2(&g->blas));
 	/* fixed-order results: no tensor-core reduced precision, no atomics */
-	CUBLAS_CHECK(cublasSetMathMode(g->blas, CUBLAS_PEDANTIC_MATH));
+	CUBLAS_CHECK(blas.cublasSetMathMode(g->blas, CUBLAS_PEDANTIC_MATH));
 	int cmax = 1;
 	for (int i = 0; i < net->nl; i++)
 		if (net->l[i].type == NN_BN && net->l[i].oc > cmax)
@@ -1172,7 +1218,7 @@ extern "C" void nn_cuda_free(nn_cuda *g)
 		return;
 	cudaFree(g->col), cudaFree(g->sums), cudaFree(g->x), cudaFree(g->tal), cudaFree(g->dot);
 	dnn_close(g);
-	cublasDestroy(g->blas);
+	blas.cublasDestroy_v2(g->blas);
 	free(g);
 }
 

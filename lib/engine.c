@@ -53,16 +53,19 @@ int engine_parse(const char *s)
 	die_usage("bad --device '%s' (want auto, cpu or cuda)", s);
 }
 
-/* CUDA when asked for or (auto) present and the build has it */
+/* CUDA when asked for or (auto) present and the build has it; --device cpu
+ * does not look (counting devices starts the CUDA driver) */
 static int want_cuda(int device, int quiet)
 {
 #ifdef HAVE_CUDA
+	if (device == DEV_CPU)
+		return 0;
 	int have = nn_cuda_devices() > 0;
 	if (device == DEV_CUDA && !have)
 		die("--device cuda: no CUDA device");
 	if (device == DEV_AUTO && !have && !quiet)
 		warn("no CUDA device; computing on the CPU");
-	return have && device != DEV_CPU;
+	return have;
 #else
 	(void)quiet;
 	if (device == DEV_CUDA)

@@ -17,6 +17,7 @@
  */
 #include <getopt.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,12 +30,13 @@
 
 static const char *usage_text =
 	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [--class C] [--device D] [-q]\n"
-	"                DATASET\n"
+	"                [--threads N] DATASET\n"
 	"  --trace TRACE       the training trace (default stdin)\n"
 	"  -o OUT              the metrics record (default stdout, unless a terminal)\n"
 	"  --predictions FILE  one record per example: id, label, prediction, loss, probabilities\n"
 	"  --class C           a forgotten class: a_self (accuracy on C), a_rest (on the rest)\n"
 	"                      and F1 = 2(1 - a_self) a_rest / ((1 - a_self) + a_rest)\n"
+	"  --threads N         CPU threads (default: all cores); the results do not depend on it\n"
 	"  --device D          auto (default), cpu or cuda\n"
 	"  -q                  no summary on stderr\n";
 
@@ -45,12 +47,14 @@ int main(int argc, char **argv)
 		{ "predictions", required_argument, 0, 'P' },
 		{ "device", required_argument, 0, 'd' },
 		{ "class", required_argument, 0, 'c' },
+		{ "threads", required_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL;
 	int quiet = 0, device = DEV_AUTO, opt;
 	uint64_t cls = UINT64_MAX;
+	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -60,10 +64,13 @@ int main(int argc, char **argv)
 		case 'c': cls = estrtou64(optarg, 65535, "--class"); break;
 		case 'o': out_path = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
+	if (threads)
+		omp_set_num_threads(threads);
 	if (argc - optind == 2)
 		die_usage("give exactly one DATASET (a trace goes with --trace: "
 			  "cnn-eval --trace %s %s)", argv[optind], argv[optind + 1]);

@@ -28,6 +28,7 @@
  */
 #include <getopt.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,6 +62,7 @@ static const char *usage_text =
 	"                     most negative first (x:image and datasource_index hold the id),\n"
 	"                     with label_name when the training set names its classes\n"
 	"  --image-dir DIR    with --csv: each example as DIR/ID.png, its path in x:image\n"
+	"  --threads N        CPU threads (default: all cores); the results do not depend on it\n"
 	"  --device D         auto (default), cpu or cuda\n"
 	"  -o OUT             the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
 		{ "csv", required_argument, 0, 'c' }, { "image-dir", required_argument, 0, 'I' },
 		{ "device", required_argument, 0, 'd' },
 		{ "layers", required_argument, 0, 'L' }, { "dim", required_argument, 0, 'D' },
+		{ "threads", required_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *method = NULL, *train_path = NULL, *trace_path = NULL, *csv_path = NULL;
@@ -84,6 +87,7 @@ int main(int argc, char **argv)
 	uint64_t count = UINT64_MAX, seed = 0;
 	int trees = IFOREST_TREES, psi = IFOREST_PSI;
 	int force = 0, quiet = 0, device = DEV_AUTO, all = 0, dim = 64, opt;
+	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -107,10 +111,13 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
+		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
+	if (threads)
+		omp_set_num_threads(threads);
 	if (!method || !train_path)
 		die_usage("--method and --train are required");
 	int m = detect_parse(method);

@@ -25,6 +25,7 @@
  */
 #include <getopt.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +50,7 @@ static const char *usage_text =
 	"  --clusters C    k-means clusters (default ceil(K/8), at most the examples)\n"
 	"  --iters N       most Lloyd iterations (default 20)\n"
 	"  --pick P        within a cluster: random (default) or nearest its centroid\n"
+	"  --threads N     CPU threads (default: all cores); the results do not depend on it\n"
 	"  --device D      auto (default), cpu or cuda\n"
 	"  -o OUT          the ids (default stdout);  -f  to a terminal;  -q  quiet\n";
 
@@ -143,11 +145,13 @@ int main(int argc, char **argv)
 		{ "trace", required_argument, 0, 't' }, { "seed", required_argument, 0, 's' },
 		{ "clusters", required_argument, 0, 'C' }, { "iters", required_argument, 0, 'I' },
 		{ "pick", required_argument, 0, 'p' }, { "device", required_argument, 0, 'd' },
+		{ "threads", required_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *by_s = NULL, *train_path = NULL, *trace_path = NULL, *out_path = NULL;
 	uint64_t K = 0, C = 0, seed = 0;
 	int iters = 20, nearest = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, have_k = 0;
+	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "k:o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -167,10 +171,13 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
+		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
+	if (threads)
+		omp_set_num_threads(threads);
 	if (!by_s || !have_k || !train_path)
 		die_usage("--by, -k and --train are required");
 	int by = !strcmp(by_s, "random") ? BY_RANDOM : !strcmp(by_s, "features") ? BY_FEATURES :

@@ -50,6 +50,7 @@
  * the scores (lib/scores.c).
  */
 #include <getopt.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,6 +97,7 @@ static const char *usage_text =
 	"                  most negative first (x:image and datasource_index hold the id),\n"
 	"                  with label_name when the training set names its classes\n"
 	"  --image-dir DIR with --csv: each example as DIR/ID.png, its path in x:image\n"
+	"  --threads N     CPU threads (default: all cores); the results do not depend on it\n"
 	"  --device D      auto (default), cpu or cuda\n"
 	"  -o OUT          the scores (default stdout);  -f  to a terminal;  -q  quiet\n";
 
@@ -123,7 +125,15 @@ typedef struct if_args {
 	ihvp_opts o;
 } if_args;
 
-/* --curvature: 1 for gn */
+/* the batch of --method if's products and dots: the run's with batch-norm
+ * (per-batch statistics), else up to IF_BATCH (the same results, up to the
+ * order of float sums, in fewer and larger GEMMs) */
+#define IF_BATCH 256
+static int if_batch(const nn_net *net, const trace_header *th)
+{
+	return hsub_batch(net, th->batch, IF_BATCH);
+}
+
 /* influence functions: score[j] = ⟨(H_S + λI)⁻¹ u, ∇ℓ(z_j; θ_T)⟩ / n, n the
  * examples trained on (skipped ones score 0); the solve's figures into kv */
 static size_t if_scores(double *score, engine *eng, const nn_net *net, const data *train,
@@ -133,7 +143,7 @@ static size_t if_scores(double *score, engine *eng, const nn_net *net, const dat
 	size_t k, P = engine_nparams(eng);
 	size_t *rows = hsub_rows(a->ids, a->size, a->seed, train, &k);
 	hsub h;
-	int bs = hsub_batch(net, th->batch, th->batch > 256 ? th->batch : 256);
+	int bs = if_batch(net, th);
 	hsub_init(&h, eng, train, thT, rows, k, bs, th->weight_decay, a->gn, a->lissa_batch,
 		  a->seed);
 	real *s = engine_alloc(eng, P);
@@ -296,6 +306,7 @@ int main(int argc, char **argv)
 		{ "lissa-depth", required_argument, 0, 'Z' },
 		{ "lissa-scale", required_argument, 0, 'Z' },
 		{ "lissa-repeats", required_argument, 0, 'Z' },
+		{ "threads", required_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	if_args ia = { .size = UINT64_MAX };
@@ -304,6 +315,7 @@ int main(int argc, char **argv)
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
 	const char *csv_path = NULL, *image_dir = NULL, *out_path = NULL;
 	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, flow_steps = 0;
+	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
 		if_opt |= strchr("IKsBZG", opt) != NULL;
@@ -332,10 +344,13 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
+		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
+	if (threads)
+		omp_set_num_threads(threads);
 	if (!train_path || !val_path)
 		die_usage("--train and --val are required");
 	if (!method)
@@ -388,10 +403,13 @@ int main(int argc, char **argv)
 	check_method(m, &c, cname, quiet);
 	unsigned char *want = read_want(ids_path, &train);
 
-	/* u = ∇L_val at θ_T; then the method */
-	int BS = th->batch > 256 ? th->batch : 256;
+	/* u = ∇L_val at θ_T; then the method. The validation pass runs at the
+	 * run's batch, as the walk does, so the engine's workspace (a, d, R{a},
+	 * R{d} at every layer boundary, per example of its batch: 4.8 MB for
+	 * conv6) is sized by the training batch alone: at 256 it was 1.2 GB */
+	int BS = th->batch, EB = m == M_IF ? if_batch(&net, th) : BS;
 	size_t P = net.nparams;
-	engine *eng = engine_new(&net, BS, device, quiet);
+	engine *eng = engine_new(&net, EB, device, quiet);
 	real *u = engine_alloc(eng, P), *tmp = engine_alloc(eng, P);
 	real *thT = engine_alloc(eng, P), *stT = engine_alloc(eng, net.nstate + 1);
 	engine_put(eng, thT, c.theta_T, P);

@@ -23,6 +23,7 @@
  */
 #include <getopt.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,7 @@ static const char *usage_text =
 	"  --lissa-scale X     LiSSA: scale (default 1.1 * (top eigenvalue + L), measured)\n"
 	"  --lissa-repeats R   LiSSA: recursions averaged (default 1)\n"
 	"  --lissa-batch B     LiSSA: examples of S per step (default all of S)\n"
+	"  --threads N         CPU threads (default: all cores); the results do not depend on it\n"
 	"  --device D          auto (default), cpu or cuda\n"
 	"  -o OUT              the trace (default stdout);  -f  to a terminal;  -q  quiet\n";
 
@@ -74,6 +76,7 @@ int main(int argc, char **argv)
 		{ "lissa-scale", required_argument, 0, 'Z' },
 		{ "lissa-repeats", required_argument, 0, 'Z' },
 		{ "device", required_argument, 0, 'd' },
+		{ "threads", required_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *remove_path = NULL, *train_path = NULL, *trace_path = NULL, *hids = NULL;
@@ -82,6 +85,7 @@ int main(int argc, char **argv)
 	int kept_div = 0, lissa_batch = 0, gn = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, li;
 	ihvp_opts o;
 	ihvp_defaults(&o);
+	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
 		switch (opt) {
@@ -107,10 +111,13 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
+		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
+	if (threads)
+		omp_set_num_threads(threads);
 	if (!train_path || (cls == UINT64_MAX) == !remove_path)
 		die_usage("--train and one of --class and --remove are required");
 	if (hids && hsize != UINT64_MAX)
@@ -170,12 +177,12 @@ int main(int argc, char **argv)
 
 	/* g = Σ_R ∇ℓ / div; s = (H_S + λI)⁻¹ g; θ' = θ_T + s */
 	size_t P = net.nparams;
-	int BS = th.batch > 256 ? th.batch : 256;
-	engine *eng = engine_new(&net, BS, device, quiet);
+	/* the engine at the products' batch: the run's with batch-norm */
+	int bs = hsub_batch(&net, th.batch, th.batch > 256 ? th.batch : 256);
+	engine *eng = engine_new(&net, bs, device, quiet);
 	real *dth = engine_alloc(eng, P), *g = engine_alloc(eng, P), *tmp = engine_alloc(eng, P);
 	real *s = engine_alloc(eng, P);
 	engine_put(eng, dth, theta, P);
-	int bs = hsub_batch(&net, th.batch, BS);
 	hsub_grad_sum(g, tmp, eng, &d, dth, rem, m, bs);
 	engine_axpby(eng, g, 0, g, 1 / div, P);
 	hsub h;

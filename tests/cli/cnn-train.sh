@@ -10,6 +10,8 @@ t_ok "learns: test accuracy >= 90%" \
 	"cnn-eval -q --trace a.tr test.ds | ds-view | sed -n 2p | grep -Eq '\"acc\":0\\.(9|1)|\"acc\":1'"
 t_ok "same seed, same bytes" "cnn-train -q --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds | cmp - a.tr"
 t_ok "same bytes with 1 thread" "cnn-train -q --threads 1 --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds | cmp - a.tr"
+t_ok "cnn-eval: the same bytes with 1 and 2 threads" \
+	"cnn-eval -q --threads 1 --trace a.tr --predictions p1 test.ds > m1 && cnn-eval -q --threads 2 --trace a.tr --predictions p2 test.ds | cmp - m1 && cmp p1 p2"
 : > none.txt
 t_ok "empty --skip replays the trace bit for bit" \
 	"cnn-train -q --skip none.txt --net '$NET' --batch 16 --lr 0.1 --epochs 4 --snapshots every:3 train.ds | cmp - a.tr"

@@ -114,6 +114,15 @@ gen-data idx 20 12 12 1 im lb
 ds-import -q --classes 10 idx im lb > val10.ds
 t_fail "validation set of other classes" 1 "inf-score: val10.ds: validation examples *" "inf-score --method sgd-last --train train.ds --val val10.ds c.final"
 t_ok "--device cpu gives the same scores" "inf-score -q --device cpu --method sgd --train train.ds --val val.ds c.every-step | cmp - s.sgd"
+# the same bytes at any thread count: a convolutional net with batch-norm
+# wide enough that its GEMMs are cut into column blocks the threads share
+CNET=conv:16:3:1,bn,relu,pool,conv:16:3:1,relu,pool,affine
+cnn-train -q --threads 2 --net $CNET --batch 20 --lr 0.05 --epochs 2 --snapshots every train.ds |
+	theta-cache -q --keep every-step > c.conv
+for meth in sgd-last-ref sgd; do
+	t_ok "$meth: --threads 1 and --threads 2 give the same bytes" \
+		"inf-score -q --threads 1 --method $meth --train train.ds --val val.ds c.conv > t1.$meth && inf-score -q --threads 2 --method $meth --train train.ds --val val.ds c.conv | cmp - t1.$meth"
+done
 t_fail "two inputs on stdin" 2 "inf-score: only one of the cache, --train and --val can come from stdin*" "inf-score --method sgd --train - --val val.ds < c.final"
 t_ok "with no --method, inf-score runs the default, sgd-last-ref: sgd-last with the published 1/|S| u step" \
 	"inf-score -q --train train.ds --val val.ds c.final > s.def && ds-view --header s.def | grep -q '\"method\":\"sgd-last-ref\".*\"ref_u_scale\":true' && inf-score -q --method sgd-last --ref-u-scale --train train.ds --val val.ds c.final > s.lr && [ \"\$(ds-view --csv s.def)\" = \"\$(ds-view --csv s.lr)\" ]"

@@ -71,6 +71,8 @@ cnn-train --device gpu t.ds|2|cnn-train: bad --device 'gpu'*
 # cnn-eval
 cnn-eval --device gpu --trace r.tr v.ds|2|cnn-eval: bad --device 'gpu'*
 cnn-eval -q --trace r.tr t.ds v.ds|2|cnn-eval: *
+cnn-eval --threads -3 --trace r.tr v.ds|2|cnn-eval: invalid --threads '-3'
+cnn-eval --threads 100000 --trace r.tr v.ds|2|cnn-eval: --threads 100000 out of range*
 # ds-view
 ds-view -n -1 t.ds|2|ds-view: invalid -n '-1'
 ds-view -n 999999999999999999999 t.ds|2|ds-view: invalid -n '999999999999999999999'
@@ -113,15 +115,23 @@ inf-score --method sgd-flow --train t.ds --val v.ds --flow-steps -1 c.e|2|inf-sc
 inf-score --method sgd-flow --train t.ds --val v.ds --flow-steps 99999999999 c.e|2|inf-score: --flow-steps 99999999999 out of range*
 inf-score --method bogus --train t.ds --val v.ds c.f|2|inf-score: unknown --method 'bogus'*
 inf-score --method sgd-last --train t.ds --val v.ds --device gpu c.f|2|inf-score: bad --device 'gpu'*
+inf-score --method sgd-last --train t.ds --val v.ds --threads -3 c.f|2|inf-score: invalid --threads '-3'
+inf-score --method sgd-last --train t.ds --val v.ds --threads 100000 c.f|2|inf-score: --threads 100000 out of range*
 # grad-outlier
 grad-outlier --method oga-l2 --layers all --dim 100000 --train t.ds c.f|2|grad-outlier: --dim 100000 out of range (at most 4096)
+grad-outlier --method oga-l2 --train t.ds --threads -3 c.f|2|grad-outlier: invalid --threads '-3'
+grad-outlier --method oga-l2 --train t.ds --threads 100000 c.f|2|grad-outlier: --threads 100000 out of range*
 # hess-sample, inf-update, inf-score --method if
 hess-sample --by features -k 0 --train t.ds c.f|2|hess-sample: -k must be at least 1
 hess-sample --by features -k 1000 --train t.ds c.f|1|hess-sample: -k 1000: only 40 training examples
 hess-sample --by magic -k 5 --train t.ds c.f|2|hess-sample: unknown --by 'magic' (want random, features or logits)
+hess-sample --by features -k 5 --threads -3 --train t.ds c.f|2|hess-sample: invalid --threads '-3'
+hess-sample --by features -k 5 --threads 100000 --train t.ds c.f|2|hess-sample: --threads 100000 out of range*
 inf-update --class 99 --curvature gn --train t.ds c.f|1|inf-update: --class 99: the network has 4 classes
 inf-update --class 1 --damping -1 --curvature gn --train t.ds c.f|2|inf-update: --damping -1 out of range*
 inf-update --class 1 --damping nan --curvature gn --train t.ds c.f|2|inf-update: invalid --damping 'nan'
+inf-update --class 1 --curvature gn --threads -3 --train t.ds c.f|2|inf-update: invalid --threads '-3'
+inf-update --class 1 --curvature gn --threads 100000 --train t.ds c.f|2|inf-update: --threads 100000 out of range*
 inf-score --method if --damping -1 --train t.ds --val v.ds c.f|2|inf-score: --damping -1 out of range*
 inf-score --method if --hessian-size 0 --train t.ds --val v.ds c.f|2|inf-score: --hessian-size must be at least 1
 # ds-sheet

@@ -2,7 +2,8 @@
  * test-influence.c — lib/influence.c on small seeded nets and data built
  * here, on the CPU engine: a run of SGD is trained and recorded in the test,
  * then
- *   - the validation loss is the mean of the per-example losses;
+ *   - the validation loss is the mean of the per-example losses, and its
+ *     gradient u the mean of theirs at any validation batch size;
  *   - tracin (no Hessian, θ_T) sums, step by step, to Σ_t η_t⟨u, ∇L_t⟩, and
  *     (a net without batch-norm) each example's score to its own per-step
  *     dot products computed directly;
@@ -164,6 +165,39 @@ static void test_net(const char *spec, int per_example)
 	}
 	CHECK(fabs(sum / NVAL - L0) <= 1e-6 * fabs(L0), "%s: L_val %.9g, mean of losses %.9g",
 	      spec, L0, sum / NVAL);
+
+	/* u is the mean validation gradient at any validation batch (inf-score
+	 * runs it at the training batch): each batching — one example at a
+	 * time, the run's 5 with a short last batch, 7, all 12 at once — agrees
+	 * with the examples' own gradients averaged in double */
+	{
+		double *ref = ecalloc(P, sizeof *ref), dmax = 0, rmax = 0;
+		for (size_t i = 0; i < NVAL; i++) {
+			batch b = { .d = &R.val, .n = 1, .first = i };
+			engine_forward(eng, thT, stT, &b, 1, NN_EVAL);
+			engine_backward(eng, thT, g);
+			for (size_t k = 0; k < P; k++)
+				ref[k] += (double)g[k] / NVAL;
+		}
+		for (size_t k = 0; k < P; k++)
+			rmax = fmax(rmax, fabs(ref[k]));
+		real *u = engine_alloc(eng, P), *tmp = engine_alloc(eng, P);
+		const int vb[] = { 1, 5, 7, NVAL };
+		for (size_t q = 0; q < sizeof vb / sizeof *vb; q++) {
+			R.in.val_batch = vb[q];
+			memset(u, 0, P * sizeof *u);
+			double L = influence_val_loss(u, tmp, &R.in, thT, stT);
+			for (size_t k = 0; k < P; k++)
+				dmax = fmax(dmax, fabs(u[k] - ref[k]));
+			CHECK(dmax <= 1e-5 * rmax, "%s: u at validation batch %d is %.3g off the "
+			      "mean gradient (max %.3g)", spec, vb[q], dmax, rmax);
+			CHECK(fabs(L - L0) <= 1e-6 * fabs(L0), "%s: L_val at batch %d %.9g, at 5 %.9g",
+			      spec, vb[q], L, L0);
+		}
+		R.in.val_batch = 5;
+		engine_release(eng, u), engine_release(eng, tmp);
+		free(ref);
+	}
 
 	/* tracin-last: each step's terms sum to η_t⟨u, ∇L_t⟩ */
 	double tr[N], sg[N], total = 0, want = 0;
