@@ -16,7 +16,14 @@ for n in 2 3; do
 done
 theta-cache -q --keep final t1.tr > c.final
 t_ok "inf-score sgd-last, 1 thread" \
-	"OMP_NUM_THREADS=1 inf-score -q --method sgd-last --train train.ds --val val.ds c.final > s1"
+	"inf-score -q --threads 1 --method sgd-last --train train.ds --val val.ds c.final > s1"
 t_ok "inf-score sgd-last: 2 threads, the same bytes" \
-	"OMP_NUM_THREADS=2 inf-score -q --method sgd-last --train train.ds --val val.ds c.final | cmp - s1"
+	"inf-score -q --threads 2 --method sgd-last --train train.ds --val val.ds c.final | cmp - s1"
+
+# idle OpenMP threads wait passively unless the user says otherwise
+# (lib/util.c: a spinning thread takes the core a late one needs)
+t_ok "OMP_WAIT_POLICY passive by default" \
+	"env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_DISPLAY_ENV=verbose cnn-train --version 2>&1 | grep -q \"GOMP_SPINCOUNT = '0'\""
+t_ok "the user's OMP_WAIT_POLICY wins" \
+	"OMP_WAIT_POLICY=active OMP_DISPLAY_ENV=verbose cnn-train --version 2>&1 | grep \"OMP_WAIT_POLICY = \" | grep -q ACTIVE"
 exit $failed
