@@ -10,7 +10,7 @@
 
 #include "util.h"
 
-static double now(void)
+double progress_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -22,7 +22,7 @@ void progress_begin(progress *p, const char *what, uint64_t total, const char *u
 {
 	p->what = what, p->unit = unit ? unit : "";
 	p->total = total, p->done = 0, p->shown = 0;
-	p->t0 = p->last = now();
+	p->t0 = p->last = progress_now();
 	p->mode = quiet ? PROGRESS_OFF : isatty(STDERR_FILENO) ? PROGRESS_TTY : PROGRESS_PLAIN;
 	p->interval = p->mode == PROGRESS_TTY ? 0.25 : 10;
 	const char *e = getenv("CLEANSE_PROGRESS_INTERVAL");
@@ -52,7 +52,7 @@ void progress_set(progress *p, uint64_t done, const char *extra)
 	if (p->mode == PROGRESS_OFF)
 		return;
 	p->done = done;
-	double t = now();
+	double t = progress_now();
 	if (t - p->last < p->interval && !(p->interval == 0))
 		return;
 	p->last = t;

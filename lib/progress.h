@@ -47,4 +47,7 @@ void progress_end(progress *p);
 }
 #endif
 
+/* seconds on the monotonic clock */
+double progress_now(void);
+
 #endif

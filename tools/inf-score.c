@@ -63,6 +63,7 @@
 #include "../lib/idset.h"
 #include "../lib/influence.h"
 #include "../lib/nn.h"
+#include "../lib/progress.h"
 #include "../lib/scores.h"
 #include "../lib/sgd.h"
 #include "../lib/util.h"
@@ -184,8 +185,11 @@ static size_t if_scores(double *score, engine *eng, const nn_net *net, const dat
 /* the u-walk of method m (its curvature curv), θ_t from the cache c or θ_T
  * (thT); the curvature probed first into st (NULL: none), and the flow
  * sub-steps taken from it where flow_steps is 0 */
-static void walk(double *score, real *u, const influence *in, const cache *c, const real *thT,
-		 int m, int curv, int ref, int flow_steps, scores_stability *st)
+/* returns the seconds the u-walk itself took (the probes before it not
+ * counted) */
+static double walk(double *score, real *u, const influence *in, const cache *c,
+		   const real *thT, int m, int curv, int ref, int flow_steps,
+		   scores_stability *st)
 {
 	infl_thetas thetas;
 	if (m == M_SGD && c->spool)
@@ -199,8 +203,11 @@ static void walk(double *score, real *u, const influence *in, const cache *c, co
 		int sub = influence_probe(st, in, thT, curv, ref, m == M_SGD);
 		flow_steps = flow_steps ? flow_steps : sub;
 	}
+	double t0 = progress_now();
 	influence_walk_ex(score, u, in, &thetas, curv, ref, flow_steps, st);
+	double secs = progress_now() - t0;
 	influence_thetas_free(&thetas);
+	return secs;
 }
 
 /* the walk's stability on stderr (unless quiet), and the warning when it
@@ -420,7 +427,10 @@ int main(int argc, char **argv)
 	influence in = { .sg = &sg, .steps = c.steps, .nsteps = c.nsteps, .val = &val,
 			 .val_batch = BS, .name = cname, .quiet = quiet,
 			 .progress = !quiet };
+	double t_u = progress_now();
 	double L0 = influence_val_loss(u, tmp, &in, thT, stT);
+	t_u = progress_now() - t_u;
+	double t_all = progress_now(), walk_s = -1;
 	double *score = ecalloc(train.n, sizeof *score);
 	scores_stability stab = { 0 }, *st = NULL;
 	scores_kv kv[9];
@@ -433,7 +443,7 @@ int main(int argc, char **argv)
 					 want);
 	} else {
 		st = m != M_TRACIN && c.nsteps > 0 ? &stab : NULL;
-		walk(score, u, &in, &c, thT, m, curv, ref, flow ? flow_steps : 1, st);
+		walk_s = walk(score, u, &in, &c, thT, m, curv, ref, flow ? flow_steps : 1, st);
 	}
 
 	/* the scores, in training-set order */
@@ -455,6 +465,10 @@ int main(int argc, char **argv)
 	out_commit();           /* -o and --csv together, or neither */
 	if (st)
 		note_stability(method, flow, &stab, quiet);
+	t_all = progress_now() - t_all;
+	if (!quiet && walk_s >= 0)
+		warn("%s: seconds: u %.2f, stability probes %.2f, u-walk %.2f (%.3g per step)",
+		     method, t_u, t_all - walk_s, walk_s, c.nsteps ? walk_s / c.nsteps : 0);
 	if (!quiet)
 		warn("%s: %zu training examples scored over %zu traced steps; validation loss "
 		     "%.6f on %zu examples", method, nwant, c.nsteps, L0, val.n);
