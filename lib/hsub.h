@@ -48,6 +48,26 @@ typedef struct hsub {
 void hsub_init(hsub *h, engine *eng, const data *d, const real *theta, const size_t *rows,
 	       size_t n, int batch, double wd, int gn, int sample, uint64_t seed);
 void hsub_free(hsub *h);
+
+/* the options of an influence-function solve (H + λI) s = v, as --help shows
+ * them: inf-score --method if (v = ∇L_val) and inf-update (v = the removed
+ * examples' gradients, summed) */
+#define HSUB_USAGE \
+	"  --hessian-ids IDS   H over these training examples (hess-sample's output)\n" \
+	"  --hessian-size K    or over K drawn at random with --seed (default 1024, at most\n" \
+	"                      the training set)\n" \
+	"  --seed S            the random subset and LiSSA's batches (default 0)\n" \
+	"  --curvature C       hessian (default) or gn: the Gauss-Newton matrix (positive\n" \
+	"                      semi-definite)\n" \
+	"  --solver S          cg (default) or lissa\n" \
+	"  --damping L         solve (H + L*I) s = v (default 0.01)\n" \
+	"  --cg-tol T          CG: relative residual to stop at (default 1e-6)\n" \
+	"  --max-iter N        CG: most iterations (default 500)\n" \
+	"  --lissa-depth N     LiSSA: recursion depth (default 1000)\n" \
+	"  --lissa-scale X     LiSSA: scale (default 1.1 * (top eigenvalue + L), measured)\n" \
+	"  --lissa-repeats R   LiSSA: recursions averaged (default 1)\n" \
+	"  --lissa-batch B     LiSSA: examples of S per step (default all of S)\n"
+
 /* --curvature: "hessian" → 0, "gn" (Gauss-Newton) → 1; usage error otherwise */
 int hsub_parse_curvature(const char *s);
 
