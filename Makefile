@@ -116,12 +116,12 @@ bin/tests/test-grad: tests/unit/test-grad.c lib/nn.c lib/nn_cpu.c lib/*.h tests/
 	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/libfilt.a $(LDLIBS)
 
 # lib/spectrum.c against a dense Hessian and LAPACK, in double
-bin/tests/test-spectrum: tests/unit/test-spectrum.c lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/*.h tests/unit/check.h lib/libfilt.a
+bin/tests/test-spectrum: tests/unit/test-spectrum.c tests/unit/dense.h lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/*.h tests/unit/check.h lib/libfilt.a
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/libfilt.a $(LDLIBS)
 
 # lib/ihvp.c against a dense Hessian solved with LAPACK, in double
-bin/tests/test-ihvp: tests/unit/test-ihvp.c lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/ihvp.c lib/*.h tests/unit/check.h lib/libfilt.a
+bin/tests/test-ihvp: tests/unit/test-ihvp.c tests/unit/dense.h lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/ihvp.c lib/*.h tests/unit/check.h lib/libfilt.a
 	@mkdir -p bin/tests
 	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/ihvp.c lib/libfilt.a $(LDLIBS)
 

@@ -18,37 +18,17 @@
 #include <string.h>
 
 #include "../../lib/ihvp.h"
-#include "../../lib/nn.h"
-#include "../../lib/rand.h"
-#include "../../lib/util.h"
-#include "check.h"
+#include "dense.h"
 
-extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
-		   double *w, double *work, const int *lwork, int *info);
 extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
 		   double *b, const int *ldb, int *info);
 
-typedef struct prob {
-	nn_ws *ws;
-	const double *th;
-	int n;
-} prob;
-
-static void hvp(void *ctx, double *hv, const double *v)
-{
-	prob *p = ctx;
-	nn_rforward(p->ws, p->th, v, NULL);
-	nn_rbackward(p->ws, p->th, v, hv);
-}
-
-/* a stochastic product: H x times a seeded factor of mean 1 per step, so
- * the average over repeats approaches the exact solve */
 static void noisy(void *ctx, double *hv, const double *x, int r, int j)
 {
-	prob *p = ctx;
-	hvp(ctx, hv, x);
+	const dense *d = ctx;
+	dense_hvp(ctx, hv, x);
 	double f = 0.9 + 0.2 * (double)(rng_key(7, (uint64_t)r, (uint64_t)j) >> 11) * 0x1p-53;
-	for (int i = 0; i < p->n; i++)
+	for (int i = 0; i < d->n; i++)
 		hv[i] *= f;
 }
 
@@ -64,51 +44,13 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	util_init(argv[0]);
-	nn_net net;
-	char err[256];
-	int B = 6, K = 3;
-	CHECK(nn_init(&net, "affine:4,bn,relu,affine", 1, 2, 2, K, err, sizeof err) == 0, "%s", err);
-	int n = (int)net.nparams;
-	rng r;
-	rng_init(&r, 5);
-	double *th = emalloc((size_t)n * sizeof *th), *st = emalloc((net.nstate + 1) * sizeof *st);
-	nn_init_params(&net, th, st, 5);
-	double x[6 * 4];
-	int y[6];
-	for (int i = 0; i < B * 4; i++)
-		x[i] = rng_uniform(&r) * 2 - 1;
-	for (int b = 0; b < B; b++)
-		y[b] = (int)rng_below(&r, (uint64_t)K);
-	nn_ws *ws = nn_ws_new(&net, B);
-	const nn_backend *bk = nn_ws_backend(ws);
-	nn_forward(ws, th, NULL, x, y, B, B, NN_TRAIN);
-	double *g = emalloc((size_t)n * sizeof *g);
-	nn_backward(ws, th, g);
-	prob p = { ws, th, n };
-
-	/* the dense Hessian, symmetrised, and its spectrum */
-	double *H = emalloc((size_t)n * n * sizeof *H), *e = emalloc((size_t)n * sizeof *e);
-	double *col = emalloc((size_t)n * sizeof *col);
-	for (int j = 0; j < n; j++) {
-		memset(e, 0, (size_t)n * sizeof *e);
-		e[j] = 1;
-		hvp(&p, col, e);
-		for (int i = 0; i < n; i++)
-			H[(size_t)j * n + i] = col[i];
-	}
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < i; j++)
-			H[(size_t)i * n + j] = H[(size_t)j * n + i] =
-				(H[(size_t)i * n + j] + H[(size_t)j * n + i]) / 2;
+	dense D;
+	dense_init(&D);
+	int n = D.n, info = 0;
+	const nn_backend *bk = D.bk;
+	double *H = D.H;
 	double *V = emalloc((size_t)n * n * sizeof *V), *lam = emalloc((size_t)n * sizeof *lam);
-	memcpy(V, H, (size_t)n * n * sizeof *V);
-	int lwork = -1, info = 0;
-	double wq;
-	dsyev_("N", "U", &n, V, &n, lam, &wq, &lwork, &info);
-	lwork = (int)wq;
-	double *work = emalloc((size_t)lwork * sizeof *work);
-	dsyev_("N", "U", &n, V, &n, lam, work, &lwork, &info);
-	CHECK(info == 0, "dsyev: info %d", info);
+	dense_eig(&D, lam, NULL);
 	printf("# %d parameters; eigenvalues from %.6g to %.6g\n", n, lam[0], lam[n - 1]);
 	CHECK(lam[0] < 0, "the test wants an indefinite Hessian (smallest eigenvalue %g)", lam[0]);
 
@@ -117,7 +59,7 @@ int main(int argc, char **argv)
 	double lambda = -lam[0] + (lam[n - 1] - lam[0]) / 100;
 	double *v = emalloc((size_t)n * sizeof *v), *want = emalloc((size_t)n * sizeof *want);
 	for (int i = 0; i < n; i++)
-		v[i] = rng_uniform(&r) - 0.5;
+		v[i] = rng_uniform(&D.r) - 0.5;
 	memcpy(V, H, (size_t)n * n * sizeof *V);
 	for (int i = 0; i < n; i++)
 		V[(size_t)i * n + i] += lambda;
@@ -134,7 +76,7 @@ int main(int argc, char **argv)
 	o.damping = lambda, o.tol = 1e-10, o.max_iter = 10 * n;
 
 	/* ----- CG */
-	ihvp_result res = ihvp_solve(bk, (size_t)n, hvp, NULL, &p, s, v, &o, t);
+	ihvp_result res = ihvp_solve(bk, (size_t)n, dense_hvp, NULL, &D, s, v, &o, t);
 	double er = rel_err(s, want, n);
 	CHECK(res.status == IHVP_OK, "cg: %s", ihvp_status(res.status));
 	CHECK(er <= 1e-4, "cg: relative error %.3g against LAPACK", er);
@@ -155,7 +97,7 @@ int main(int argc, char **argv)
 
 	/* ----- CG at its iteration limit */
 	o.max_iter = 2;
-	res = ihvp_solve(bk, (size_t)n, hvp, NULL, &p, s, v, &o, t);
+	res = ihvp_solve(bk, (size_t)n, dense_hvp, NULL, &D, s, v, &o, t);
 	CHECK(res.status == IHVP_MAXITER && res.iters == 2 && res.residual > 1e-6,
 	      "cg at max_iter 2: status %d, %d iterations, residual %.3g", res.status, res.iters,
 	      res.residual);
@@ -164,7 +106,7 @@ int main(int argc, char **argv)
 	/* ----- CG where H + λI is not positive definite */
 	o.max_iter = 10 * n;
 	o.damping = -lam[n - 1] - 1;    /* every eigenvalue of H + λI below -1 */
-	res = ihvp_solve(bk, (size_t)n, hvp, NULL, &p, s, v, &o, t);
+	res = ihvp_solve(bk, (size_t)n, dense_hvp, NULL, &D, s, v, &o, t);
 	CHECK(res.status == IHVP_NOT_PD, "cg on a negative definite system: %s",
 	      ihvp_status(res.status));
 	printf("ok - cg on H + (%.3g)I: %s\n", o.damping, ihvp_status(res.status));
@@ -172,7 +114,7 @@ int main(int argc, char **argv)
 	/* ----- LiSSA, exact products: the same solution */
 	o.solver = IHVP_LISSA, o.damping = lambda, o.scale = 0, o.repeats = 2;
 	o.depth = 4000;
-	res = ihvp_solve(bk, (size_t)n, hvp, NULL, &p, s, v, &o, t);
+	res = ihvp_solve(bk, (size_t)n, dense_hvp, NULL, &D, s, v, &o, t);
 	er = rel_err(s, want, n);
 	CHECK(res.status == IHVP_OK, "lissa: %s", ihvp_status(res.status));
 	CHECK(fabs(fabs(res.lambda_top) - fmax(fabs(lam[0]), fabs(lam[n - 1]))) <=
@@ -187,7 +129,7 @@ int main(int argc, char **argv)
 
 	/* ----- LiSSA with stochastic products, averaged over repeats */
 	o.repeats = 8, o.depth = 2000;
-	res = ihvp_solve(bk, (size_t)n, hvp, noisy, &p, s, v, &o, t);
+	res = ihvp_solve(bk, (size_t)n, dense_hvp, noisy, &D, s, v, &o, t);
 	er = rel_err(s, want, n);
 	CHECK(res.status == IHVP_OK && er <= 0.05, "lissa, noisy products: %s, error %.3g",
 	      ihvp_status(res.status), er);
@@ -196,18 +138,17 @@ int main(int argc, char **argv)
 	/* ----- LiSSA that cannot converge: scale below (λ_top + λ)/2 */
 	o.repeats = 1, o.depth = 2000;
 	o.scale = (lam[n - 1] + lambda) / 3;
-	res = ihvp_solve(bk, (size_t)n, hvp, NULL, &p, s, v, &o, t);
+	res = ihvp_solve(bk, (size_t)n, dense_hvp, NULL, &D, s, v, &o, t);
 	CHECK(res.status == IHVP_DIVERGED, "lissa at scale %.3g: %s", o.scale,
 	      ihvp_status(res.status));
 	printf("ok - lissa at scale %.3g < (lambda_top + damping)/2: %s after %d steps\n", o.scale,
 	       ihvp_status(res.status), res.iters);
 
-	free(th), free(st), free(g), free(H), free(e), free(col), free(V), free(lam), free(work);
+	free(V), free(lam);
 	free(v), free(want), free(s);
 	for (int k = 0; k < 4; k++)
 		free(t[k]);
-	nn_ws_free(ws);
-	nn_free(&net);
+	dense_free(&D);
 	printf("ihvp checks passed\n");
 	return 0;
 }

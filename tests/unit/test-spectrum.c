@@ -16,80 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/nn.h"
-#include "../../lib/rand.h"
 #include "../../lib/spectrum.h"
-#include "../../lib/util.h"
-#include "check.h"
-
-extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
-		   double *w, double *work, const int *lwork, int *info);
-
-typedef struct prob {
-	nn_ws *ws;
-	const double *th;
-} prob;
-
-static void hvp(void *ctx, double *hv, const double *v)
-{
-	prob *p = ctx;
-	nn_rforward(p->ws, p->th, v, NULL);
-	nn_rbackward(p->ws, p->th, v, hv);
-}
+#include "dense.h"
 
 int main(int argc, char **argv)
 {
 	(void)argc;
 	util_init(argv[0]);
-	nn_net net;
-	char err[256];
-	int B = 6, K = 3;
-	CHECK(nn_init(&net, "affine:4,bn,relu,affine", 1, 2, 2, K, err, sizeof err) == 0, "%s", err);
-	int n = (int)net.nparams;
-	rng r;
-	rng_init(&r, 5);
-	double *th = emalloc((size_t)n * sizeof *th), *st = emalloc((net.nstate + 1) * sizeof *st);
-	nn_init_params(&net, th, st, 5);
-	double x[6 * 4];
-	int y[6];
-	for (int i = 0; i < B * 4; i++)
-		x[i] = rng_uniform(&r) * 2 - 1;
-	for (int b = 0; b < B; b++)
-		y[b] = (int)rng_below(&r, (uint64_t)K);
-	nn_ws *ws = nn_ws_new(&net, B);
-	const nn_backend *bk = nn_ws_backend(ws);
-	nn_forward(ws, th, NULL, x, y, B, B, NN_TRAIN);
-	double *g = emalloc((size_t)n * sizeof *g);
-	nn_backward(ws, th, g);
-	prob p = { ws, th };
-
-	/* the dense Hessian, symmetrised (it is symmetric to round-off) */
-	double *H = emalloc((size_t)n * n * sizeof *H), *e = emalloc((size_t)n * sizeof *e);
-	double *col = emalloc((size_t)n * sizeof *col);
-	for (int j = 0; j < n; j++) {
-		memset(e, 0, (size_t)n * sizeof *e);
-		e[j] = 1;
-		hvp(&p, col, e);
-		for (int i = 0; i < n; i++)
-			H[(size_t)j * n + i] = col[i];
-	}
-	double asym = 0;
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < i; j++) {
-			double a = H[(size_t)i * n + j], b = H[(size_t)j * n + i];
-			asym = fmax(asym, fabs(a - b));
-			H[(size_t)i * n + j] = H[(size_t)j * n + i] = (a + b) / 2;
-		}
-	CHECK(asym < 1e-10, "Hessian not symmetric: %g", asym);
+	dense D;
+	dense_init(&D);
+	int n = D.n;
+	const nn_backend *bk = D.bk;
 	double *V = emalloc((size_t)n * n * sizeof *V), *lam = emalloc((size_t)n * sizeof *lam);
-	memcpy(V, H, (size_t)n * n * sizeof *V);
-	int lwork = -1, info = 0;
-	double wq;
-	dsyev_("V", "U", &n, V, &n, lam, &wq, &lwork, &info);
-	lwork = (int)wq;
-	double *work = emalloc((size_t)lwork * sizeof *work);
-	dsyev_("V", "U", &n, V, &n, lam, work, &lwork, &info);
-	CHECK(info == 0, "dsyev: info %d", info);
+	dense_eig(&D, lam, V);
 	double top = fabs(lam[0]) > fabs(lam[n - 1]) ? lam[0] : lam[n - 1];
 	printf("# %d parameters; eigenvalues from %.6g to %.6g\n", n, lam[0], lam[n - 1]);
 
@@ -97,11 +36,11 @@ int main(int argc, char **argv)
 	double *t0 = emalloc((size_t)n * sizeof *t0), *t1 = emalloc((size_t)n * sizeof *t1);
 	double *t2 = emalloc((size_t)n * sizeof *t2);
 	double *tmp[3] = { t0, t1, t2 };
-	power_result pr = spectrum_power(bk, (size_t)n, hvp, &p, 2000, 1e-13, 1, tmp);
+	power_result pr = spectrum_power(bk, (size_t)n, dense_hvp, &D, 2000, 1e-13, 1, tmp);
 	CHECK(fabs(pr.lambda - top) <= 1e-7 * fabs(top), "power iteration %.12g, dense %.12g",
 	      pr.lambda, top);
 	printf("ok - power iteration: %.9g in %d HVPs, dense %.9g\n", pr.lambda, pr.iters, top);
-	pr = spectrum_power(bk, (size_t)n, hvp, &p, 30, 1e-3, 1, tmp);
+	pr = spectrum_power(bk, (size_t)n, dense_hvp, &D, 30, 1e-3, 1, tmp);
 	CHECK(fabs(pr.lambda - top) <= 0.05 * fabs(top),
 	      "power iteration at the defaults (30, 1e-3): %.6g, dense %.6g", pr.lambda, top);
 	printf("ok - power iteration at the defaults: %.6g in %d HVPs (%.2g%% off)\n", pr.lambda,
@@ -111,11 +50,11 @@ int main(int argc, char **argv)
 	double *u = emalloc((size_t)n * sizeof *u), *u1 = emalloc((size_t)n * sizeof *u1);
 	double *hv = emalloc((size_t)n * sizeof *hv);
 	for (int i = 0; i < n; i++)
-		u[i] = rng_uniform(&r) - 0.5;
+		u[i] = rng_uniform(&D.r) - 0.5;
 	double eta = 0.7, wd = 0.01;
 	memcpy(u1, u, (size_t)n * sizeof *u);
-	spectrum_flow(bk, (size_t)n, hvp, &p, u1, eta, wd, 1, hv, 0);
-	hvp(&p, hv, u);
+	spectrum_flow(bk, (size_t)n, dense_hvp, &D, u1, eta, wd, 1, hv, 0);
+	dense_hvp(&D, hv, u);
 	int same = 1;
 	for (int i = 0; i < n; i++)
 		same &= u1[i] == u[i] - eta * (hv[i] + wd * u[i]);
@@ -138,7 +77,7 @@ int main(int argc, char **argv)
 			ex[i] += c * q[i];
 	}
 	memcpy(u1, u, (size_t)n * sizeof *u);
-	spectrum_flow(bk, (size_t)n, hvp, &p, u1, eta2, wd, m, hv, 0);
+	spectrum_flow(bk, (size_t)n, dense_hvp, &D, u1, eta2, wd, m, hv, 0);
 	double d = 0, nu = 0, bound = 0;
 	for (int i = 0; i < n; i++)
 		d += (u1[i] - ex[i]) * (u1[i] - ex[i]), nu += u[i] * u[i];
@@ -158,8 +97,8 @@ int main(int argc, char **argv)
 	memcpy(u1, u, (size_t)n * sizeof *u);
 	memcpy(w, u, (size_t)n * sizeof *u);
 	for (int t = 0; t < 50; t++) {
-		spectrum_flow(bk, (size_t)n, hvp, &p, u1, eta3, 0, mm, hv, 0);
-		spectrum_flow(bk, (size_t)n, hvp, &p, w, eta3, 0, 1, hv, 0);
+		spectrum_flow(bk, (size_t)n, dense_hvp, &D, u1, eta3, 0, mm, hv, 0);
+		spectrum_flow(bk, (size_t)n, dense_hvp, &D, w, eta3, 0, 1, hv, 0);
 	}
 	double n1 = 0, nw = 0;
 	for (int i = 0; i < n; i++)
@@ -171,10 +110,9 @@ int main(int argc, char **argv)
 	printf("ok - 50 steps at eta*lambda = 6: plain walk grows %.3g, flow (m = %d) %.3g\n",
 	       sqrt(nw / nu), mm, sqrt(n1 / nu));
 
-	free(th), free(st), free(g), free(H), free(e), free(col), free(V), free(lam), free(work);
+	free(V), free(lam);
 	free(t0), free(t1), free(t2), free(u), free(u1), free(hv), free(ex), free(w);
-	nn_ws_free(ws);
-	nn_free(&net);
+	dense_free(&D);
 	printf("spectrum checks passed\n");
 	return 0;
 }
