@@ -7,6 +7,7 @@
  */
 #include "engine.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,13 @@ int engine_parse(const char *s)
 	if (!strcmp(s, "cuda"))
 		return DEV_CUDA;
 	die_usage("bad --device '%s' (want auto, cpu or cuda)", s);
+}
+
+void engine_threads(const char *s)
+{
+	int n = (int)estrtou64(s, 256, "--threads");
+	if (n)
+		omp_set_num_threads(n);
 }
 
 /* CUDA when asked for or (auto) present and the build has it; --device cpu

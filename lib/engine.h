@@ -23,6 +23,9 @@ enum { DEV_AUTO, DEV_CPU, DEV_CUDA };
 
 /* "auto", "cpu" or "cuda" → DEV_*; anything else is a usage error (exit 2) */
 int engine_parse(const char *s);
+/* --threads N: N CPU threads from now on (0: all cores, the default); at
+ * most 256, else a usage error */
+void engine_threads(const char *s);
 
 typedef struct engine engine;
 

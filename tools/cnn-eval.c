@@ -17,7 +17,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,7 +53,6 @@ int main(int argc, char **argv)
 	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL;
 	int quiet = 0, device = DEV_AUTO, opt;
 	uint64_t cls = UINT64_MAX;
-	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -64,13 +62,11 @@ int main(int argc, char **argv)
 		case 'c': cls = estrtou64(optarg, 65535, "--class"); break;
 		case 'o': out_path = optarg; break;
 		case 'q': quiet = 1; break;
-		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
+		case 'j': engine_threads(optarg); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
-	if (threads)
-		omp_set_num_threads(threads);
 	if (argc - optind == 2)
 		die_usage("give exactly one DATASET (a trace goes with --trace: "
 			  "cnn-eval --trace %s %s)", argv[optind], argv[optind + 1]);

@@ -24,7 +24,6 @@
 #include "../lib/progress.h"
 #include "../lib/util.h"
 
-#include <omp.h>
 
 static const char *usage_text =
 	"usage: cnn-train [options] [TRAIN]\n"
@@ -108,7 +107,7 @@ int main(int argc, char **argv)
 	trace_header th = { .net = "conv6", .lr = 0.05, .lr_decay = 1, .batch = 32,
 			    .epochs = 20, .augment = "none", .snapshots = "final" };
 	const char *trace_opt = "last", *skip_path = NULL, *out_path = NULL;
-	int force = 0, quiet = 0, threads = 0, device = DEV_AUTO, opt, skip_from = -1;
+	int force = 0, quiet = 0, device = DEV_AUTO, opt, skip_from = -1;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -125,7 +124,7 @@ int main(int argc, char **argv)
 		case 'S': th.snapshots = optarg; break;
 		case 'k': skip_path = optarg; break;
 		case 'F': skip_from = (int)estrtou64(optarg, 100000, "--skip-from"); break;
-		case 't': threads = (int)estrtou64(optarg, 256, "--threads"); break;
+		case 't': engine_threads(optarg); break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
@@ -155,8 +154,6 @@ int main(int argc, char **argv)
 	if (every < 0 || (!strncmp(th.snapshots, "every:", 6) && every == 0))
 		die_usage("--snapshots every:K needs K >= 1");
 	th.trace_epochs = parse_epochs(trace_opt, th.epochs, &th.ntrace);
-	if (threads)
-		omp_set_num_threads(threads);
 
 	/* the data, padded to the network's input */
 	const char *in_path = optind < argc ? argv[optind] : NULL;

@@ -28,7 +28,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -87,7 +86,6 @@ int main(int argc, char **argv)
 	uint64_t count = UINT64_MAX, seed = 0;
 	int trees = IFOREST_TREES, psi = IFOREST_PSI;
 	int force = 0, quiet = 0, device = DEV_AUTO, all = 0, dim = 64, opt;
-	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -111,13 +109,11 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
-		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
+		case 'j': engine_threads(optarg); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
-	if (threads)
-		omp_set_num_threads(threads);
 	if (!method || !train_path)
 		die_usage("--method and --train are required");
 	int m = detect_parse(method);

@@ -25,7 +25,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -151,7 +150,6 @@ int main(int argc, char **argv)
 	const char *by_s = NULL, *train_path = NULL, *trace_path = NULL, *out_path = NULL;
 	uint64_t K = 0, C = 0, seed = 0;
 	int iters = 20, nearest = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, have_k = 0;
-	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "k:o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -171,13 +169,11 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
-		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
+		case 'j': engine_threads(optarg); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
-	if (threads)
-		omp_set_num_threads(threads);
 	if (!by_s || !have_k || !train_path)
 		die_usage("--by, -k and --train are required");
 	int by = !strcmp(by_s, "random") ? BY_RANDOM : !strcmp(by_s, "features") ? BY_FEATURES :

@@ -50,7 +50,6 @@
  * the scores (lib/scores.c).
  */
 #include <getopt.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -309,7 +308,6 @@ int main(int argc, char **argv)
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
 	const char *csv_path = NULL, *image_dir = NULL, *out_path = NULL;
 	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, flow_steps = 0;
-	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
 		if_opt |= strchr("IKsBZG", opt) != NULL;
@@ -338,13 +336,11 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
-		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
+		case 'j': engine_threads(optarg); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
-	if (threads)
-		omp_set_num_threads(threads);
 	if (!train_path || !val_path)
 		die_usage("--train and --val are required");
 	if (!method)

@@ -23,7 +23,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +71,6 @@ int main(int argc, char **argv)
 	int kept_div = 0, lissa_batch = 0, gn = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, li;
 	ihvp_opts o;
 	ihvp_defaults(&o);
-	int threads = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
 		switch (opt) {
@@ -98,13 +96,11 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
-		case 'j': threads = (int)estrtou64(optarg, 256, "--threads"); break;
+		case 'j': engine_threads(optarg); break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
-	if (threads)
-		omp_set_num_threads(threads);
 	if (!train_path || (cls == UINT64_MAX) == !remove_path)
 		die_usage("--train and one of --class and --remove are required");
 	if (hids && hsize != UINT64_MAX)
