@@ -221,9 +221,34 @@ ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int 
 	return r;
 }
 
-int hsub_parse_curvature(const char *s)
+void hsub_args_init(hsub_args *a)
 {
-	if (strcmp(s, "hessian") && strcmp(s, "gn"))
-		die_usage("unknown --curvature '%s' (want hessian or gn)", s);
-	return !strcmp(s, "gn");
+	*a = (hsub_args){ .size = UINT64_MAX };
+	ihvp_defaults(&a->o);
+}
+
+int hsub_parse_arg(hsub_args *a, int opt, const char *name, const char *arg)
+{
+	switch (opt) {
+	case 'I': a->ids = arg; return 1;
+	case 'K':
+		if ((a->size = estrtou64(arg, 1ull << 32, "--hessian-size")) < 1)
+			die_usage("--hessian-size must be at least 1");
+		return 1;
+	case 's': a->seed = estrtou64(arg, UINT64_MAX, "--seed"); return 1;
+	case 'B': a->lissa_batch = (int)estrtou64(arg, 1 << 20, "--lissa-batch"); return 1;
+	case 'Z': ihvp_parse_opt(&a->o, name, arg); return 1;
+	case 'G':
+		if (strcmp(arg, "hessian") && strcmp(arg, "gn"))
+			die_usage("unknown --curvature '%s' (want hessian or gn)", arg);
+		a->gn = !strcmp(arg, "gn");
+		return 1;
+	}
+	return 0;
+}
+
+void hsub_args_check(const hsub_args *a)
+{
+	if (a->ids && a->size != UINT64_MAX)
+		die_usage("give at most one of --hessian-ids and --hessian-size");
 }

@@ -68,8 +68,35 @@ void hsub_free(hsub *h);
 	"  --lissa-repeats R   LiSSA: recursions averaged (default 1)\n" \
 	"  --lissa-batch B     LiSSA: examples of S per step (default all of S)\n"
 
-/* --curvature: "hessian" → 0, "gn" (Gauss-Newton) → 1; usage error otherwise */
-int hsub_parse_curvature(const char *s);
+/* those options as the programs take them: HSUB_LONGOPTS in a getopt_long
+ * table, each option found given to hsub_parse_arg, then hsub_args_check */
+typedef struct hsub_args {
+	const char *ids;        /* --hessian-ids */
+	uint64_t size;          /* --hessian-size (UINT64_MAX: not given) */
+	uint64_t seed;          /* --seed */
+	int lissa_batch;        /* --lissa-batch */
+	int gn;                 /* --curvature gn */
+	ihvp_opts o;            /* the solver's */
+} hsub_args;
+
+#define HSUB_LONGOPTS \
+	{ "hessian-ids", required_argument, 0, 'I' }, \
+	{ "hessian-size", required_argument, 0, 'K' }, \
+	{ "seed", required_argument, 0, 's' }, { "lissa-batch", required_argument, 0, 'B' }, \
+	{ "curvature", required_argument, 0, 'G' }, \
+	{ "solver", required_argument, 0, 'Z' }, { "damping", required_argument, 0, 'Z' }, \
+	{ "cg-tol", required_argument, 0, 'Z' }, { "max-iter", required_argument, 0, 'Z' }, \
+	{ "lissa-depth", required_argument, 0, 'Z' }, \
+	{ "lissa-scale", required_argument, 0, 'Z' }, \
+	{ "lissa-repeats", required_argument, 0, 'Z' }
+
+/* the defaults */
+void hsub_args_init(hsub_args *a);
+/* option opt of HSUB_LONGOPTS (name: its long name) with its argument:
+ * 1 when opt is one of them, else 0; a bad argument is a usage error */
+int hsub_parse_arg(hsub_args *a, int opt, const char *name, const char *arg);
+/* after the options: at most one of --hessian-ids and --hessian-size */
+void hsub_args_check(const hsub_args *a);
 
 /* the batch the products, dots and sums run in: the run's batch when the
  * network has batch-norm (its statistics are per batch), else max (the

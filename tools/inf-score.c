@@ -103,15 +103,6 @@ static const struct {
 };
 
 /* --method if's options */
-typedef struct if_args {
-	const char *ids;        /* --hessian-ids */
-	uint64_t size;          /* --hessian-size (UINT64_MAX: not given) */
-	uint64_t seed;
-	int lissa_batch;
-	int gn;                 /* --curvature gn */
-	ihvp_opts o;
-} if_args;
-
 /* the batch of --method if's products and dots: the run's with batch-norm
  * (per-batch statistics), else up to IF_BATCH (the same results, up to the
  * order of float sums, in fewer and larger GEMMs) */
@@ -125,7 +116,7 @@ static int if_batch(const nn_net *net, const trace_header *th)
  * examples trained on (skipped ones score 0); the solve's figures into kv */
 static size_t if_scores(double *score, engine *eng, const nn_net *net, const data *train,
 			const real *thT, const real *u, const trace_header *th, const idset *skip,
-			const if_args *a, int quiet, scores_kv *kv)
+			const hsub_args *a, int quiet, scores_kv *kv)
 {
 	size_t k, P = engine_nparams(eng);
 	size_t *rows = hsub_rows(a->ids, a->size, a->seed, train, &k);
@@ -289,38 +280,23 @@ int main(int argc, char **argv)
 		{ "ref-u-scale", no_argument, 0, 'R' }, { "csv", required_argument, 0, 'c' }, { "image-dir", required_argument, 0, 'P' },
 		{ "device", required_argument, 0, 'd' },
 		{ "flow-steps", required_argument, 0, 'F' },
-		{ "hessian-ids", required_argument, 0, 'I' },
-		{ "hessian-size", required_argument, 0, 'K' },
-		{ "seed", required_argument, 0, 's' },
-		{ "lissa-batch", required_argument, 0, 'B' },
-		{ "curvature", required_argument, 0, 'G' },
-		{ "solver", required_argument, 0, 'Z' }, { "damping", required_argument, 0, 'Z' },
-		{ "cg-tol", required_argument, 0, 'Z' }, { "max-iter", required_argument, 0, 'Z' },
-		{ "lissa-depth", required_argument, 0, 'Z' },
-		{ "lissa-scale", required_argument, 0, 'Z' },
-		{ "lissa-repeats", required_argument, 0, 'Z' },
+		HSUB_LONGOPTS,
 		{ "threads", required_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
-	if_args ia = { .size = UINT64_MAX };
-	int if_opt = 0, li;
-	ihvp_defaults(&ia.o);
+	hsub_args ia;
+	int if_opt = 0, li = 0;
+	hsub_args_init(&ia);
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
 	const char *csv_path = NULL, *image_dir = NULL, *out_path = NULL;
 	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, flow_steps = 0;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
-		if_opt |= strchr("IKsBZG", opt) != NULL;
+		if (hsub_parse_arg(&ia, opt, longopts[li].name, optarg)) {
+			if_opt = 1;
+			continue;
+		}
 		switch (opt) {
-		case 'I': ia.ids = optarg; break;
-		case 'K':
-			if ((ia.size = estrtou64(optarg, 1ull << 32, "--hessian-size")) < 1)
-				die_usage("--hessian-size must be at least 1");
-			break;
-		case 's': ia.seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
-		case 'B': ia.lissa_batch = (int)estrtou64(optarg, 1 << 20, "--lissa-batch"); break;
-		case 'Z': ihvp_parse_opt(&ia.o, longopts[li].name, optarg); break;
-		case 'G': ia.gn = hsub_parse_curvature(optarg); break;
 		case 'm': method = optarg; break;
 		case 'T': train_path = optarg; break;
 		case 'V': val_path = optarg; break;
@@ -356,8 +332,7 @@ int main(int argc, char **argv)
 			  "or if)", method);
 	if (if_opt && m != M_IF)
 		die_usage("the Hessian subset and solver options go with --method if");
-	if (ia.ids && ia.size != UINT64_MAX)
-		die_usage("give at most one of --hessian-ids and --hessian-size");
+	hsub_args_check(&ia);
 	if (flow_steps && !flow)
 		die_usage("--flow-steps goes with a -flow or -gn method");
 	if (image_dir && !csv_path)

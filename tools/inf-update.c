@@ -52,27 +52,21 @@ int main(int argc, char **argv)
 		{ "class", required_argument, 0, 'c' }, { "remove", required_argument, 0, 'r' },
 		{ "train", required_argument, 0, 'T' }, { "trace", required_argument, 0, 't' },
 		{ "divisor", required_argument, 0, 'D' },
-		{ "hessian-ids", required_argument, 0, 'I' },
-		{ "hessian-size", required_argument, 0, 'K' },
-		{ "seed", required_argument, 0, 's' }, { "lissa-batch", required_argument, 0, 'B' },
-		{ "curvature", required_argument, 0, 'G' },
-		{ "solver", required_argument, 0, 'Z' }, { "damping", required_argument, 0, 'Z' },
-		{ "cg-tol", required_argument, 0, 'Z' }, { "max-iter", required_argument, 0, 'Z' },
-		{ "lissa-depth", required_argument, 0, 'Z' },
-		{ "lissa-scale", required_argument, 0, 'Z' },
-		{ "lissa-repeats", required_argument, 0, 'Z' },
+		HSUB_LONGOPTS,
 		{ "device", required_argument, 0, 'd' },
 		{ "threads", required_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
-	const char *remove_path = NULL, *train_path = NULL, *trace_path = NULL, *hids = NULL;
+	const char *remove_path = NULL, *train_path = NULL, *trace_path = NULL;
 	const char *out_path = NULL;
-	uint64_t cls = UINT64_MAX, hsize = UINT64_MAX, seed = 0;
-	int kept_div = 0, lissa_batch = 0, gn = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, li;
-	ihvp_opts o;
-	ihvp_defaults(&o);
+	uint64_t cls = UINT64_MAX;
+	int kept_div = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, li = 0;
+	hsub_args ha;
+	hsub_args_init(&ha);
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
+		if (hsub_parse_arg(&ha, opt, longopts[li].name, optarg))
+			continue;
 		switch (opt) {
 		case 'c': cls = estrtou64(optarg, 65535, "--class"); break;
 		case 'r': remove_path = optarg; break;
@@ -83,15 +77,6 @@ int main(int argc, char **argv)
 				die_usage("unknown --divisor '%s' (want all or kept)", optarg);
 			kept_div = !strcmp(optarg, "kept");
 			break;
-		case 'I': hids = optarg; break;
-		case 'K':
-			if ((hsize = estrtou64(optarg, 1ull << 32, "--hessian-size")) < 1)
-				die_usage("--hessian-size must be at least 1");
-			break;
-		case 's': seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
-		case 'B': lissa_batch = (int)estrtou64(optarg, 1 << 20, "--lissa-batch"); break;
-		case 'Z': ihvp_parse_opt(&o, longopts[li].name, optarg); break;
-		case 'G': gn = hsub_parse_curvature(optarg); break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
@@ -103,13 +88,12 @@ int main(int argc, char **argv)
 	}
 	if (!train_path || (cls == UINT64_MAX) == !remove_path)
 		die_usage("--train and one of --class and --remove are required");
-	if (hids && hsize != UINT64_MAX)
-		die_usage("give at most one of --hessian-ids and --hessian-size");
+	hsub_args_check(&ha);
 	if (argc - optind > 1 || (trace_path && argc - optind > 0))
 		die_usage("one network: a CACHE or --trace TRACE");
 	const char *net_path = trace_path ? trace_path : optind < argc ? argv[optind] : NULL;
 	int from_stdin = (!net_path || !strcmp(net_path, "-")) + !strcmp(train_path, "-") +
-			 (remove_path && !strcmp(remove_path, "-")) + (hids && !strcmp(hids, "-"));
+			 (remove_path && !strcmp(remove_path, "-")) + (ha.ids && !strcmp(ha.ids, "-"));
 	if (from_stdin > 1)
 		die_usage("only one of the network, --train, --remove and --hessian-ids can come "
 			  "from stdin");
@@ -156,7 +140,7 @@ int main(int argc, char **argv)
 	double div = kept_div ? (double)(n - m) : (double)n;
 
 	/* S */
-	size_t k, *rows = hsub_rows(hids, hsize, seed, &d, &k);
+	size_t k, *rows = hsub_rows(ha.ids, ha.size, ha.seed, &d, &k);
 
 	/* g = Σ_R ∇ℓ / div; s = (H_S + λI)⁻¹ g; θ' = θ_T + s */
 	size_t P = net.nparams;
@@ -169,8 +153,9 @@ int main(int argc, char **argv)
 	hsub_grad_sum(g, tmp, eng, &d, dth, rem, m, bs);
 	engine_axpby(eng, g, 0, g, 1 / div, P);
 	hsub h;
-	hsub_init(&h, eng, &d, dth, rows, k, bs, th.weight_decay, gn, lissa_batch, seed);
-	hsub_solve(&h, s, g, &o, quiet);
+	hsub_init(&h, eng, &d, dth, rows, k, bs, th.weight_decay, ha.gn, ha.lissa_batch,
+		  ha.seed);
+	hsub_solve(&h, s, g, &ha.o, quiet);
 	double sn = sqrt(engine_dot(eng, s, s, P)), tn = sqrt(engine_dot(eng, dth, dth, P));
 	engine_add(eng, dth, s, P);
 	engine_get(eng, theta, dth, P);

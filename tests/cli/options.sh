@@ -134,6 +134,11 @@ inf-update --class 1 --curvature gn --threads -3 --train t.ds c.f|2|inf-update: 
 inf-update --class 1 --curvature gn --threads 100000 --train t.ds c.f|2|inf-update: --threads 100000 out of range*
 inf-score --method if --damping -1 --train t.ds --val v.ds c.f|2|inf-score: --damping -1 out of range*
 inf-score --method if --hessian-size 0 --train t.ds --val v.ds c.f|2|inf-score: --hessian-size must be at least 1
+inf-score --method if --curvature gauss --train t.ds --val v.ds c.f|2|inf-score: unknown --curvature 'gauss' (want hessian or gn)
+inf-score --method if --hessian-ids h.ids --hessian-size 5 --train t.ds --val v.ds c.f|2|inf-score: give at most one of --hessian-ids and --hessian-size
+inf-update --class 1 --hessian-size 0 --train t.ds c.f|2|inf-update: --hessian-size must be at least 1
+inf-update --class 1 --curvature gauss --train t.ds c.f|2|inf-update: unknown --curvature 'gauss' (want hessian or gn)
+inf-update --class 1 --hessian-ids h.ids --hessian-size 5 --train t.ds c.f|2|inf-update: give at most one of --hessian-ids and --hessian-size
 # ds-sheet
 ds-sheet --train t.ds -k 0 s.sc|2|ds-sheet: --cols and -k must be at least 1
 ds-sheet --train t.ds --cols 0 s.sc|2|ds-sheet: --cols and -k must be at least 1
