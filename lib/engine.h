@@ -21,6 +21,11 @@
 
 enum { DEV_AUTO, DEV_CPU, DEV_CUDA };
 
+/* util_start for the programs that compute: idle OpenMP threads wait
+ * passively unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT (the
+ * program runs itself again to tell libgomp; lib/engine.c) */
+void engine_start(int argc, char **argv);
+
 /* "auto", "cpu" or "cuda" → DEV_*; anything else is a usage error (exit 2) */
 int engine_parse(const char *s);
 /* --threads N: N CPU threads from now on (0: all cores, the default); at

@@ -126,27 +126,8 @@ void util_init(const char *prog)
 	argv0 = s ? s + 1 : prog;
 }
 
-/* OpenMP threads that finish their part of a loop first spin (libgomp:
- * 300,000 turns) before they sleep. On a machine whose cores are busy with
- * other work that spinning takes the core the late thread needs: conv6
- * training at 2 threads beside one other job took 3.7× the time it took
- * with OMP_WAIT_POLICY=passive (make bench). libgomp reads its settings
- * only when it loads, and a setenv before that (in the program's
- * pre-initialisation) is not honoured by libgomp 12, so a program started
- * without OMP_WAIT_POLICY or GOMP_SPINCOUNT runs itself again with
- * OMP_WAIT_POLICY=passive, before it has read anything; the user's own
- * setting wins. Where /proc/self/exe cannot be run it carries on. */
-static void omp_wait_policy(char **argv)
-{
-	if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || !argv || !argv[0])
-		return;
-	if (setenv("OMP_WAIT_POLICY", "passive", 0) == 0)
-		execv("/proc/self/exe", argv);
-}
-
 void util_start(int argc, char **argv)
 {
-	omp_wait_policy(argv);
 	util_init(argc > 0 && argv[0] ? argv[0] : "cleanse");
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "--version")) {

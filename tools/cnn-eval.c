@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL;
 	int quiet = 0, device = DEV_AUTO, opt;
 	uint64_t cls = UINT64_MAX;
-	util_start(argc, argv);
+	engine_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't': trace_path = optarg; break;

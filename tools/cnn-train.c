@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 			    .epochs = 20, .augment = "none", .snapshots = "final" };
 	const char *trace_opt = "last", *skip_path = NULL, *out_path = NULL;
 	int force = 0, quiet = 0, device = DEV_AUTO, opt, skip_from = -1;
-	util_start(argc, argv);
+	engine_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'N': th.net = optarg; break;

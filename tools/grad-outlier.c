@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	uint64_t count = UINT64_MAX, seed = 0;
 	int trees = IFOREST_TREES, psi = IFOREST_PSI;
 	int force = 0, quiet = 0, device = DEV_AUTO, all = 0, dim = 64, opt;
-	util_start(argc, argv);
+	engine_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm': method = optarg; break;

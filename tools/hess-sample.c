@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	const char *by_s = NULL, *train_path = NULL, *trace_path = NULL, *out_path = NULL;
 	uint64_t K = 0, C = 0, seed = 0;
 	int iters = 20, nearest = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, have_k = 0;
-	util_start(argc, argv);
+	engine_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "k:o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'b': by_s = optarg; break;

@@ -290,7 +290,7 @@ int main(int argc, char **argv)
 	const char *method = NULL, *train_path = NULL, *val_path = NULL, *ids_path = NULL;
 	const char *csv_path = NULL, *image_dir = NULL, *out_path = NULL;
 	int ref = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, flow_steps = 0;
-	util_start(argc, argv);
+	engine_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
 		if (hsub_parse_arg(&ia, opt, longopts[li].name, optarg)) {
 			if_opt = 1;

@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	int kept_div = 0, force = 0, quiet = 0, device = DEV_AUTO, opt, li = 0;
 	hsub_args ha;
 	hsub_args_init(&ha);
-	util_start(argc, argv);
+	engine_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, &li)) != -1) {
 		if (hsub_parse_arg(&ha, opt, longopts[li].name, optarg))
 			continue;
