@@ -6,6 +6,11 @@
 #           precision@5 % of the flips (pipelines/eval_scores.py), and each
 #           walk's stability (eta*lambda, |u| growth) from the scores header
 #   agree   agreement with the true counterfactual on K examples
+# In detect runs, GO="oga-l2 loss ..." also scores with grad-outlier's
+# methods (docs/oga.md), and TRIM=0.05 TEST=data/SET-test.ds then removes
+# each of TRIM_METHODS' first 5 % (and 5 % at random), retrains with the same
+# seed and schedule, and prints the test accuracy (what = trim; `none` is the
+# network trained on everything).
 # Each line of its output is one run: tab-separated, with a header line.
 #   sh pipelines/stability.sh detect DATASET NET N EPOCHS BATCH SEEDS...
 #   sh pipelines/stability.sh agree  DATASET NET N EPOCHS BATCH K SEEDS...
@@ -25,8 +30,12 @@ name=$(basename "$ds" .ds)
 stab() { # scores → eta_lambda u_growth flow_steps
 	ds-view --header "$1" | sed -n 's/.*"eta_lambda":\([^,]*\),.*"u_growth":\([^,]*\),.*"flow_steps":\([0-9]*\).*/\1 \2 \3/p'
 }
+TRIM=${TRIM:-} TEST=${TEST:-} GO=${GO:-}
+TRIM_METHODS=${TRIM_METHODS:-}
+if [ -n "$TRIM" ] && [ ! -s "$TEST" ]; then echo "stability.sh: TRIM needs TEST, a test set" >&2; exit 2; fi
 printf 'what\tdata\tnet\tseed\tmethod\tresult\teta_lambda\tu_growth\tflow_steps\tseconds\n'
 for seed in "$@"; do
+	rm -f $T/s.* $T/trim.*
 	# N training images with 10 % of labels flipped, 1,000 clean for validation
 	ds-split -q --val $((n + 1000)) --seed "$seed" --val-out $T/sub.ds "$ds" > /dev/null
 	ds-split -q --val 1000 --seed "$seed" --val-out $T/val.ds $T/sub.ds > $T/clean.ds
@@ -51,6 +60,14 @@ for seed in "$@"; do
 		printf 'detect\t%s\t%s\t%s\tloss\t%s\t-\t-\t-\t%.1f\n' "$name" "$net" "$seed" \
 			"$($EVAL detect $T/pred.ds $T/flipped.ds)" "$(awk -v a=$s -v b=$e "BEGIN { print b - a }")"
 	fi
+	for m in $GO; do
+		[ "$what" = detect ] || break
+		s=$(date +%s.%N)
+		grad-outlier -q --method "$m" --train $T/train.ds -o $T/s.$m $T/final.c
+		e=$(date +%s.%N)
+		printf 'detect\t%s\t%s\t%s\t%s\t%s\t-\t-\t-\t%.1f\n' "$name" "$net" "$seed" "$m" \
+			"$($EVAL detect $T/s.$m $T/flipped.ds)" "$(awk -v a=$s -v b=$e "BEGIN { print b - a }")"
+	done
 	for m in $METHODS; do
 		meth=${m%+ref} ref=
 		[ "$m" != "$meth" ] && ref=--ref-u-scale
@@ -69,5 +86,24 @@ for seed in "$@"; do
 		[ -n "$st" ] || st="- - -"
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\n' "$what" "$name" "$net" "$seed" "$m" \
 			"$r" "$(echo $st | tr ' ' '\t')" "$(awk -v a=$s -v b=$e "BEGIN { print b - a }")"
+	done
+	[ "$what" = detect ] && [ -n "$TRIM" ] || continue
+	acc() { cnn-eval -q --trace "$1" "$TEST" | ds-view | sed -n 2p | sed 's/.*"acc":\([0-9.]*\).*/\1/'; }
+	[ -s $T/s.loss ] || grad-outlier -q --method loss --train $T/train.ds -o $T/s.loss $T/final.c
+	n_trim=$(ds-view --stats $T/train.ds | awk -v f="$TRIM" '/^examples / { printf "%.0f", $2 * f }')
+	for m in none random $TRIM_METHODS; do
+		case $m in
+		none) a=$(acc $T/run.tr) ;;
+		*)
+			case $m in
+			random) top-neg -q --random "$n_trim" --seed "$seed" -o $T/trim.ids $T/s.loss ;;
+			*) top-neg -q --frac "$TRIM" -o $T/trim.ids $T/s.$m ;;
+			esac
+			ds-remove -q -i $T/trim.ids -o $T/trim.ds $T/train.ds
+			cnn-train -q --net "$net" --batch "$batch" --lr 0.05 --epochs "$epochs" --seed "$seed" \
+				-o $T/trim.tr $T/trim.ds
+			a=$(acc $T/trim.tr) ;;
+		esac
+		printf 'trim\t%s\t%s\t%s\t%s\tacc=%s\t-\t-\t-\t-\n' "$name" "$net" "$seed" "$m" "$a"
 	done
 done

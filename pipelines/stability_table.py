@@ -2,7 +2,8 @@
 """stability_table.py TSV... — pipelines/stability.sh's runs as Markdown
 tables: per dataset, network and method, the mean ± standard deviation over
 seeds of each figure, the walk's eta*lambda and |u| growth (largest over
-seeds), flow sub-steps, and seconds."""
+seeds), flow sub-steps, and seconds; for trim runs the test accuracy after
+removal, with its paired differences from no and from random removal."""
 import math
 import sys
 from collections import OrderedDict
@@ -12,6 +13,26 @@ def stats(v):
     m = sum(v) / len(v)
     s = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1)) if len(v) > 1 else 0.0
     return m, s
+
+
+def trim_table(data, net, seeds, methods):
+    """Test accuracy after removing each method's first few per cent and
+    retraining: mean ± std over seeds, and the paired differences from no
+    removal and from random removal (same seed)."""
+    acc = {m: {r["seed"]: 100 * float(r["result"].split("=")[1]) for r in rows}
+           for m, rows in methods.items()}
+    print("\n**test accuracy (%%) after trimming and retraining, %s, %s** (%d seeds: %s)\n" % (
+        data, net, len(seeds), " ".join(seeds)))
+    print("| removed by | test accuracy | − none (paired) | − random (paired) | per seed |")
+    print("|---|---|---|---|---|")
+    for m, a in acc.items():
+        ss = [s for s in seeds if s in a]
+        cells = ["%.2f ± %.2f" % stats([a[s] for s in ss])]
+        for base in ("none", "random"):
+            b = acc.get(base, {})
+            d = [a[s] - b[s] for s in ss if s in b]
+            cells.append("%+.2f ± %.2f" % stats(d) if d and m != base else "")
+        print("| %s | %s | %s |" % (m, " | ".join(cells), " ".join("%.2f" % a[s] for s in ss)))
 
 
 def main(paths):
@@ -25,6 +46,9 @@ def main(paths):
                 groups.setdefault(key, OrderedDict()).setdefault(row["method"], []).append(row)
     for (what, data, net), methods in groups.items():
         seeds = sorted({r["seed"] for rows in methods.values() for r in rows})
+        if what == "trim":
+            trim_table(data, net, seeds, methods)
+            continue
         print("\n**%s, %s, %s** (%d seeds: %s)\n" % (
             "mislabel detection" if what == "detect" else "agreement with the counterfactual",
             data, net, len(seeds), " ".join(seeds)))
