@@ -14,8 +14,9 @@
 # removed. The update: Gauss-Newton curvature, damping 0.01, CG to a
 # relative residual of 1e-2 (at most 100 iterations); the same for every
 # sampler. A line of results.tsv: set, K, sampler, seed, F1, a_self,
-# a_rest, CG iterations, residual, then "seconds peak-KB" of hess-sample
-# and of inf-update (/usr/bin/time). A run already in results.tsv is not
+# a_rest, solver iterations, residual, then "seconds peak-KB user-s sys-s" of
+# hess-sample and of inf-update (/usr/bin/time; the CPU seconds are what to
+# compare on a shared machine). A run already in results.tsv is not
 # run again.
 set -u
 cd "$(dirname "$0")/.."
@@ -24,8 +25,11 @@ B=$O/bin
 CLS=${CLS:-0}
 KS=${KS:-64 256 1024}
 SEEDS=${SEEDS:-1 2 3 4 5}
-TRAIN="--net hara-mnist --batch 64 --lr 0.05 --epochs 3 --seed 1"
-SOLVE="--curvature gn --damping 0.01 --cg-tol 1e-2 --max-iter 100"
+SAMPLERS=${SAMPLERS:-random features logits}
+# another network or solver: e.g. O=out/if-conv6 TRAIN="--net conv6 --batch 32
+# --lr 0.05 --epochs 1 --seed 1", or O=out/if-lissa SOLVE="... --solver lissa ..."
+TRAIN=${TRAIN:-"--net hara-mnist --batch 64 --lr 0.05 --epochs 3 --seed 1"}
+SOLVE=${SOLVE:-"--curvature gn --damping 0.01 --cg-tol 1e-2 --max-iter 100"}
 export OMP_NUM_THREADS=1
 
 run() {
@@ -48,15 +52,15 @@ run() {
 	echo "retrain $($B/cnn-eval -q --class $CLS --trace retrain.tr $TEST | $B/ds-view | sed -n 2p | grep -o '"a_self.*')" >> truth.txt
 	for K in $KS; do
 	for seed in $SEEDS; do
-	for by in random features logits; do
+	for by in $SAMPLERS; do
 		grep -q "^$DS	$K	$by	$seed	" results.tsv 2>/dev/null && continue
 		tag=$K.$by.$seed
-		/usr/bin/time -f "%e %M" -o t.sample $B/hess-sample -q --by $by -k $K --seed $seed \
+		/usr/bin/time -f "%e %M %U %S" -o t.sample $B/hess-sample -q --by $by -k $K --seed $seed \
 			--train $tr -o h.$tag.ids run.cache || exit 1
-		/usr/bin/time -f "%e %M" -o t.update $B/inf-update $SOLVE --class $CLS \
+		/usr/bin/time -f "%e %M %U %S" -o t.update $B/inf-update $SOLVE --class $CLS \
 			--hessian-ids h.$tag.ids --train $tr -o up.tr run.cache 2> e.update ||
 			{ cat e.update >&2; exit 1; }
-		it=$(sed -n 's/.*cg: \([0-9]*\) iterations.*/\1/p' e.update)
+		it=$(sed -n 's/.*: \([0-9]*\) iterations.*/\1/p' e.update)
 		res=$(sed -n 's/.*= \([0-9.e+-]*\)$/\1/p' e.update | head -1)
 		m=$($B/cnn-eval -q --class $CLS --trace up.tr $TEST | $B/ds-view | sed -n 2p)
 		f1=$(echo "$m" | sed 's/.*"f1":\([^,}]*\).*/\1/')

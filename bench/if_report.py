@@ -3,10 +3,12 @@
 OUT/SET/truth.txt (bench/if.sh), and OUT/f1.dat for the plot.
 
 Per set, K and sampler: the seeds run, F1 mean and standard deviation
-(n - 1), a_self and a_rest means, CG iterations (mean), the wall time of the
+(n - 1), a_self and a_rest means, solver iterations and final relative
+residual (means), the time of the
 whole influence computation (hess-sample + inf-update, seconds, mean) and
 its peak memory (the larger of the two programs' peak RSS, MB, mean), with
-hess-sample's own seconds in brackets; then
+hess-sample's own seconds in brackets (CPU seconds, user + system, where
+bench/if.sh recorded them; the wall time for older runs); then
 the difference of each stratified sampler's mean F1 from random's at the
 same K with its standard error (Welch)."""
 import json
@@ -23,12 +25,13 @@ for ds in ("mnist", "fashion"):
         continue
     for line in open(p):
         f = line.rstrip("\n").split("\t")
-        ts, tm = f[9].split()
-        us, um = f[10].split()
+        t, u = f[9].split(), f[10].split()
+        # CPU seconds (user + system) where recorded, else the wall time
+        cpu = [float(x[2]) + float(x[3]) if len(x) == 4 else float(x[0]) for x in (t, u)]
         rows.setdefault((ds, int(f[1]), f[2]), []).append(dict(
             seed=int(f[3]), f1=float(f[4]), a_self=float(f[5]), a_rest=float(f[6]),
-            it=int(f[7]), res=float(f[8]), wall=float(ts) + float(us), samp=float(ts),
-            mem=max(int(tm), int(um)) / 1024))
+            it=int(f[7]), res=float(f[8]), wall=cpu[0] + cpu[1], samp=cpu[0],
+            mem=max(int(t[1]), int(u[1])) / 1024, cpu=len(t) == 4))
     for line in open(os.path.join(out, ds, "truth.txt")):
         k, rest = line.split(" ", 1)
         truth[(ds, k)] = json.loads("{" + rest.strip().rstrip("}") + "}")
@@ -40,8 +43,10 @@ def ms(v):
     return m, s
 
 
-print("| set | K | sampler | seeds | F1 | a_self | a_rest | CG iters | wall s (of it hess-sample) | peak MB | F1 − random |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+cpu = all(x["cpu"] for r in rows.values() for x in r)
+print("| set | K | sampler | seeds | F1 | a_self | a_rest | iters | residual | %s s (of it hess-sample) | peak MB | F1 − random |"
+      % ("CPU" if cpu else "wall"))
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 dat = open(os.path.join(out, "f1.dat"), "w")
 for ds in ("mnist", "fashion"):
     for K in (64, 256, 1024):
@@ -56,16 +61,17 @@ for ds in ("mnist", "fashion"):
                 m0, s0 = ms([x["f1"] for x in rr])
                 se = math.sqrt(f1s ** 2 / len(r) + s0 ** 2 / len(rr))
                 d = "%+.3f ± %.3f" % (f1m - m0, se)
-            print("| %s | %d | %s | %d | %.3f ± %.3f | %.3f | %.3f | %.0f | %.0f (%.0f) | %.0f | %s |" % (
+            print("| %s | %d | %s | %d | %.3f ± %.3f | %.3f | %.3f | %.0f | %.3g | %.0f (%.0f) | %.0f | %s |" % (
                 ds, K, by, len(r), f1m, f1s, ms([x["a_self"] for x in r])[0],
                 ms([x["a_rest"] for x in r])[0], ms([x["it"] for x in r])[0],
+                ms([x["res"] for x in r])[0],
                 ms([x["wall"] for x in r])[0], ms([x["samp"] for x in r])[0],
                 ms([x["mem"] for x in r])[0], d))
             dat.write("%s %d %s %.5f %.5f %d\n" % (ds, K, by, f1m, f1s, len(r)))
     for k in ("base", "retrain"):
         t = truth.get((ds, k))
         if t:
-            print("| %s | — | %s | 1 | %.3f | %.3f | %.3f | | | | |" % (
+            print("| %s | — | %s | 1 | %.3f | %.3f | %.3f | | | | | |" % (
                 ds, "trained (no removal)" if k == "base" else "retrained without the class",
                 t["f1"], t["a_self"], t["a_rest"]))
 dat.close()

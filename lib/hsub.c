@@ -198,6 +198,12 @@ ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int 
 		    "damping %g): the recursion needs 0 < (c + damping)/scale < 2 for every "
 		    "eigenvalue c of H_S; raise --lissa-scale or --damping, or use --solver cg",
 		    r.iters, r.lambda_top, r.scale, o->damping);
+	if (r.status == IHVP_WORSE)
+		die("lissa ended worse than s = 0 after %d steps (residual %.3g; top eigenvalue of "
+		    "H_S %.4g, scale %.4g, damping %g): it has not converged; raise --lissa-depth, "
+		    "--lissa-repeats, or --lissa-batch for less noisy steps; check that "
+		    "--lissa-scale exceeds (top eigenvalue + damping)/2, or use --solver cg",
+		    r.iters, r.residual, r.lambda_top, r.scale, o->damping);
 	if (r.status == IHVP_DIVERGED)
 		die("cg diverged after %d iterations: raise --damping, or use --curvature gn",
 		    r.iters);
@@ -214,7 +220,11 @@ ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int 
 	if (r.status == IHVP_MAXITER)
 		warn("%s: stopped at --max-iter %d with residual %.3g (tolerance %g)", name,
 		     o->max_iter, r.residual, o->tol);
-	if (!quiet)
+	if (!quiet && o->solver == IHVP_LISSA && h->sample > 0 && (size_t)h->sample < h->n)
+		warn("%s: %d iterations, each a Hessian-vector product over %d of the %zu examples, "
+		     "and %d over all of them; residual |(H_S + %gI)s - v|/|v| = %.3g", name,
+		     r.iters, h->sample, h->n, r.hvps - r.iters, o->damping, r.residual);
+	else if (!quiet)
 		warn("%s: %d iterations, %d Hessian-vector products over %zu examples, residual "
 		     "|(H_S + %gI)s - v|/|v| = %.3g", name, r.iters, r.hvps, h->n, o->damping,
 		     r.residual);

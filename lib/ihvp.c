@@ -26,6 +26,7 @@ const char *ihvp_status(int status)
 	case IHVP_OK: return "converged";
 	case IHVP_MAXITER: return "stopped at the iteration limit";
 	case IHVP_NOT_PD: return "H + damping*I is not positive definite";
+	case IHVP_WORSE: return "ended worse than s = 0";
 	default: return "diverged";
 	}
 }
@@ -147,7 +148,7 @@ static ihvp_result lissa(const nn_backend *bk, size_t n, hvp_fn hvp, ihvp_sample
 	res.hvps++;
 	/* worse than s = 0: the recursion went the wrong way */
 	if (!(res.residual <= 1))
-		res.status = IHVP_DIVERGED;
+		res.status = IHVP_WORSE;
 	return res;
 }
 

@@ -30,7 +30,9 @@
 #include "spectrum.h"
 
 enum { IHVP_CG, IHVP_LISSA };
-enum { IHVP_OK, IHVP_MAXITER, IHVP_NOT_PD, IHVP_DIVERGED };
+/* IHVP_WORSE: LiSSA ended without blowing up but with a residual above 1,
+ * worse than s = 0 (steps too noisy or too few, or a scale too small) */
+enum { IHVP_OK, IHVP_MAXITER, IHVP_NOT_PD, IHVP_DIVERGED, IHVP_WORSE };
 
 typedef struct ihvp_opts {
 	int solver;             /* IHVP_CG or IHVP_LISSA */

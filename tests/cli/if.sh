@@ -152,6 +152,9 @@ t_fail "cnn-eval: a class the network lacks" 1 "cnn-eval: --class 9: the network
 	"cnn-eval -q --class 9 --trace mlp.tr val.ds"
 t_fail "LiSSA with a scale it cannot converge at: exit 1" 1 "inf-score: lissa diverged after * steps (top eigenvalue of H_S *, scale 0.01, damping 0.01)*" \
 	"inf-score -q --method if --curvature gn --solver lissa --lissa-scale 0.01 --train train.ds --val val.ds mlp.cache"
+t_fail "LiSSA stopped while worse than s = 0: exit 1, not a result" 1 "inf-update: lissa ended worse than s = 0 after 8 steps (residual *; top eigenvalue of H_S *, scale 1, damping 0.01): it has not converged*" \
+	"inf-update -q --class 1 --curvature gn --solver lissa --lissa-scale 1 --lissa-depth 8 --train train.ds -o worse.tr mlp.cache"
+t_ok "and it left no output behind" "test ! -e worse.tr"
 t_fail "CG on an indefinite H_S + damping*I: exit 1" 1 "inf-update: cg: H_S + damping*I is not positive definite*raise --damping, or use --curvature gn" \
 	"inf-update -q --class 1 --damping 0 --train train.ds mlp.cache"
 t_fail "solver options without --method if" 2 "inf-score: the Hessian subset and solver options go with --method if*" \

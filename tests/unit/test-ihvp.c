@@ -144,6 +144,15 @@ int main(int argc, char **argv)
 	printf("ok - lissa at scale %.3g < (lambda_top + damping)/2: %s after %d steps\n", o.scale,
 	       ihvp_status(res.status), res.iters);
 
+	/* ----- LiSSA stopped after 8 steps at that scale: no blow-up yet, but a
+	 * residual above 1, which is reported as such and not as a solution */
+	o.depth = 8;
+	res = ihvp_solve(bk, (size_t)n, dense_hvp, NULL, &D, s, v, &o, t);
+	CHECK(res.status == IHVP_WORSE && res.residual > 1, "lissa, depth 8 at scale %.3g: %s, "
+	      "residual %.3g", o.scale, ihvp_status(res.status), res.residual);
+	printf("ok - lissa, depth 8 at that scale: %s (residual %.3g)\n", ihvp_status(res.status),
+	       res.residual);
+
 	free(V), free(lam);
 	free(v), free(want), free(s);
 	for (int k = 0; k < 4; k++)
