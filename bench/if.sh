@@ -58,8 +58,16 @@ run() {
 		/usr/bin/time -f "%e %M %U %S" -o t.sample $B/hess-sample -q --by $by -k $K --seed $seed \
 			--train $tr -o h.$tag.ids run.cache || exit 1
 		/usr/bin/time -f "%e %M %U %S" -o t.update $B/inf-update $SOLVE --class $CLS \
-			--hessian-ids h.$tag.ids --train $tr -o up.tr run.cache 2> e.update ||
-			{ cat e.update >&2; exit 1; }
+			--hessian-ids h.$tag.ids --train $tr -o up.tr run.cache 2> e.update || {
+			# a solve that failed is a result too: F1 nan, the steps and the
+			# residual from its message (LiSSA ended worse than s = 0)
+			cat e.update >&2
+			sed -n 's/.*after \([0-9]*\) steps (residual \([^;]*\);.*/\1 \2/p' e.update |
+				grep . > e.res || exit 1
+			printf '%s\t%s\t%s\t%s\tnan\tnan\tnan\t%s\t%s\t%s\t%s\n' $DS $K $by $seed \
+				$(cat e.res) "$(cat t.sample)" "$(tail -1 t.update)" >> results.tsv
+			continue
+		}
 		it=$(sed -n 's/.*: \([0-9]*\) iterations.*/\1/p' e.update)
 		res=$(sed -n 's/.*= \([0-9.e+-]*\)$/\1/p' e.update | head -1)
 		m=$($B/cnn-eval -q --class $CLS --trace up.tr $TEST | $B/ds-view | sed -n 2p)

@@ -54,15 +54,20 @@ for ds in ("mnist", "fashion"):
             r = rows.get((ds, K, by))
             if not r:
                 continue
+            # a failed solve (bench/if.sh: F1 nan) counts in "seeds", not in
+            # the figures
+            failed = [x for x in r if math.isnan(x["f1"])]
+            nseeds = "%d" % len(r) + (" (%d failed)" % len(failed) if failed else "")
+            r = [x for x in r if not math.isnan(x["f1"])] or failed
             f1m, f1s = ms([x["f1"] for x in r])
             d = ""
-            rr = rows.get((ds, K, "random"))
+            rr = [x for x in rows.get((ds, K, "random"), []) if not math.isnan(x["f1"])]
             if by != "random" and rr and len(r) > 1 and len(rr) > 1:
                 m0, s0 = ms([x["f1"] for x in rr])
                 se = math.sqrt(f1s ** 2 / len(r) + s0 ** 2 / len(rr))
                 d = "%+.3f ± %.3f" % (f1m - m0, se)
-            print("| %s | %d | %s | %d | %.3f ± %.3f | %.3f | %.3f | %.0f | %.3g | %.0f (%.0f) | %.0f | %s |" % (
-                ds, K, by, len(r), f1m, f1s, ms([x["a_self"] for x in r])[0],
+            print("| %s | %d | %s | %s | %.3f ± %.3f | %.3f | %.3f | %.0f | %.3g | %.0f (%.0f) | %.0f | %s |" % (
+                ds, K, by, nseeds, f1m, f1s, ms([x["a_self"] for x in r])[0],
                 ms([x["a_rest"] for x in r])[0], ms([x["it"] for x in r])[0],
                 ms([x["res"] for x in r])[0],
                 ms([x["wall"] for x in r])[0], ms([x["samp"] for x in r])[0],
