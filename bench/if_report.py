@@ -30,7 +30,7 @@ for ds in ("mnist", "fashion"):
         cpu = [float(x[2]) + float(x[3]) if len(x) == 4 else float(x[0]) for x in (t, u)]
         rows.setdefault((ds, int(f[1]), f[2]), []).append(dict(
             seed=int(f[3]), f1=float(f[4]), a_self=float(f[5]), a_rest=float(f[6]),
-            it=int(f[7]), res=float(f[8]), wall=cpu[0] + cpu[1], samp=cpu[0],
+            it=int(f[7]), res=float(f[8]), secs=cpu[0] + cpu[1], samp=cpu[0],
             mem=max(int(t[1]), int(u[1])) / 1024, cpu=len(t) == 4))
     for line in open(os.path.join(out, ds, "truth.txt")):
         k, rest = line.split(" ", 1)
@@ -70,7 +70,7 @@ for ds in ("mnist", "fashion"):
                 ds, K, by, nseeds, f1m, f1s, ms([x["a_self"] for x in r])[0],
                 ms([x["a_rest"] for x in r])[0], ms([x["it"] for x in r])[0],
                 ms([x["res"] for x in r])[0],
-                ms([x["wall"] for x in r])[0], ms([x["samp"] for x in r])[0],
+                ms([x["secs"] for x in r])[0], ms([x["samp"] for x in r])[0],
                 ms([x["mem"] for x in r])[0], d))
             dat.write("%s %d %s %.5f %.5f %d\n" % (ds, K, by, f1m, f1s, len(r)))
     for k in ("base", "retrain"):

@@ -220,7 +220,7 @@ ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int 
 	if (r.status == IHVP_MAXITER)
 		warn("%s: stopped at --max-iter %d with residual %.3g (tolerance %g)", name,
 		     o->max_iter, r.residual, o->tol);
-	if (!quiet && o->solver == IHVP_LISSA && h->sample > 0 && (size_t)h->sample < h->n)
+	if (!quiet && o->solver == IHVP_LISSA && h->sample)  /* 0 unless < |S| */
 		warn("%s: %d iterations, each a Hessian-vector product over %d of the %zu examples, "
 		     "and %d over all of them; residual |(H_S + %gI)s - v|/|v| = %.3g", name,
 		     r.iters, h->sample, h->n, r.hvps - r.iters, o->damping, r.residual);

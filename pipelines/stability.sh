@@ -33,6 +33,9 @@ stab() { # scores → eta_lambda u_growth flow_steps
 TRIM=${TRIM:-} TEST=${TEST:-} GO=${GO:-}
 TRIM_METHODS=${TRIM_METHODS:-}
 if [ -n "$TRIM" ] && [ ! -s "$TEST" ]; then echo "stability.sh: TRIM needs TEST, a test set" >&2; exit 2; fi
+acc() { # trace → test accuracy on TEST
+	cnn-eval -q --trace "$1" "$TEST" | ds-view | sed -n 2p | sed 's/.*"acc":\([0-9.]*\).*/\1/'
+}
 printf 'what\tdata\tnet\tseed\tmethod\tresult\teta_lambda\tu_growth\tflow_steps\tseconds\n'
 for seed in "$@"; do
 	rm -f $T/s.* $T/trim.*
@@ -88,22 +91,20 @@ for seed in "$@"; do
 			"$r" "$(echo $st | tr ' ' '\t')" "$(awk -v a=$s -v b=$e "BEGIN { print b - a }")"
 	done
 	[ "$what" = detect ] && [ -n "$TRIM" ] || continue
-	acc() { cnn-eval -q --trace "$1" "$TEST" | ds-view | sed -n 2p | sed 's/.*"acc":\([0-9.]*\).*/\1/'; }
 	[ -s $T/s.loss ] || grad-outlier -q --method loss --train $T/train.ds -o $T/s.loss $T/final.c
 	n_trim=$(ds-view --stats $T/train.ds | awk -v f="$TRIM" '/^examples / { printf "%.0f", $2 * f }')
 	for m in none random $TRIM_METHODS; do
+		tr=$T/trim.tr
 		case $m in
-		none) a=$(acc $T/run.tr) ;;
-		*)
-			case $m in
-			random) top-neg -q --random "$n_trim" --seed "$seed" -o $T/trim.ids $T/s.loss ;;
-			*) top-neg -q --frac "$TRIM" -o $T/trim.ids $T/s.$m ;;
-			esac
+		none) tr=$T/run.tr ;;
+		random) top-neg -q --random "$n_trim" --seed "$seed" -o $T/trim.ids $T/s.loss ;;
+		*) top-neg -q --frac "$TRIM" -o $T/trim.ids $T/s.$m ;;
+		esac
+		if [ "$m" != none ]; then
 			ds-remove -q -i $T/trim.ids -o $T/trim.ds $T/train.ds
 			cnn-train -q --net "$net" --batch "$batch" --lr 0.05 --epochs "$epochs" --seed "$seed" \
-				-o $T/trim.tr $T/trim.ds
-			a=$(acc $T/trim.tr) ;;
-		esac
-		printf 'trim\t%s\t%s\t%s\t%s\tacc=%s\t-\t-\t-\t-\n' "$name" "$net" "$seed" "$m" "$a"
+				-o $tr $T/trim.ds
+		fi
+		printf 'trim\t%s\t%s\t%s\t%s\tacc=%s\t-\t-\t-\t-\n' "$name" "$net" "$seed" "$m" "$(acc $tr)"
 	done
 done
