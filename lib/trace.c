@@ -25,7 +25,11 @@ static void header_write(rec_writer *w, const trace_header *h, const char *kind,
 			 unsigned version, size_t nextra)
 {
 	msgpack_packer *pk = rec_writer_pk(w);
-	rec_header_begin(w, kind, version, 20 + (h->nskip && h->skip_from > 0) + nextra);
+	/* the schedule's keys are optional, written only where they differ from
+	 * what a trace without them means (formats/trace.md) */
+	int lin = h->schedule == TRACE_SCHED_LINEAR || h->schedule == TRACE_SCHED_COSINE;
+	rec_header_begin(w, kind, version, 20 + (h->nskip && h->skip_from > 0) + 2 * lin +
+			 (h->warmup > 0) + (h->drop_last != 0) + nextra);
 	pk_kv_str(pk, "net", h->net);
 	pk_shape(pk, "input", h->input);
 	pk_shape(pk, "data_shape", h->data_shape);
@@ -53,6 +57,16 @@ static void header_write(rec_writer *w, const trace_header *h, const char *kind,
 		msgpack_pack_uint64(pk, h->skip[i]);
 	if (h->nskip && h->skip_from > 0)        /* optional: absent means 0 */
 		pk_kv_u64(pk, "skip_from", (uint64_t)h->skip_from);
+	if (lin) {
+		pk_kv_str(pk, "schedule", trace_schedule_name(h->schedule));
+		pk_kv_f64(pk, "lr_min", h->lr_min);
+	}
+	if (h->warmup > 0)
+		pk_kv_u64(pk, "warmup", (uint64_t)h->warmup);
+	if (h->drop_last) {
+		pk_str(pk, "drop_last");
+		msgpack_pack_true(pk);
+	}
 	pk_kv_str(pk, "created_by", strcmp(kind, FMT_KIND_TRACE) ? "theta-cache" : "cnn-train");
 }
 
@@ -156,6 +170,77 @@ void trace_header_read(trace_header *h, const rec_reader *r, const char *name)
 			die("%s: bad trace header: 'skip_from'", name);
 		h->skip_from = (int)sf->via.u64;
 	}
+	/* the schedule: absent keys mean the per-epoch lr_decay (1: constant),
+	 * no warm-up, every batch kept */
+	h->schedule = h->lr_decay != 1 ? TRACE_SCHED_STEP : TRACE_SCHED_CONST;
+	const msgpack_object *sc = rec_get(o, "schedule");
+	if (sc) {
+		const char *v;
+		size_t n;
+		char nm[16] = "";
+		if (rec_get_str(o, "schedule", &v, &n) == 1 && n < sizeof nm)
+			memcpy(nm, v, n);
+		h->schedule = trace_schedule_parse(nm);
+		if (h->schedule != TRACE_SCHED_LINEAR && h->schedule != TRACE_SCHED_COSINE)
+			die("%s: bad trace header: 'schedule' (want linear or cosine)", name);
+		h->lr_min = get_f64(o, "lr_min", name);
+		if (h->lr_min > h->lr)
+			die("%s: bad trace header: 'lr_min' above 'lr'", name);
+	}
+	if (rec_get(o, "warmup"))
+		h->warmup = (long)get_u64(o, "warmup", 1ull << 40, name);
+	const msgpack_object *dl = rec_get(o, "drop_last");
+	if (dl) {
+		if (dl->type != MSGPACK_OBJECT_BOOLEAN)
+			die("%s: bad trace header: 'drop_last' must be true or false", name);
+		h->drop_last = dl->via.boolean;
+		if (h->drop_last && h->train_n < (uint64_t)h->batch)
+			die("%s: bad trace header: 'drop_last' with fewer examples than a batch",
+			    name);
+	}
+	if ((uint64_t)h->warmup >= trace_steps_per_epoch(h) * (uint64_t)h->epochs)
+		die("%s: bad trace header: 'warmup' is not shorter than the run", name);
+}
+
+static const char *const sched_names[] = { "const", "step", "linear", "cosine" };
+
+int trace_schedule_parse(const char *name)
+{
+	for (int k = 0; k < 4; k++)
+		if (!strcmp(name, sched_names[k]))
+			return k;
+	return -1;
+}
+
+const char *trace_schedule_name(int schedule)
+{
+	return schedule >= 0 && schedule < 4 ? sched_names[schedule] : "?";
+}
+
+uint64_t trace_steps_per_epoch(const trace_header *h)
+{
+	uint64_t b = (uint64_t)h->batch;
+	uint64_t P = h->drop_last ? h->train_n / b : (h->train_n + b - 1) / b;
+	return P ? P : 1;
+}
+
+double trace_lr_at(const trace_header *h, long s)
+{
+	uint64_t P = trace_steps_per_epoch(h);
+	double lr = h->lr;
+	if (h->schedule == TRACE_SCHED_STEP || h->schedule == TRACE_SCHED_CONST) {
+		/* η · decay^e by repeated products, as cnn-train always did */
+		for (long e = 0; e < (long)((uint64_t)s / P); e++)
+			lr *= h->lr_decay;
+	} else if (s >= h->warmup) {
+		double S = (double)(P * (uint64_t)h->epochs - (uint64_t)h->warmup);
+		double p = (double)(s - h->warmup) / S;         /* 0 … (S−1)/S */
+		double f = h->schedule == TRACE_SCHED_LINEAR ? 1 - p : 0.5 * (1 + cos(M_PI * p));
+		lr = h->lr_min + (h->lr - h->lr_min) * f;
+	}
+	if (s < h->warmup)
+		lr *= (double)(s + 1) / (double)h->warmup;
+	return lr;
 }
 
 void trace_header_free(trace_header *h)
@@ -342,15 +427,11 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* the steps of an epoch: its batches, the last one short */
-static uint64_t steps_per_epoch(const trace_header *h)
-{
-	return (h->train_n + (uint64_t)h->batch - 1) / (uint64_t)h->batch;
-}
 
 /* Step records come in order: every step of each traced epoch, each once,
- * the k-th being step trace_epochs[k / P]·P + k % P of P = ⌈train_n /
- * batch⌉ per epoch, with a full batch (the last of an epoch: what is left)
+ * the k-th being step trace_epochs[k / P]·P + k % P of P per epoch
+ * (trace_steps_per_epoch), with a full batch (the last of an epoch: what is
+ * left, unless drop_last)
  * of distinct ids, at a finite learning rate. A replay (inf-score) trusts
  * all of that; a cache (theta-cache) copies it. */
 static void read_step(trace_reader *tr, const msgpack_object *o)
@@ -366,13 +447,13 @@ static void read_step(trace_reader *tr, const msgpack_object *o)
 	if (!isfinite(lr) || lr < 0)
 		die("%s: step %llu: learning rate %g", tr->name, (unsigned long long)st, lr);
 	const trace_header *h = &tr->h;
-	uint64_t P = steps_per_epoch(h), k = tr->nsteps;
+	uint64_t P = trace_steps_per_epoch(h), k = tr->nsteps;
 	if (k >= P * (uint64_t)h->ntrace)
 		die("%s: step %llu: more steps than the %llu of the traced epochs", tr->name,
 		    (unsigned long long)st, (unsigned long long)(P * (uint64_t)h->ntrace));
 	uint64_t want_e = (uint64_t)h->trace_epochs[k / P], want = want_e * P + k % P;
-	uint64_t want_n = k % P == P - 1 ? h->train_n - (P - 1) * (uint64_t)h->batch :
-			  (uint64_t)h->batch;
+	uint64_t want_n = k % P == P - 1 && !h->drop_last ?
+			  h->train_n - (P - 1) * (uint64_t)h->batch : (uint64_t)h->batch;
 	if (st != want || e != want_e)
 		die("%s: step record %llu is step %llu of epoch %llu; want step %llu of "
 		    "epoch %llu (a step missing?)", tr->name, (unsigned long long)k,
@@ -465,7 +546,7 @@ int trace_reader_next(trace_reader *tr)
 			return TRACE_REC_METRIC;
 		}
 	}
-	uint64_t all = steps_per_epoch(&tr->h) * (uint64_t)tr->h.ntrace;
+	uint64_t all = trace_steps_per_epoch(&tr->h) * (uint64_t)tr->h.ntrace;
 	if (tr->nsteps != all)
 		die("%s: %llu step records for the %llu steps of the traced epochs", tr->name,
 		    (unsigned long long)tr->nsteps, (unsigned long long)all);

@@ -32,7 +32,25 @@ typedef struct trace_header {
 	uint64_t *skip;
 	size_t nskip;
 	int skip_from;          /* skip applies from this epoch on (0: every epoch) */
+	int schedule;           /* TRACE_SCHED_*: how η changes over the steps */
+	double lr_min;          /* linear and cosine decay to this floor */
+	long warmup;            /* steps of linear warm-up */
+	int drop_last;          /* each epoch drops its partial last batch */
 } trace_header;
+
+/* learning-rate schedules (formats/trace.md): constant, the per-epoch
+ * `lr_decay` of step, or a decay to lr_min over all the steps after the
+ * warm-up, linear or by a half cosine */
+enum { TRACE_SCHED_CONST, TRACE_SCHED_STEP, TRACE_SCHED_LINEAR, TRACE_SCHED_COSINE };
+/* TRACE_SCHED_* of a name, or -1 */
+int trace_schedule_parse(const char *name);
+const char *trace_schedule_name(int schedule);
+/* the steps of an epoch: ⌈train_n / batch⌉, or ⌊train_n / batch⌋ with
+ * drop_last (at least 1: cnn-train refuses fewer examples than a batch) */
+uint64_t trace_steps_per_epoch(const trace_header *h);
+/* η_s of step s (0-based over the whole run) as cnn-train computes it: the
+ * schedule's value, times (s+1)/warmup during the warm-up */
+double trace_lr_at(const trace_header *h, long s);
 
 /* parse r's header; exits with a message naming `name` if anything is off
  * (trace_reader_open calls it; the header is written by trace_writer_open) */

@@ -29,7 +29,12 @@ static const char *usage_text =
 	"usage: cnn-train [options] [TRAIN]\n"
 	"  --net SPEC           conv6 (default), hara-mnist, linear, mlp:H, or a layer list\n"
 	"  --lr F               learning rate (default 0.05)\n"
-	"  --lr-decay F         multiply the learning rate by F after each epoch (default 1)\n"
+	"  --schedule S         const (default), step (--lr-decay per epoch), linear or cosine\n"
+	"                       (decay to --lr-min over all the steps after the warm-up)\n"
+	"  --lr-decay F         step: multiply the learning rate by F after each epoch\n"
+	"  --lr-min F           linear, cosine: the floor they decay to (default 0)\n"
+	"  --warmup N           N steps of linear warm-up from lr/N to the schedule (default 0)\n"
+	"  --drop-last          drop each epoch's partial last batch (a new one every epoch)\n"
 	"  --batch N            batch size (default 32)\n"
 	"  --epochs N           epochs (default 20)\n"
 	"  --momentum F         heavy-ball momentum (default 0)\n"
@@ -83,6 +88,23 @@ static void put_theta(trace_writer *tw, engine *eng, real *hbuf, int at, int epo
 	trace_write_theta(tw, &t, TRACE_ENC_RAW);
 }
 
+/* the schedule options, checked against each other, into th */
+static void schedule_check(trace_header *th, const char *sched, int have_decay, int have_min)
+{
+	th->schedule = sched ? trace_schedule_parse(sched) :
+		       have_decay && th->lr_decay != 1 ? TRACE_SCHED_STEP : TRACE_SCHED_CONST;
+	if (th->schedule < 0)
+		die_usage("bad --schedule '%s' (want const, step, linear or cosine)", sched);
+	int decays = th->schedule == TRACE_SCHED_LINEAR || th->schedule == TRACE_SCHED_COSINE;
+	if (have_decay && th->schedule != TRACE_SCHED_STEP && th->lr_decay != 1)
+		die_usage("--lr-decay goes with --schedule step (this is %s)",
+			  trace_schedule_name(th->schedule));
+	if (have_min && !decays)
+		die_usage("--lr-min goes with --schedule linear or cosine");
+	if (th->lr_min > th->lr)
+		die_usage("--lr-min %g is above --lr %g", th->lr_min, th->lr);
+}
+
 static double now(void)
 {
 	struct timespec t;
@@ -100,6 +122,8 @@ int main(int argc, char **argv)
 		{ "augment", required_argument, 0, 'a' }, { "trace-epochs", required_argument, 0, 'T' },
 		{ "snapshots", required_argument, 0, 'S' }, { "skip", required_argument, 0, 'k' },
 		{ "skip-from", required_argument, 0, 'F' },
+		{ "schedule", required_argument, 0, 'C' }, { "lr-min", required_argument, 0, 'M' },
+		{ "warmup", required_argument, 0, 'W' }, { "drop-last", no_argument, 0, 'L' },
 		{ "threads", required_argument, 0, 't' }, { "device", required_argument, 0, 'd' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -107,13 +131,19 @@ int main(int argc, char **argv)
 	trace_header th = { .net = "conv6", .lr = 0.05, .lr_decay = 1, .batch = 32,
 			    .epochs = 20, .augment = "none", .snapshots = "final" };
 	const char *trace_opt = "last", *skip_path = NULL, *out_path = NULL;
-	int force = 0, quiet = 0, device = DEV_AUTO, opt, skip_from = -1;
+	int force = 0, quiet = 0, device = DEV_AUTO, opt, skip_from = -1, have_decay = 0;
+	int have_min = 0;
+	const char *sched = NULL;
 	engine_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'N': th.net = optarg; break;
 		case 'l': th.lr = estrtod(optarg, 0, 1e3, "--lr"); break;
-		case 'D': th.lr_decay = estrtod(optarg, 0, 1, "--lr-decay"); break;
+		case 'D': th.lr_decay = estrtod(optarg, 0, 1, "--lr-decay"), have_decay = 1; break;
+		case 'C': sched = optarg; break;
+		case 'M': th.lr_min = estrtod(optarg, 0, 1e3, "--lr-min"), have_min = 1; break;
+		case 'W': th.warmup = (long)estrtou64(optarg, 1ull << 40, "--warmup"); break;
+		case 'L': th.drop_last = 1; break;
 		case 'b': th.batch = (int)estrtou64(optarg, 1 << 16, "--batch"); break;
 		case 'e': th.epochs = (int)estrtou64(optarg, 100000, "--epochs"); break;
 		case 'm': th.momentum = estrtod(optarg, 0, 0.9999, "--momentum"); break;
@@ -137,6 +167,7 @@ int main(int argc, char **argv)
 		die_usage("--batch and --epochs must be at least 1");
 	if (argc - optind > 1)
 		die_usage("at most one TRAIN dataset");
+	schedule_check(&th, sched, have_decay, have_min);
 	if (skip_from >= 0 && !skip_path)
 		die_usage("--skip-from needs --skip");
 	if (skip_from >= th.epochs)
@@ -169,6 +200,13 @@ int main(int argc, char **argv)
 	in_close(in);
 	if (d.n == 0)
 		die("%s: no training examples", in_name);
+	th.train_n = d.n;
+	if (th.drop_last && d.n < (size_t)th.batch)
+		die_usage("--drop-last: %s has %zu examples, fewer than a batch of %d", in_name, d.n,
+			  th.batch);
+	if ((uint64_t)th.warmup >= trace_steps_per_epoch(&th) * (uint64_t)th.epochs)
+		die_usage("--warmup %ld: the run has %llu steps", th.warmup,
+			  (unsigned long long)(trace_steps_per_epoch(&th) * (uint64_t)th.epochs));
 
 	nn_net net;
 	char err[256];
@@ -179,7 +217,6 @@ int main(int argc, char **argv)
 	th.classes = d.classes;
 	th.nparams = net.nparams;
 	th.nstate = net.nstate;
-	th.train_n = d.n;
 	th.train_digest = d.digest;
 
 	/* counterfactual: which examples are left out */
@@ -227,15 +264,15 @@ int main(int argc, char **argv)
 	if (!quiet) {
 		char desc[1024];
 		nn_describe(&net, desc, sizeof desc);
-		warn("%s; %zu examples, batch %d, lr %g, %d epochs%s; on %s", desc, d.n,
-		     th.batch, th.lr, th.epochs, th.nskip ? ", counterfactual" : "",
-		     engine_name(eng));
+		warn("%s; %zu examples, batch %d%s, lr %g (%s%s), %d epochs%s; on %s", desc, d.n,
+		     th.batch, th.drop_last ? " (the partial one dropped)" : "", th.lr,
+		     trace_schedule_name(th.schedule), th.warmup ? ", warm-up" : "", th.epochs,
+		     th.nskip ? ", counterfactual" : "", engine_name(eng));
 	}
 
 	long step = 0;
-	long steps_per_epoch = (long)((d.n + (size_t)th.batch - 1) / (size_t)th.batch);
-	double lr = th.lr;
-	for (int e = 0; e < th.epochs; e++, lr *= th.lr_decay) {
+	long steps_per_epoch = (long)trace_steps_per_epoch(&th);
+	for (int e = 0; e < th.epochs; e++) {
 		double t0 = now(), loss_sum = 0;
 		char pwhat[48], ploss[48] = "";
 		snprintf(pwhat, sizeof pwhat, "epoch %d/%d", e + 1, th.epochs);
@@ -254,8 +291,10 @@ int main(int argc, char **argv)
 		if (traced)
 			put_theta(&tw, eng, hbuf, TRACE_AT_EPOCH, e, step, theta, net.nparams, state,
 				  net.nstate);
-		for (size_t at = 0; at < d.n; at += (size_t)th.batch, step++) {
+		for (long j = 0; j < steps_per_epoch; j++, step++) {
+			size_t at = (size_t)j * (size_t)th.batch;
 			int full = (int)(d.n - at < (size_t)th.batch ? d.n - at : (size_t)th.batch);
+			double lr = trace_lr_at(&th, step);
 			if (traced && every && (step - (long)e * steps_per_epoch) % every == 0)
 				put_theta(&tw, eng, hbuf, TRACE_AT_STEP, e, step, theta, net.nparams,
 					  state, net.nstate);
@@ -271,7 +310,7 @@ int main(int argc, char **argv)
 			seen += (size_t)sgd_step(&opt_sgd, theta, state, bidx, full, e, lr, SIZE_MAX);
 			/* the loss is checked every 50 steps and at the end of the epoch:
 			 * on a GPU that is when the host waits for the device */
-			int last = at + (size_t)full >= d.n;
+			int last = j == steps_per_epoch - 1;
 			progress_set(&pg, (uint64_t)(step + 1 - (long)e * steps_per_epoch),
 				     *ploss ? ploss : NULL);
 			if (step % 50 != 49 && !last)

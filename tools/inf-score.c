@@ -391,7 +391,7 @@ int main(int argc, char **argv)
 	double t_all = progress_now(), walk_s = -1;
 	double *score = ecalloc(train.n, sizeof *score);
 	scores_stability stab = { 0 }, *st = NULL;
-	scores_kv kv[9];
+	scores_kv kv[10];
 	size_t nkv = 0;
 	if (m == M_IF) {
 		nkv = if_scores(score, eng, &net, &train, thT, u, th, th->nskip ? &skip : NULL, &ia,
@@ -403,6 +403,11 @@ int main(int argc, char **argv)
 		st = m != M_TRACIN && c.nsteps > 0 ? &stab : NULL;
 		walk_s = walk(score, u, &in, &c, thT, m, curv, ref, flow ? flow_steps : 1, st);
 	}
+
+	/* a run with momentum: the estimate assumes plain SGD steps, and the
+	 * header says so beside the warning (check_method) */
+	if (th->momentum != 0)
+		kv[nkv++] = (scores_kv){ .key = "momentum", .f64 = 1, .f = th->momentum };
 
 	/* the scores, in training-set order */
 	out_file out;

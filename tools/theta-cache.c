@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	trace_reader tr;
 	trace_reader_open(&tr, in, name, FMT_KIND_TRACE);
 	const trace_header th = tr.h;   /* a view: tr owns it */
-	uint64_t per_epoch = (th.train_n + (uint64_t)th.batch - 1) / (uint64_t)th.batch;
+	uint64_t per_epoch = trace_steps_per_epoch(&th);
 	uint64_t T = per_epoch * (uint64_t)th.ntrace;
 	uint64_t first = th.ntrace ? per_epoch * (uint64_t)th.trace_epochs[0] : 0;
 	if (pol != FINAL) {

@@ -52,6 +52,63 @@ t_fail "--skip-from without --skip" 2 "cnn-train: --skip-from needs --skip*" "cn
 t_fail "--skip-from past the last epoch" 2 "cnn-train: --skip-from 4: the run has epochs 0 to 3*" "cnn-train --skip skip.txt --skip-from 4 --epochs 4 train.ds"
 t_fail "inf-score refuses a --skip-from replay" 1 "inf-score: l.cache: a --skip-from replay*" "theta-cache -q l.tr > l.cache && inf-score --method tracin-last --train train.ds --val test.ds l.cache"
 
+# learning-rate schedules: the η of every step, as the trace records it,
+# against the formula (formats/trace.md) computed here in Python; 240
+# examples in batches of 16, 4 epochs: 60 steps
+cat > lrcheck.sh <<'EOF'
+# $1 trace, $2 schedule, $3 lr, $4 lr_min, $5 warm-up, $6 decay, $7 steps per epoch
+ds-view "$1" | grep '"t":"step"' | sed 's/.*"step":\([0-9]*\),"lr":\([^,]*\),.*/\1 \2/' |
+/usr/bin/python3 -c '
+import sys, math
+sch, lr, lo, W, dec, P = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+rows = [l.split() for l in sys.stdin]
+S = 4 * P
+assert len(rows) == S, len(rows)
+for s, got in rows:
+    s, got = int(s), float(got)
+    p = (s - W) / (S - W)
+    want = {"const": lr, "step": lr * dec ** (s // P),
+            "linear": lo + (lr - lo) * (1 - p), "cosine": lo + (lr - lo) * (1 + math.cos(math.pi * p)) / 2}[sch]
+    if s < W:
+        want = (lr if sch in ("linear", "cosine") else want) * (s + 1) / W
+    assert abs(got - want) <= 1e-12 * lr, (s, got, want)
+' "$2" "$3" "$4" "$5" "$6" "$7"
+EOF
+for sch in "const 0 0 1" "step 0 0 0.5" "linear 0.01 0 1" "cosine 0 0 1" "cosine 0.02 10 1" "const 0 7 1"; do
+	set -- $sch
+	opts="--schedule $1 --warmup $3"
+	[ "$1" = step ] && opts="$opts --lr-decay $4"
+	[ "$1" = linear ] || [ "$1" = cosine ] && opts="$opts --lr-min $2"
+	t_ok "--schedule $1 (lr-min $2, warm-up $3): every step's lr is the formula's" \
+		"cnn-train -q --net linear --batch 16 --lr 0.2 --epochs 4 --trace-epochs all $opts train.ds > sch.tr && sh lrcheck.sh sch.tr $1 0.2 $2 $3 $4 15"
+done
+t_ok "the schedule is in the header" \
+	"cnn-train -q --net linear --batch 16 --epochs 2 --schedule cosine --lr-min 0.001 --warmup 3 train.ds | ds-view --header | grep -q '\"schedule\":\"cosine\",\"lr_min\":0.001,\"warmup\":3'"
+t_ok "--lr-decay alone is the step schedule, as before (no schedule key)" \
+	"cnn-train -q --net linear --batch 16 --epochs 2 --lr-decay 0.5 train.ds > d1.tr && cnn-train -q --net linear --batch 16 --epochs 2 --lr-decay 0.5 --schedule step train.ds | cmp - d1.tr && ! ds-view --header d1.tr | grep -q schedule"
+t_ok "--schedule cosine trains (the cosine trace is read back by theta-cache and cnn-eval)" \
+	"cnn-train -q --net '$NET' --batch 16 --lr 0.1 --epochs 4 --schedule cosine --warmup 5 --snapshots every train.ds > cos.tr && theta-cache -q --keep every-step cos.tr > /dev/null && cnn-eval -q --trace cos.tr test.ds > /dev/null"
+# --drop-last: 250 examples in batches of 16 are 15 full steps an epoch, 10
+# left out, other ones every epoch
+gen-data blobs 250 1 > t250.ds
+t_ok "--drop-last trains, every epoch traced" "cnn-train -q --net linear --batch 16 --epochs 4 --drop-last --trace-epochs all t250.ds > dl.tr"
+ds-view dl.tr > dl.jsonl
+t_eq "--drop-last: 15 steps an epoch, each of 16" "60 16" \
+	"$(grep -c '"t":"step"' dl.jsonl) $(grep '"t":"step"' dl.jsonl | sed 's/.*"n":\([0-9]*\).*/\1/' | sort -u | paste -sd' ')"
+t_eq "--drop-last: each epoch sees 240 distinct examples" "240 240 240 240" \
+	"$(for e in 0 1 2 3; do grep '"t":"step","epoch":'$e, dl.jsonl | grep -o '"ids":\[[0-9,]*\]' | tr -d 'ids":[]' | tr ',' '\n' | sort -nu | wc -l; done | paste -sd' ')"
+t_eq "--drop-last: the dropped ones change with the shuffle, so every example is seen" "250" \
+	"$(grep '"t":"step"' dl.jsonl | grep -o '"ids":\[[0-9,]*\]' | tr -d 'ids":[]' | tr ',' '\n' | sort -nu | wc -l)"
+t_ok "--drop-last is in the header" "ds-view --header dl.tr | grep -q '\"drop_last\":true'"
+t_ok "--drop-last where the batch divides the data changes nothing but the header" \
+	"cnn-train -q --net linear --batch 16 --epochs 2 train.ds | ds-view | tail -n +2 > nd.jsonl && cnn-train -q --net linear --batch 16 --epochs 2 --drop-last train.ds | ds-view | tail -n +2 | cmp - nd.jsonl"
+t_fail "bad --schedule" 2 "cnn-train: bad --schedule 'cos' (want const, step, linear or cosine)*" "cnn-train --schedule cos train.ds"
+t_fail "--lr-decay with cosine" 2 "cnn-train: --lr-decay goes with --schedule step (this is cosine)*" "cnn-train --schedule cosine --lr-decay 0.5 train.ds"
+t_fail "--lr-min with const" 2 "cnn-train: --lr-min goes with --schedule linear or cosine*" "cnn-train --lr-min 0.01 train.ds"
+t_fail "--lr-min above --lr" 2 "cnn-train: --lr-min 0.5 is above --lr 0.1*" "cnn-train --schedule linear --lr 0.1 --lr-min 0.5 train.ds"
+t_fail "--warmup as long as the run" 2 "cnn-train: --warmup 30: the run has 30 steps*" "cnn-train -q --batch 16 --epochs 2 --warmup 30 train.ds"
+t_fail "--drop-last with fewer examples than a batch" 2 "cnn-train: --drop-last: train.ds has 240 examples, fewer than a batch of 256*" "cnn-train --drop-last --batch 256 train.ds"
+
 t_ok "augmentation is seeded" "cnn-train -q --augment crop:2,flip --net '$NET' --epochs 1 train.ds > g1.tr && cnn-train -q --augment crop:2,flip --net '$NET' --epochs 1 train.ds | cmp - g1.tr"
 t_ok "augmentation changes training" "cnn-train -q --net '$NET' --epochs 1 train.ds > g0.tr; ! cmp -s g0.tr g1.tr"
 t_ok "conv6 (small run): 32x32 padded input, 307370-parameter layout for 1x28x28... here 1x12x12" \

@@ -3,7 +3,8 @@
  * every record written by trace_writer comes back from trace_reader field
  * for field and bit for bit; the XOR codec is lossless on awkward floats
  * (signed zeros, subnormals, huge values); a cache's XOR records decode to
- * the parameters the trace held.
+ * the parameters the trace held; the learning-rate schedules give their
+ * formulas.
  */
 #include <math.h>
 #include <string.h>
@@ -175,11 +176,58 @@ static void test_xor(void)
 	trace_xor_free(&d);
 }
 
+/* the learning-rate schedules against their formulas, written out here
+ * once more, step by step: 7 epochs of 11 examples in batches of 4 (3
+ * steps, or 2 with drop_last) */
+static void test_schedules(void)
+{
+	trace_header h = header();
+	h.epochs = 7, h.lr = 0.4, h.lr_min = 0.01;
+	CHECK(trace_steps_per_epoch(&h) == 3, "11 in batches of 4: 3 steps");
+	h.drop_last = 1;
+	CHECK(trace_steps_per_epoch(&h) == 2, "drop_last: 2 steps");
+	h.drop_last = 0;
+	for (int k = 0; k < 4; k++) {
+		const char *name = trace_schedule_name(k);
+		CHECK(trace_schedule_parse(name) == k, "%s round trip", name);
+	}
+	CHECK(trace_schedule_parse("cosin") < 0, "bad name");
+	const double pi = 3.14159265358979323846;
+	for (int sched = 0; sched < 4; sched++)
+		for (int warm = 0; warm <= 5; warm += 5) {
+			h.schedule = sched, h.warmup = warm, h.lr_decay = sched == 1 ? 0.5 : 1;
+			long S = 21;
+			for (long s = 0; s < S; s++) {
+				double want = 0.4, p = (double)(s - warm) / (double)(S - warm);
+				if (sched == TRACE_SCHED_STEP)
+					want = 0.4 * pow(0.5, (double)(s / 3));
+				else if (sched == TRACE_SCHED_LINEAR && s >= warm)
+					want = 0.01 + 0.39 * (1 - p);
+				else if (sched == TRACE_SCHED_COSINE && s >= warm)
+					want = 0.01 + 0.39 * (1 + cos(pi * p)) / 2;
+				if (s < warm)
+					want *= (double)(s + 1) / warm;
+				double got = trace_lr_at(&h, s);
+				CHECK(fabs(got - want) <= 1e-15, "%s, warm-up %d, step %ld: %.17g, want %.17g",
+				      trace_schedule_name(sched), warm, s, got, want);
+			}
+		}
+	/* the ends: cosine starts at lr after the warm-up and ends just above
+	 * lr_min; linear falls by the same amount every step */
+	h.schedule = TRACE_SCHED_COSINE, h.warmup = 0;
+	CHECK(trace_lr_at(&h, 0) == 0.4 && trace_lr_at(&h, 20) > 0.01 &&
+	      trace_lr_at(&h, 20) < 0.01 + 0.39 * 0.01, "cosine ends");
+	h.schedule = TRACE_SCHED_LINEAR;
+	CHECK(fabs(trace_lr_at(&h, 1) - trace_lr_at(&h, 0) -
+		   (trace_lr_at(&h, 20) - trace_lr_at(&h, 19))) < 1e-15, "linear steps");
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
 	util_init(argv[0]);
 	test_xor();
+	test_schedules();
 	size_t tlen, clen;
 	char *trace = write_trace(&tlen);
 	check_stream(trace, tlen, FMT_KIND_TRACE);
