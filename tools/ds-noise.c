@@ -1,8 +1,11 @@
 /*
- * ds-noise — flip the labels of a given fraction (or count) of the examples
- * to a different class, chosen uniformly, seeded: the standard benchmark for
- * finding mislabelled data. The flipped ids, with the labels before and
- * after, go to an ids stream (--flipped FILE).
+ * ds-noise — flip labels, seeded, recording which: the benchmark for finding
+ * mislabelled data. Three kinds of noise (lib/noise.c): symmetric (a given
+ * fraction or count flipped, each uniformly to another class), pairs
+ * (--pairs A:B,...: a fraction of each class A flipped to B, as real label
+ * errors go between confusable classes) or a transition matrix (--matrix:
+ * every label drawn from its row). The flipped ids, with the labels before
+ * and after, go to an ids stream (--flipped FILE).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -10,13 +13,19 @@
 
 #include "../lib/ds.h"
 #include "../lib/ids.h"
-#include "../lib/rand.h"
+#include "../lib/noise.h"
 #include "../lib/util.h"
 
 static const char *usage_text =
-	"usage: ds-noise (--frac F | --count N) --flipped FILE [--seed S] [-o OUT] [-f] [-q] [INPUT]\n"
-	"  --frac F       flip round(F * count) labels (0 <= F <= 1)\n"
-	"  --count N      flip N labels\n"
+	"usage: ds-noise (--frac F | --count N | --pairs A:B,... --frac F | --matrix FILE)\n"
+	"                --flipped FILE [--seed S] [-o OUT] [-f] [-q] [INPUT]\n"
+	"  --frac F       symmetric: flip round(F * count) labels, each to another class at\n"
+	"                 random (0 <= F <= 1); with --pairs, that fraction of each class A\n"
+	"  --count N      symmetric: flip N labels\n"
+	"  --pairs LIST   A:B,...: flip labels of class A to class B (numbers or class names;\n"
+	"                 5:6,6:5 swaps), e.g. Patrini et al.'s MNIST pairs 2:7,3:8,5:6,6:5,7:1\n"
+	"  --matrix FILE  K lines of K numbers: row i the probabilities of each new label for\n"
+	"                 an example labelled i (each row sums to 1)\n"
 	"  --flipped FILE ids stream of the flipped examples (id, from, to)\n"
 	"  --seed S       seed (default 0)\n"
 	"  -o OUT         the noisy dataset (default stdout)\n";
@@ -26,12 +35,14 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "frac", required_argument, 0, 'F' },
 		{ "count", required_argument, 0, 'n' },
+		{ "pairs", required_argument, 0, 'p' },
+		{ "matrix", required_argument, 0, 'M' },
 		{ "flipped", required_argument, 0, 'L' },
 		{ "seed", required_argument, 0, 's' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *out_path = NULL, *flip_path = NULL;
+	const char *out_path = NULL, *flip_path = NULL, *pairs = NULL, *matrix = NULL;
 	int force = 0, quiet = 0, have_k = 0, opt;
 	uint64_t k = 0, seed = 0;
 	double frac = -1;
@@ -40,6 +51,8 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'F': frac = estrtod(optarg, 0, 1, "--frac"); break;
 		case 'n': k = estrtou64(optarg, UINT64_MAX, "--count"); have_k = 1; break;
+		case 'p': pairs = optarg; break;
+		case 'M': matrix = optarg; break;
 		case 'L': flip_path = optarg; break;
 		case 's': seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
 		case 'o': out_path = optarg; break;
@@ -49,7 +62,13 @@ int main(int argc, char **argv)
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
-	if (have_k == (frac >= 0))
+	if (pairs && matrix)
+		die_usage("give one of --pairs and --matrix");
+	if (matrix && (have_k || frac >= 0))
+		die_usage("--matrix gives every probability: no --frac or --count with it");
+	if (pairs && (have_k || frac < 0))
+		die_usage("--pairs takes --frac F, the fraction of each class flipped");
+	if (!matrix && have_k == (frac >= 0))
 		die_usage("give exactly one of --frac and --count");
 	if (!flip_path)
 		die_usage("--flipped FILE is required");
@@ -61,31 +80,44 @@ int main(int argc, char **argv)
 	ds_set s;
 	ds_set_load(&s, in, in_path && strcmp(in_path, "-") ? in_path : "stdin");
 	in_close(in);
-	if (s.h.classes < 2)
-		die("cannot flip labels with %u class", s.h.classes);
+	uint32_t K = s.h.classes;
+	if (K < 2)
+		die("cannot flip labels with %u class", K);
 	if (s.n > UINT32_MAX)
 		die("more than %u examples", UINT32_MAX);
-	if (frac >= 0)
-		k = (uint64_t)(frac * (double)s.n + 0.5);
-	if (k > s.n)
-		die("--count %llu is more than the %zu examples of the input",
-		    (unsigned long long)k, s.n);
-
-	rng r;
-	rng_init_for(&r, seed, "ds-noise");
-	uint32_t *idx = emalloc(emul(s.n, sizeof *idx));
-	for (uint32_t i = 0; i < s.n; i++)
-		idx[i] = i;
-	rng_shuffle_u32(&r, idx, (uint32_t)s.n);
-	uint32_t *from = ecalloc(s.n, sizeof *from);
-	unsigned char *flipped = ecalloc(s.n, 1);
-	for (uint64_t j = 0; j < k; j++) {
-		uint32_t i = idx[j];
-		from[i] = s.y[i];
-		flipped[i] = 1;
-		s.y[i] = (uint32_t)((s.y[i] + 1 + rng_below(&r, s.h.classes - 1)) %
-				    s.h.classes);
+	uint32_t *from = emalloc(emul(s.n, sizeof *from) + 1);
+	unsigned char *flipped = emalloc(s.n + 1);
+	char err[256];
+	const char *kind = "symmetric";
+	if (pairs) {
+		uint32_t *to = emalloc(K * sizeof *to);
+		if (noise_pairs_parse(to, K, s.h.class_names, pairs, err, sizeof err) < 0)
+			die_usage("--pairs: %s", err);
+		noise_pairs(s.y, s.n, K, to, frac, seed, from, flipped);
+		free(to);
+		kind = "pair";
+	} else if (matrix) {
+		double *T = emalloc(emul((size_t)K * K, sizeof *T));
+		FILE *mf = fopen(matrix, "r");
+		if (!mf)
+			die("open %s:", matrix);
+		if (noise_matrix_read(T, K, mf, err, sizeof err) < 0)
+			die("%s: %s", matrix, err);
+		fclose(mf);
+		noise_matrix(s.y, s.n, K, T, seed, from, flipped);
+		free(T);
+		kind = "matrix";
+	} else {
+		if (frac >= 0)
+			k = (uint64_t)(frac * (double)s.n + 0.5);
+		if (k > s.n)
+			die("--count %llu is more than the %zu examples of the input",
+			    (unsigned long long)k, s.n);
+		noise_symmetric(s.y, s.n, K, k, seed, from, flipped);
 	}
+	k = 0;
+	for (size_t i = 0; i < s.n; i++)
+		k += flipped[i];
 
 	out_file fo;
 	out_open(&fo, flip_path, force);
@@ -105,8 +137,7 @@ int main(int argc, char **argv)
 	ds_set_write(&s, out_path, force, NULL, 0);
 	out_commit();           /* --flipped and -o together */
 	if (!quiet)
-		warn("flipped %llu of %zu labels", (unsigned long long)k, s.n);
-	free(idx);
+		warn("flipped %llu of %zu labels (%s noise)", (unsigned long long)k, s.n, kind);
 	free(from);
 	free(flipped);
 	ds_set_free(&s);
