@@ -10,7 +10,8 @@
 #   sh bench/if.sh report       the table (docs/if.md) and out/if/f1.dat for the plot
 #
 # Per set: 10,000 training images (ds-split --seed 11 keeps them apart from
-# the rest), hara-mnist, batch 64, lr 0.05, 3 epochs, seed 1; class 0 is
+# the rest), hara-mnist trained with the set's recipe (pipelines/recipe.sh),
+# seed 1; class 0 is
 # removed. The update: Gauss-Newton curvature, damping 0.01, CG to a
 # relative residual of 1e-2 (at most 100 iterations); the same for every
 # sampler. A line of results.tsv: set, K, sampler, seed, F1, a_self,
@@ -28,7 +29,8 @@ SEEDS=${SEEDS:-1 2 3 4 5}
 SAMPLERS=${SAMPLERS:-random features logits}
 # another network or solver: e.g. O=out/if-conv6 TRAIN="--net conv6 --batch 32
 # --lr 0.05 --epochs 1 --seed 1", or O=out/if-lissa SOLVE="... --solver lissa ..."
-TRAIN=${TRAIN:-"--net hara-mnist --batch 64 --lr 0.05 --epochs 3 --seed 1"}
+# the default: hara-mnist with the recipe of pipelines/recipe.sh for the set
+TRAIN=${TRAIN:-}
 SOLVE=${SOLVE:-"--curvature gn --damping 0.01 --cg-tol 1e-2 --max-iter 100"}
 export OMP_NUM_THREADS=1
 
@@ -39,6 +41,7 @@ run() {
 		[ -x "$B/$p" ] || { cp "bin/$p" "$B/.$p" && mv -f "$B/.$p" "$B/$p"; }
 	done
 	ROOT=$(pwd)
+	TRAIN=${TRAIN:-"--net hara-mnist $(sh pipelines/recipe.sh "$DS" hara-mnist) --seed 1"}
 	B=$(cd "$B" && pwd)
 	cd "$O/$DS"
 	TEST=$ROOT/data/$DS-test.ds

@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/oga.sh — the evidence of docs/oga.md: mislabel detection and
 # trimming with grad-outlier's detectors beside inf-score's, on MNIST and
-# Fashion-MNIST (make data), hara-mnist, CPU.
+# Fashion-MNIST (make data), hara-mnist trained to convergence with the
+# recipe of pipelines/recipe.sh, CPU.
 #
 #   sh bench/oga.sh prep      split, flip 10 % of the labels, train, cache, inf-score
 #   sh bench/oga.sh score     grad-outlier, every method
@@ -13,7 +14,8 @@
 # Per set and seed s (out/oga/SET/s/): 15,000 images are taken from the
 # training set (ds-split --seed 11), then 5,000 of them held out for
 # validation (inf-score needs it; grad-outlier does not) and 10,000 kept,
-# of which 10 % get a flipped label (ds-noise --frac 0.1 --seed s). Every
+# of which 10 % get a flipped label (ds-noise --frac 0.1 --seed s; with
+# NOISE_KIND=pairs 10 % of each source class of the set's pairs). Every
 # intermediate is a stream that ds-view shows; a step whose output exists
 # is not run again.
 set -eu
@@ -31,7 +33,20 @@ done
 SEEDS=${SEEDS:-1 2 3}
 SETS=${SETS:-mnist fashion}
 NET=${NET:-hara-mnist}
-TRAIN_OPTS=${TRAIN_OPTS:---net $NET --batch 64 --lr 0.05 --epochs 4}
+# the recipe of pipelines/recipe.sh for each set and NET, unless TRAIN_OPTS
+# (cnn-train's options but --seed) replaces it
+TRAIN_OPTS=${TRAIN_OPTS:-}
+train_opts() { echo "${TRAIN_OPTS:-"--net $NET $(sh pipelines/recipe.sh "$1" "$NET")"}"; }
+# NOISE_KIND=symmetric: 10 % of the labels flipped; pairs: 10 % of each
+# source class of the set's pairs (pipelines/recipe.sh --pairs)
+NOISE_KIND=${NOISE_KIND:-symmetric}
+noise_opts() {
+	case $NOISE_KIND in
+	symmetric) echo "--frac 0.1" ;;
+	pairs) echo "--pairs $(sh pipelines/recipe.sh --pairs "$1") --frac 0.1" ;;
+	*) echo "bench/oga.sh: NOISE_KIND=$NOISE_KIND: want symmetric or pairs" >&2; exit 2 ;;
+	esac
+}
 # M+all: grad-outlier --method M --layers all (every parameter, projected to
 # --dim 64)
 GO=${GO:-"oga-l2 oga-l1 oga-iforest oga-l2+all oga-iforest+all loss self-confidence margin entropy"}
@@ -49,11 +64,11 @@ prep() {
 		--val-out "$O/$set/pool.ds" -o /dev/null "data/$set-train.ds"
 	[ -s "$d/train.ds" ] || {
 		run $B/ds-split -q --val 5000 --seed "$s" --val-out "$d/val.ds" -o "$d/clean.ds" "$O/$set/pool.ds"
-		run $B/ds-noise -q --frac 0.1 --seed "$s" --flipped "$d/flipped.ds" -o "$d/train.ds" "$d/clean.ds"
+		run $B/ds-noise -q $(noise_opts "$set") --seed "$s" --flipped "$d/flipped.ds" -o "$d/train.ds" "$d/clean.ds"
 		$B/ds-view --csv "$d/flipped.ds" | tail -n +2 | cut -d, -f1 | sort > "$d/flipped.txt"
 	}
 	[ -s "$d/run.cache" ] || {
-		run $B/cnn-train -q $TRAIN_OPTS --seed "$s" -o "$d/run.tr" "$d/train.ds"
+		run $B/cnn-train -q $(train_opts "$set") --seed "$s" -o "$d/run.tr" "$d/train.ds"
 		run $B/theta-cache -q -o "$d/run.cache" "$d/run.tr"
 	}
 	for m in $INF; do
@@ -84,7 +99,7 @@ retrain() {
 		else
 			$B/top-neg -q --frac $FRAC -o "$d/trim.$m" "$d/s.$m"
 		fi
-		run sh -c "$B/ds-remove -q -i $d/trim.$m $d/train.ds | $B/cnn-train -q $TRAIN_OPTS --seed $s -o $d/trim.$m.tr"
+		run sh -c "$B/ds-remove -q -i $d/trim.$m $d/train.ds | $B/cnn-train -q $(train_opts "$set") --seed $s -o $d/trim.$m.tr"
 		acc "$d/trim.$m.tr" "data/$set-test.ds" > "$d/acc.$m"
 		rm -f "$d/trim.$m.tr"
 	done

@@ -47,31 +47,57 @@ NVAL    ?= 10000
 NET     ?= conv6
 BATCH   ?= 32
 EPOCHS  ?= 20
+LR      ?= 0.05
+SCHEDULE ?= const
+DROP_LAST ?= 0
+AUGMENT ?= none
 SEEDS   ?= 1 2 3 4 5 6 7 8 9 10
 NS      ?= 0 500 1000 2000 5000 10000
 NOISE   ?= 0
 O       ?= out/exp/$(DATASET)-paper
 endif
+# The network of each dataset, and the training subset of CIFAR-10 (its
+# CPU cost: docs/recipes.md). The recipe of a dataset and network, trained
+# to convergence, comes from pipelines/recipe.sh (docs/recipes.md says how
+# it was chosen); any of BATCH LR EPOCHS SCHEDULE DROP_LAST AUGMENT given
+# here overrides its part.
+NET_cifar10    = conv6
+NTRAIN_cifar10 = 5000
+# the class pairs of NOISE_KIND=pairs, per dataset: pipelines/recipe.sh
 TRAIN_DS ?= data/$(DATASET)-train.ds
 TEST_DS  ?= data/$(DATASET)-test.ds
-NTRAIN   ?= 10000
+NTRAIN   ?= $(or $(NTRAIN_$(DATASET)),10000)
 NVAL     ?= 2000
+# symmetric (each flipped label uniformly another class), pairs (PAIRS:
+# NOISE of each source class flipped to its pair) or matrix (MATRIX, a
+# K x K transition matrix file; NOISE unused)
+NOISE_KIND ?= symmetric
 NOISE    ?= 0.1
-NET      ?= hara-mnist
-BATCH    ?= 64
-LR       ?= 0.05
+PAIRS    ?= $(shell sh $(P)/recipe.sh --pairs $(DATASET) 2>/dev/null)
+MATRIX   ?=
+NET      ?= $(or $(NET_$(DATASET)),hara-mnist)
+$(foreach v,$(shell sh $(P)/recipe.sh --vars $(DATASET) $(NET)),$(eval RECIPE_$(v)))
+BATCH    ?= $(RECIPE_BATCH)
+LR       ?= $(RECIPE_LR)
+EPOCHS   ?= $(RECIPE_EPOCHS)
+# const, step (LR_DECAY per epoch), linear or cosine (to LR_MIN)
+SCHEDULE ?= $(RECIPE_SCHEDULE)
 LR_DECAY ?= 1
-EPOCHS   ?= 3
+LR_MIN   ?= 0
+DROP_LAST ?= $(RECIPE_DROP_LAST)
+AUGMENT  ?= $(RECIPE_AUGMENT)
 TRAIN_EXTRA ?=
-SEEDS    ?= 1 2 3
+SEEDS    ?= 1 2 3 4 5
 NS       ?= 0 100 300 1000
-METHODS  ?= sgd-last-ref tracin-last loss oga-l2
+METHODS  ?= sgd-last sgd-last-ref tracin-last loss oga-l2
+# the clean-label ceiling: the same recipe on the labels before ds-noise
+CEILING  ?= $(if $(filter-out 0 0.0,$(NOISE))$(filter matrix,$(NOISE_KIND)),1,0)
 # scratch: retrain from a fresh start on what is left (the papers' Fig. 2);
 # last: replay the run and leave the examples out of its last epoch only
 # (Hara et al.'s retraining of the last epoch from its start); replay: the
 # same batches and initialisation with the examples left out of every epoch
 RETRAIN  ?= scratch
-O        ?= out/exp/$(DATASET)
+O        ?= out/exp/$(DATASET)$(if $(filter-out symmetric,$(NOISE_KIND)),-$(NOISE_KIND))
 B        ?= $(patsubst pipelines/../%,%,$(P)/../bin)
 PY       ?= /usr/bin/python3
 GNUPLOT  ?= gnuplot
@@ -79,13 +105,25 @@ GNUPLOT  ?= gnuplot
 GO_METHODS = oga-l2 oga-l1 oga-iforest loss self-confidence margin entropy
 STEP_METHODS = sgd sgd-flow sgd-gn counterfactual
 CACHE_KEEP ?= $(if $(filter $(STEP_METHODS),$(METHODS)),every-step,final)
-TRAIN_OPTS = --net $(NET) --batch $(BATCH) --lr $(LR) --lr-decay $(LR_DECAY) --epochs $(EPOCHS) $(TRAIN_EXTRA)
+TRAIN_OPTS = --net $(NET) --batch $(BATCH) --lr $(LR) --epochs $(EPOCHS) --schedule $(SCHEDULE) \
+	$(if $(filter step,$(SCHEDULE)),--lr-decay $(LR_DECAY)) $(if $(filter linear cosine,$(SCHEDULE)),--lr-min $(LR_MIN)) \
+	$(if $(filter 1,$(DROP_LAST)),--drop-last) $(if $(filter-out none,$(AUGMENT)),--augment $(AUGMENT)) $(TRAIN_EXTRA)
+NOISE_OPTS = $(if $(filter symmetric,$(NOISE_KIND)),--frac $(NOISE),$(if $(filter pairs,$(NOISE_KIND)),--pairs $(PAIRS) --frac $(NOISE),--matrix $(MATRIX)))
 
 ifneq ($(filter random none,$(METHODS)),)
 $(error METHODS: 'random' and 'none' are the controls, always run; name scoring methods only)
 endif
 ifeq ($(filter scratch last replay,$(RETRAIN)),)
 $(error RETRAIN=$(RETRAIN): want scratch, last or replay)
+endif
+ifeq ($(filter symmetric pairs matrix,$(NOISE_KIND)),)
+$(error NOISE_KIND=$(NOISE_KIND): want symmetric, pairs or matrix)
+endif
+ifeq ($(NOISE_KIND)$(PAIRS),pairs)
+$(error NOISE_KIND=pairs: no class pairs for $(DATASET); give PAIRS=A:B,...)
+endif
+ifeq ($(NOISE_KIND)$(MATRIX),matrix)
+$(error NOISE_KIND=matrix needs MATRIX=FILE, a K x K transition matrix)
 endif
 ifneq ($(filter-out 0,$(firstword $(NS))),)
 $(error NS must start with 0 (the run without removal))
@@ -107,12 +145,12 @@ stamp = $(shell mkdir -p $(O)/stamps && v='$(strip $(2))' && \
 	  printf '%s\n' "$$v" > $(O)/stamps/$(1); })
 S = $(O)/stamps
 ifeq ($(filter clean-exp,$(MAKECMDGOALS)),)
-_ := $(call stamp,data,$(TRAIN_DS) ntrain=$(NTRAIN) nval=$(NVAL) noise=$(NOISE))
+_ := $(call stamp,data,$(TRAIN_DS) ntrain=$(NTRAIN) nval=$(NVAL) noise=$(NOISE_KIND) $(NOISE_OPTS) $(if $(MATRIX),$(shell cksum < $(MATRIX))))
 _ := $(call stamp,train,$(TRAIN_OPTS))
 _ := $(call stamp,cache,$(CACHE_KEEP))
 _ := $(call stamp,test,$(TEST_DS))
 _ := $(call stamp,retrain,$(RETRAIN) $(if $(filter last,$(RETRAIN)),from epoch $(shell echo $$(($(EPOCHS) - 1)))))
-_ := $(call stamp,cells,dataset=$(DATASET) seeds=$(SEEDS) ns=$(NS) methods=$(METHODS))
+_ := $(call stamp,cells,dataset=$(DATASET) seeds=$(SEEDS) ns=$(NS) methods=$(METHODS) ceiling=$(CEILING))
 $(foreach m,$(METHODS),$(eval _ := $(call stamp,method-$(m),$(subst $(B)/,,$(call score_cmd,$(m))))))
 endif
 
@@ -120,9 +158,10 @@ endif
 # ------------------------------------------------------------------ cells
 NPOS   = $(filter-out 0,$(NS))
 ARMS   = $(METHODS) random
-ROWS   = $(foreach s,$(SEEDS),$(O)/s$(s)/none-n0.row \
+ROWS   = $(foreach s,$(SEEDS),$(O)/s$(s)/none-n0.row $(if $(filter 1,$(CEILING)),$(O)/s$(s)/ceiling-n0.row) \
 	   $(foreach m,$(ARMS),$(foreach n,$(NPOS),$(O)/s$(s)/$(m)-n$(n).row)))
-DETS   = $(if $(filter-out 0 0.0,$(NOISE)),$(foreach s,$(SEEDS),$(foreach m,$(METHODS),$(O)/s$(s)/$(m).detect)))
+NOISY  = $(filter 1,$(CEILING))
+DETS   = $(if $(NOISY),$(foreach s,$(SEEDS),$(foreach m,$(METHODS),$(O)/s$(s)/$(m).detect)))
 SHEETS = $(foreach s,$(SEEDS),$(foreach m,$(METHODS),$(O)/s$(s)/$(m).png $(O)/s$(s)/$(m).html))
 NCELLS = $(words $(ROWS))
 START := $(shell date +%s)
@@ -150,11 +189,11 @@ progress = all=$(NCELLS); st=$$(ls -t $(S)/data $(S)/train $(S)/test $(S)/retrai
 # per seed: the split, the label noise, the training set
 $(O)/s%/train.ds: $(TRAIN_DS) $(S)/data
 	@mkdir -p $(@D)
-	@echo "experiment: $(DATASET) seed $*: split $(NTRAIN) / $(NVAL), flip $(NOISE) of the labels" >&2
+	@echo "experiment: $(DATASET) seed $*: split $(NTRAIN) / $(NVAL), $(NOISE_KIND) label noise ($(NOISE_OPTS))" >&2
 	$(B)/ds-split -q --val $(NVAL) --seed $* --val-out $(@D)/val.ds -o $(@D)/rest.ds $(TRAIN_DS)
 	$(if $(filter all,$(NTRAIN)),mv $(@D)/rest.ds $(@D)/clean.ds,\
 	$(B)/ds-split -q --val $(NTRAIN) --seed $* --val-out $(@D)/clean.ds -o /dev/null $(@D)/rest.ds && rm $(@D)/rest.ds)
-	$(B)/ds-noise -q --frac $(NOISE) --seed $* --flipped $(@D)/flipped.ds -o $@ $(@D)/clean.ds
+	$(B)/ds-noise -q $(NOISE_OPTS) --seed $* --flipped $(@D)/flipped.ds -o $@ $(@D)/clean.ds
 	@$(B)/ds-view --csv $(@D)/flipped.ds | tail -n +2 | cut -d, -f1 | sort > $(@D)/flipped.txt
 $(O)/s%/val.ds $(O)/s%/flipped.ds: $(O)/s%/train.ds ;
 
@@ -184,10 +223,10 @@ $(O)/s%/predictions: $(O)/s%/base.tr
 	$(B)/cnn-eval -q --trace $< --predictions $@ -o /dev/null $(@D)/train.ds
 $(O)/s%.png: $(O)/s%.scores $(O)/s$$(dir $$*)predictions
 	$(B)/ds-sheet -q --train $(dir $@)train.ds -k 100 --predictions $(dir $@)predictions \
-		$(if $(filter-out 0 0.0,$(NOISE)),--flipped $(dir $@)flipped.ds) -o $@ $<
+		$(if $(NOISY),--flipped $(dir $@)flipped.ds) -o $@ $<
 $(O)/s%.html: $(O)/s%.scores $(O)/s$$(dir $$*)predictions
 	$(B)/ds-sheet -q --train $(dir $@)train.ds -k $(or $(lastword $(NPOS)),100) --html \
-		--predictions $(dir $@)predictions $(if $(filter-out 0 0.0,$(NOISE)),--flipped $(dir $@)flipped.ds) -o $@ $<
+		--predictions $(dir $@)predictions $(if $(NOISY),--flipped $(dir $@)flipped.ds) -o $@ $<
 
 # mislabel detection: AUROC, recall of the first 10 %, precision of the
 # first k (k = the number flipped), the curve
@@ -217,6 +256,13 @@ $(O)/s%.tr: $(O)/s%.ids $(S)/train $(S)/retrain
 	$(secs) > $(basename $@).sec
 $(O)/s%/none-n0.tr: $(O)/s%/base.tr
 	cp $< $@ && cp $(@D)/base.sec $(@D)/none-n0.sec
+# the clean-label ceiling: the same recipe and seed on the labels before
+# ds-noise flipped them (clean.ds, made with train.ds)
+$(O)/s%/ceiling-n0.tr: $(O)/s%/train.ds $(S)/train
+	@$(call progress,seed $*: training on the clean labels (the ceiling))
+	@t0=$$(date +%s.%N); \
+	$(B)/cnn-train -q $(TRAIN_OPTS) --trace-epochs none --seed $* -o $@ $(@D)/clean.ds && \
+	$(secs) > $(@D)/ceiling-n0.sec
 
 $(O)/s%.row: $(O)/s%.tr $(TEST_DS) $(S)/test
 	@$(B)/cnn-eval -q --trace $< -o $(basename $@).metrics $(TEST_DS)
@@ -224,7 +270,7 @@ $(O)/s%.row: $(O)/s%.tr $(TEST_DS) $(S)/test
 		sort | comm -12 - $(dir $@)flipped.txt | wc -l || echo 0); \
 	$(B)/ds-view --csv $(basename $@).metrics | tail -1 | \
 	awk -F, -v d=$(DATASET) -v m=$(call methodof,$*) -v n=$(call nof,$*) -v s=$(call seedof,$*) \
-		-v r=$(if $(filter none-n0,$(notdir $*)),-,$(RETRAIN)) -v h=$$hits -v sec=$$(cat $(basename $@).sec) \
+		-v r=$(if $(filter none-n0 ceiling-n0,$(notdir $*)),-,$(RETRAIN)) -v h=$$hits -v sec=$$(cat $(basename $@).sec) \
 		'{ printf "%s,%s,%s,%s,%s,%.4f,%.4f,%s,%.1f\n", d, m, n, s, r, $$3, $$2, h, sec }' > $@.tmp && mv $@.tmp $@
 
 # ------------------------------------------------------------------ results
@@ -235,7 +281,7 @@ $(O)/detection.csv: $(DETS) $(S)/cells
 	for f in $(DETS); do s=$$(basename $$(dirname $$f)); m=$$(basename $$f .detect); \
 		printf '%s,%s,%s,%s,%s\n' $(DATASET) $$m $${s#s} "$$(cat $$f)" "$$(cat $${f%.detect}.score-sec)"; done; } > $@.tmp && mv $@.tmp $@
 $(O)/table.md $(O)/acc.dat $(O)/plot.gp $(if $(DETS),$(O)/detect.dat) &: $(O)/results.csv $(if $(DETS),$(O)/detection.csv) $(P)/report.py
-	@$(PY) $(P)/report.py --title "$(DATASET): $(NET), $(NTRAIN) training images, $(NOISE) flipped, $(EPOCHS) epochs, lr $(LR) (decay $(LR_DECAY)), batch $(BATCH), retrain $(RETRAIN), seeds $(SEEDS)" \
+	@$(PY) $(P)/report.py --title "$(DATASET): $(NET), $(NTRAIN) training images, $(NOISE_KIND) noise ($(NOISE_OPTS)), cnn-train $(strip $(TRAIN_OPTS)), retrain $(RETRAIN), seeds $(SEEDS)" \
 		--results $< $(if $(DETS),--detection $(O)/detection.csv --curves "$(patsubst %.detect,%.curve,$(DETS))") --out $(O) > $(O)/table.md.tmp && mv $(O)/table.md.tmp $(O)/table.md
 $(O)/acc.png $(if $(DETS),$(O)/detect.png) &: $(O)/acc.dat $(O)/plot.gp $(P)/plots.gp
 	@$(GNUPLOT) -e "dir='$(O)'; title='$(DATASET), $(NET), retrain $(RETRAIN)'; det=$(if $(DETS),1,0)" $(P)/plots.gp

@@ -7,7 +7,8 @@
 Prints a Markdown report on stdout: test accuracy per n and method over the
 seeds (mean ± sample std), the paired difference to removing the same n at
 random with the same seed and to no removal (mean and 95 % t-interval over
-seeds; "within noise" when the interval contains 0), how many flipped labels
+seeds; "within noise" when the interval contains 0), with a clean-label
+ceiling (method "ceiling", n 0) the gap recovered, how many flipped labels
 were removed, and, with --detection, AUROC / recall / precision of mislabel
 detection. Writes DIR/acc.dat (one gnuplot block per arm: position, n,
 mean, std) and, with --curves, DIR/detect.dat (one block per method: the
@@ -74,12 +75,28 @@ def main():
             hits[m, n][s] = int(r["flipped_removed"])
             if n not in ns:
                 ns.append(n)
-            if m not in arms and m != "none":
+            if m not in arms and m not in ("none", "ceiling"):
                 arms.append(m)
     ns.sort()
     arms = [m for m in arms if m != "random"] + ["random"]
     base = acc["none", 0]
     seeds = sorted(base, key=int)
+    ceil = acc.get(("ceiling", 0), {})
+    # the gap recovered, (method − none) / (ceiling − none), per seed: where
+    # the ceiling is within 0.1 points of no removal there is no gap to
+    # recover and the ratio says nothing
+    gap = {s: ceil[s] - base[s] for s in seeds if s in ceil}
+    gap_ok = [s for s in gap if gap[s] > 0.001]
+
+    def recovered(cell, ss):
+        r = [(cell[s] - base[s]) / gap[s] for s in ss if s in gap_ok]
+        if not r:
+            return "| "
+        m, h = ci(r)
+        if math.isnan(h):
+            return "%+.2f | " % m
+        return "%+.2f [%+.2f, %+.2f]%s | " % (m, m - h, m + h,
+                                             "" if len(r) == len(ss) else " (%d seeds)" % len(r))
 
     out = []
     if a.title:
@@ -87,9 +104,20 @@ def main():
     out.append("Test accuracy (%%) over %d seed%s (mean ± std). Differences are paired "
                "by seed, in percentage points, with their 95 %% t-interval; "
                "\"within noise\" when it contains 0.\n" % (len(seeds), "s" * (len(seeds) != 1)))
-    out.append("| n | method | accuracy | − random (pp) | vs random | − no removal (pp) | vs no removal | flipped removed |")
-    out.append("|---:|---|---|---|---|---|---|---:|")
-    out.append("| 0 | none | %s | | | | | |" % msd([base[s] for s in seeds], 100))
+    if ceil:
+        out.append("The clean-label ceiling is the same recipe and seed on the labels before "
+                   "they were flipped; \"gap recovered\" is (method − none) / (ceiling − "
+                   "none) per seed, mean and 95 %% t-interval (1 = all of the noise's cost "
+                   "won back, 0 = nothing, below 0 = worse than not removing). The gap, "
+                   "ceiling − none: %s points.\n" % fmt_diff([100 * gap[s] for s in seeds if s in gap])[0])
+    gcol = " gap recovered |" if ceil else ""
+    out.append("| n | method | accuracy | − random (pp) | vs random | − no removal (pp) | vs no removal |%s flipped removed |" % gcol)
+    out.append("|---:|---|---|---|---|---|---|%s---:|" % ("---|" if ceil else ""))
+    out.append("| 0 | none | %s | | | | |%s |" % (msd([base[s] for s in seeds], 100), " |" if ceil else ""))
+    if ceil:
+        cs = [s for s in seeds if s in ceil]
+        d, v = fmt_diff([100 * (ceil[s] - base[s]) for s in cs])
+        out.append("| 0 | ceiling (clean labels) | %s | | | %s | %s | 1 | |" % (msd([ceil[s] for s in cs], 100), d, v))
     for n in ns:
         if n == 0:
             continue
@@ -107,6 +135,8 @@ def main():
                 line += "| | "
             d, v = fmt_diff([100 * (cell[s] - base[s]) for s in ss])
             line += "%s | %s | " % (d, v)
+            if ceil:
+                line += recovered(cell, ss)
             line += "%.1f |" % statistics.fmean(hits[m, n][s] for s in ss)
             out.append(line)
     out.append("")
@@ -127,9 +157,11 @@ def main():
                 f.write("%.3f %d %.4f %.4f\n" % (x, n, statistics.fmean(v), sd))
             f.write("\n\n")
     os.replace(os.path.join(a.out, "acc.dat.tmp"), os.path.join(a.out, "acc.dat"))
-    # what plots.gp needs to know: the blocks, and one tick per n
+    # what plots.gp needs to know: the blocks, one tick per n, and the
+    # ceiling's mean as a line (0: none)
     with open(os.path.join(a.out, "plot.gp.tmp"), "w") as f:
         f.write("narms = %d\nndet = %d\n" % (len(arms), len(order_det(a))))
+        f.write("ceiling = %.4f\n" % (100 * statistics.fmean(ceil.values()) if ceil else 0))
         f.write("set xtics (%s)\n" % ", ".join('"%d" %d' % (n, i) for i, n in enumerate(ns)))
         f.write("set xrange [-0.5:%g]\n" % (len(ns) - 0.5))
     os.replace(os.path.join(a.out, "plot.gp.tmp"), os.path.join(a.out, "plot.gp"))

@@ -1,8 +1,10 @@
 #!/bin/sh
 # pipelines/stability.sh — the evidence behind inf-score's default method
 # (docs/stability.md): for every u-walk method and the baselines,
-#   detect  mislabel detection: ds-noise --frac 0.1 on N training images of a
-#           dataset, a clean validation set of 1,000; AUROC, recall@10 %,
+#   detect  mislabel detection: ds-noise on N training images of a dataset
+#           (NOISE_KIND=symmetric, NOISE 0.1 of them flipped, or pairs: NOISE
+#           of each source class of the dataset's pairs, pipelines/recipe.sh),
+#           a clean validation set of 1,000; AUROC, recall@10 %,
 #           precision@5 % of the flips (pipelines/eval_scores.py), and each
 #           walk's stability (eta*lambda, |u| growth) from the scores header
 #   agree   agreement with the true counterfactual on K examples
@@ -12,9 +14,12 @@
 # seed and schedule, and prints the test accuracy (what = trim; `none` is the
 # network trained on everything).
 # Each line of its output is one run: tab-separated, with a header line.
-#   sh pipelines/stability.sh detect DATASET NET N EPOCHS BATCH SEEDS...
-#   sh pipelines/stability.sh agree  DATASET NET N EPOCHS BATCH K SEEDS...
+#   sh pipelines/stability.sh detect DATASET NET N SEEDS...
+#   sh pipelines/stability.sh agree  DATASET NET N K SEEDS...
 # DATASET: a dataset stream (e.g. data/mnist-train.ds). Needs make (bin/).
+# The network trains with the recipe of pipelines/recipe.sh for the dataset
+# (named by the file: mnist-train.ds is mnist) and NET; TRAIN_OPTS="..."
+# replaces it (cnn-train's options but --net and --seed).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PATH="${BIN:-$ROOT/bin}:$PATH"
@@ -22,11 +27,19 @@ EVAL="$ROOT/pipelines/eval_scores.py"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 METHODS="${METHODS:-sgd sgd-flow sgd-gn sgd-last sgd-last-flow sgd-last-gn sgd-last+ref tracin-last}"
-what=$1 ds=$2 net=$3 n=$4 epochs=$5 batch=$6
-shift 6
+what=$1 ds=$2 net=$3 n=$4
+shift 4
 k=0
 if [ "$what" = agree ]; then k=$1; shift; fi
 name=$(basename "$ds" .ds)
+set_name=${name%%-*}
+TRAIN_OPTS=${TRAIN_OPTS:-$(sh "$ROOT/pipelines/recipe.sh" "$set_name" "$net")}
+NOISE_KIND=${NOISE_KIND:-symmetric} NOISE=${NOISE:-0.1}
+case $NOISE_KIND in
+symmetric) noise="--frac $NOISE" ;;
+pairs) noise="--pairs ${PAIRS:-$(sh "$ROOT/pipelines/recipe.sh" --pairs "$set_name")} --frac $NOISE" ;;
+*) echo "stability.sh: NOISE_KIND=$NOISE_KIND: want symmetric or pairs" >&2; exit 2 ;;
+esac
 stab() { # scores → eta_lambda u_growth flow_steps
 	ds-view --header "$1" | sed -n 's/.*"eta_lambda":\([^,]*\),.*"u_growth":\([^,]*\),.*"flow_steps":\([0-9]*\).*/\1 \2 \3/p'
 }
@@ -39,12 +52,13 @@ acc() { # trace → test accuracy on TEST
 printf 'what\tdata\tnet\tseed\tmethod\tresult\teta_lambda\tu_growth\tflow_steps\tseconds\n'
 for seed in "$@"; do
 	rm -f $T/s.* $T/trim.*
-	# N training images with 10 % of labels flipped, 1,000 clean for validation
+	# N training images with noisy labels, 1,000 clean for validation
 	ds-split -q --val $((n + 1000)) --seed "$seed" --val-out $T/sub.ds "$ds" > /dev/null
 	ds-split -q --val 1000 --seed "$seed" --val-out $T/val.ds $T/sub.ds > $T/clean.ds
-	ds-noise -q --frac 0.1 --seed "$seed" --flipped $T/flipped.ds $T/clean.ds > $T/train.ds
-	cnn-train -q --net "$net" --batch "$batch" --lr 0.05 --epochs "$epochs" --seed "$seed" \
-		--snapshots every -o $T/run.tr $T/train.ds
+	# shellcheck disable=SC2086
+	ds-noise -q $noise --seed "$seed" --flipped $T/flipped.ds $T/clean.ds > $T/train.ds
+	# shellcheck disable=SC2086
+	cnn-train -q --net "$net" $TRAIN_OPTS --seed "$seed" --snapshots every -o $T/run.tr $T/train.ds
 	theta-cache -q --keep every-step -o $T/every.c $T/run.tr
 	theta-cache -q --keep final -o $T/final.c $T/run.tr
 	want=
@@ -102,8 +116,8 @@ for seed in "$@"; do
 		esac
 		if [ "$m" != none ]; then
 			ds-remove -q -i $T/trim.ids -o $T/trim.ds $T/train.ds
-			cnn-train -q --net "$net" --batch "$batch" --lr 0.05 --epochs "$epochs" --seed "$seed" \
-				-o $tr $T/trim.ds
+			# shellcheck disable=SC2086
+			cnn-train -q --net "$net" $TRAIN_OPTS --seed "$seed" -o $tr $T/trim.ds
 		fi
 		printf 'trim\t%s\t%s\t%s\t%s\tacc=%s\t-\t-\t-\t-\n' "$name" "$net" "$seed" "$m" "$(acc $tr)"
 	done
