@@ -87,6 +87,12 @@ LR_MIN   ?= 0
 DROP_LAST ?= $(RECIPE_DROP_LAST)
 AUGMENT  ?= $(RECIPE_AUGMENT)
 TRAIN_EXTRA ?=
+# the epochs the base run traces, whose steps the u-walks (sgd-last, ...)
+# go back over: the last TRACE_LAST. Under a decaying schedule the last
+# epoch alone runs at a learning rate near 0 and weighs each example by
+# where its batch fell; three epochs found more of the flips (docs/recipes.md)
+TRACE_LAST ?= 3
+TRACE_EPOCHS ?= $(shell e=$(EPOCHS); k=$(TRACE_LAST); [ $$k -gt $$e ] && k=$$e; seq -s, $$((e - k)) $$((e - 1)))
 SEEDS    ?= 1 2 3 4 5
 NS       ?= 0 100 300 1000
 METHODS  ?= sgd-last sgd-last-ref tracin-last loss oga-l2
@@ -147,7 +153,7 @@ S = $(O)/stamps
 ifeq ($(filter clean-exp,$(MAKECMDGOALS)),)
 _ := $(call stamp,data,$(TRAIN_DS) ntrain=$(NTRAIN) nval=$(NVAL) noise=$(NOISE_KIND) $(NOISE_OPTS) $(if $(MATRIX),$(shell cksum < $(MATRIX))))
 _ := $(call stamp,train,$(TRAIN_OPTS))
-_ := $(call stamp,cache,$(CACHE_KEEP))
+_ := $(call stamp,cache,$(CACHE_KEEP) traced=$(TRACE_EPOCHS))
 _ := $(call stamp,test,$(TEST_DS))
 _ := $(call stamp,retrain,$(RETRAIN) $(if $(filter last,$(RETRAIN)),from epoch $(shell echo $$(($(EPOCHS) - 1)))))
 _ := $(call stamp,cells,dataset=$(DATASET) seeds=$(SEEDS) ns=$(NS) methods=$(METHODS) ceiling=$(CEILING))
@@ -198,10 +204,10 @@ $(O)/s%/train.ds: $(TRAIN_DS) $(S)/data
 $(O)/s%/val.ds $(O)/s%/flipped.ds: $(O)/s%/train.ds ;
 
 # the run on the whole training set, traced in its last epoch, θ cached
-$(O)/s%/base.tr: $(O)/s%/train.ds $(S)/train
+$(O)/s%/base.tr: $(O)/s%/train.ds $(S)/train $(S)/cache
 	@$(call progress,seed $*: training on all $(NTRAIN))
 	@t0=$$(date +%s.%N); \
-	$(B)/cnn-train -q $(TRAIN_OPTS) --seed $* -o $@ $< && \
+	$(B)/cnn-train -q $(TRAIN_OPTS) --trace-epochs $(TRACE_EPOCHS) --seed $* $(if $(filter every-step,$(CACHE_KEEP)),--snapshots every) -o $@ $< && \
 	$(secs) > $(@D)/base.sec
 $(O)/s%/base.cache: $(O)/s%/base.tr $(S)/cache
 	$(B)/theta-cache -q --keep $(CACHE_KEEP) -o $@ $<

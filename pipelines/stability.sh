@@ -19,7 +19,8 @@
 # DATASET: a dataset stream (e.g. data/mnist-train.ds). Needs make (bin/).
 # The network trains with the recipe of pipelines/recipe.sh for the dataset
 # (named by the file: mnist-train.ds is mnist) and NET; TRAIN_OPTS="..."
-# replaces it (cnn-train's options but --net and --seed).
+# replaces it (cnn-train's options but --net and --seed). The run traces
+# its last TRACE_LAST (default 3) epochs, which the walks go back over.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PATH="${BIN:-$ROOT/bin}:$PATH"
@@ -34,6 +35,12 @@ if [ "$what" = agree ]; then k=$1; shift; fi
 name=$(basename "$ds" .ds)
 set_name=${name%%-*}
 TRAIN_OPTS=${TRAIN_OPTS:-$(sh "$ROOT/pipelines/recipe.sh" "$set_name" "$net")}
+# the walks go back over the last TRACE_LAST epochs (as experiment.mk's)
+TRACE_LAST=${TRACE_LAST:-3}
+epochs=$(echo " $TRAIN_OPTS " | sed -n 's/.* --epochs \([0-9]*\) .*/\1/p')
+epochs=${epochs:-20}
+[ "$TRACE_LAST" -gt "$epochs" ] && TRACE_LAST=$epochs
+traced=$(seq -s, $((epochs - TRACE_LAST)) $((epochs - 1)))
 NOISE_KIND=${NOISE_KIND:-symmetric} NOISE=${NOISE:-0.1}
 case $NOISE_KIND in
 symmetric) noise="--frac $NOISE" ;;
@@ -58,7 +65,8 @@ for seed in "$@"; do
 	# shellcheck disable=SC2086
 	ds-noise -q $noise --seed "$seed" --flipped $T/flipped.ds $T/clean.ds > $T/train.ds
 	# shellcheck disable=SC2086
-	cnn-train -q --net "$net" $TRAIN_OPTS --seed "$seed" --snapshots every -o $T/run.tr $T/train.ds
+	cnn-train -q --net "$net" $TRAIN_OPTS --seed "$seed" --trace-epochs "$traced" --snapshots every \
+		-o $T/run.tr $T/train.ds
 	theta-cache -q --keep every-step -o $T/every.c $T/run.tr
 	theta-cache -q --keep final -o $T/final.c $T/run.tr
 	want=
