@@ -31,6 +31,8 @@ for r in "$@"; do
 	case $r in *=*) ;; *) echo "recipes.sh: '$r' is not NAME='OPTS'" >&2; exit 2 ;; esac
 	printf '%s\n' "${r#*=}" > "$out/rows/${r%%=*}.opts"
 done
+# the table lists the recipes in this order
+for r in "$@"; do echo "${r%%=*}"; done > "$out/rows/order"
 
 # the seed's split and noisy labels, made once and shared by every recipe
 for s in $seeds; do

@@ -3,7 +3,8 @@
 one row per recipe, in the order of the recipes' names as given, with the
 command, test accuracy on clean and on noisy labels (mean ± sample std over
 the seeds, and how many seeds), and the CPU minutes of one run (training and
-testing, one thread). Reads OUT/rows.tsv and OUT/rows/NAME.opts."""
+testing, one thread). Reads OUT/rows.tsv, OUT/rows/NAME.opts and
+OUT/rows/order (the recipes in the order the sweep named them)."""
 import os
 import statistics
 import sys
@@ -21,8 +22,11 @@ def main():
             rows.setdefault(name, {}).setdefault(lab, []).append((int(seed), float(acc), float(cpu)))
     if not meta:
         sys.exit("recipes_table.py: no runs in %s" % out)
-    # recipes in the order their .opts files were written
-    names = sorted(rows, key=lambda r: os.path.getmtime(os.path.join(out, "rows", r + ".opts")))
+    # recipes in the order the last sweep named them, then any others
+    order = []
+    if os.path.exists(os.path.join(out, "rows", "order")):
+        order = [r for r in open(os.path.join(out, "rows", "order")).read().split() if r in rows]
+    names = order + sorted(r for r in rows if r not in order)
     print("%s, %s, %s training images; test accuracy %% on the test set, mean ± std over seeds (n); "
           "CPU min of one run at one thread" % meta)
     print()
