@@ -125,8 +125,10 @@ engine *engine_new(const nn_net *net, int max_batch, int device, int quiet)
 		snprintf(e->name, sizeof e->name, "%s; convolutions: %s", dev, nn_cuda_conv(e->g));
 	}
 #endif
-	if (!e->cuda)
+	if (!e->cuda) {
 		e->bk = nn_cpu_new(net, max_batch);
+		snprintf(e->name, sizeof e->name, "cpu; convolutions: %s", nn_cpu_conv(e->bk));
+	}
 	e->ws = nn_ws_new_on(net, e->bk, max_batch);
 	return e;
 }

@@ -19,6 +19,13 @@
 #include "nn.h"
 #include "util.h"
 
+/* oneDNN's convolutions (lib/nn_dnnl.c) where the build has it, in float;
+ * else, and in the double build of the tests, im2col + SGEMM below */
+#if defined(HAVE_DNNL) && !defined(NN_F64)
+#include "nn_dnnl.h"
+#define USE_DNNL 1
+#endif
+
 #ifdef NN_F64
 #define GEMM cblas_dgemm
 #else
@@ -37,6 +44,9 @@ typedef struct cpu {
 	const real **kin;
 	int *kB, keeping;
 	nn_tally tal;
+#ifdef USE_DNNL
+	nn_dnnl *dn;                    /* NULL: no convolution */
+#endif
 } cpu;
 
 /* loops shorter than this stay on one thread (the fork costs more) */
@@ -308,6 +318,12 @@ static const real *col_of(cpu *c, int i, int B, const real *in, int what)
 static void conv_forward_cpu(void *ctx, int i, int B, real *out, const real *in,
 			     const real *w, real beta, int what)
 {
+#ifdef USE_DNNL
+	if (((cpu *)ctx)->dn) {
+		nn_dnnl_conv_forward(((cpu *)ctx)->dn, i, B, out, in, w, beta, what);
+		return;
+	}
+#endif
 	const nn_layer *L = &NET(ctx)->l[i];
 	const real *col = col_of(ctx, i, B, in, what);
 	gemm_cpu(ctx, 0, 0, L->oc, B * L->oh * L->ow, L->ic * L->k * L->k, 1, w, col, beta, out);
@@ -316,6 +332,12 @@ static void conv_forward_cpu(void *ctx, int i, int B, real *out, const real *in,
 static void conv_backward_filter_cpu(void *ctx, int i, int B, real *dw, const real *in,
 				     const real *dout, int what)
 {
+#ifdef USE_DNNL
+	if (((cpu *)ctx)->dn) {
+		nn_dnnl_conv_backward_filter(((cpu *)ctx)->dn, i, B, dw, in, dout, what);
+		return;
+	}
+#endif
 	const nn_layer *L = &NET(ctx)->l[i];
 	const real *col = col_of(ctx, i, B, in, what);
 	gemm_cpu(ctx, 0, 1, L->oc, L->ic * L->k * L->k, B * L->oh * L->ow, 1, dout, col, 1, dw);
@@ -324,6 +346,12 @@ static void conv_backward_filter_cpu(void *ctx, int i, int B, real *dw, const re
 static void conv_backward_data_cpu(void *ctx, int i, int B, real *din, const real *w,
 				   const real *dout, const real *w2, const real *dout2)
 {
+#ifdef USE_DNNL
+	if (((cpu *)ctx)->dn) {
+		nn_dnnl_conv_backward_data(((cpu *)ctx)->dn, i, B, din, w, dout, w2, dout2);
+		return;
+	}
+#endif
 	const nn_layer *L = &NET(ctx)->l[i];
 	real *col = ((cpu *)ctx)->col;
 	int ckk = L->ic * L->k * L->k, n = B * L->oh * L->ow;
@@ -682,7 +710,12 @@ nn_backend *nn_cpu_new(const nn_net *net, int max_batch)
 	cpu *c = ecalloc(1, sizeof *c);
 	c->net = net;
 	c->max_batch = max_batch, c->nl = net->nl;
+#ifdef USE_DNNL
+	c->dn = nn_dnnl_new(net, max_batch);
+	c->col = ecalloc(1, sizeof(real));
+#else
 	c->col = ecalloc(nn_col_size(net, max_batch), sizeof(real));
+#endif
 	c->keep = ecalloc((size_t)net->nl + 1, sizeof *c->keep);
 	c->kin = ecalloc((size_t)net->nl + 1, sizeof *c->kin);
 	c->kB = ecalloc((size_t)net->nl + 1, sizeof *c->kB);
@@ -710,6 +743,21 @@ nn_backend *nn_cpu_new(const nn_net *net, int max_batch)
 	return &c->bk;
 }
 
+const char *nn_cpu_conv(const nn_backend *bk)
+{
+	cpu *c = (cpu *)bk->ctx;
+	int any = 0;
+	for (int i = 0; i < c->nl; i++)
+		any |= c->net->l[i].type == NN_CONV;
+	if (!any)
+		return "no convolutions";
+#ifdef USE_DNNL
+	if (c->dn)
+		return nn_dnnl_describe(c->dn);
+#endif
+	return "im2col + OpenBLAS";
+}
+
 void nn_cpu_free(nn_backend *bk)
 {
 	if (!bk)
@@ -719,5 +767,8 @@ void nn_cpu_free(nn_backend *bk)
 		free(c->keep[i]);
 	free(c->keep), free(c->kin), free(c->kB);
 	free(c->col);
+#ifdef USE_DNNL
+	nn_dnnl_free(c->dn);
+#endif
 	free(c);
 }

@@ -3,7 +3,7 @@
 # stay under the threshold, lib/nn_cpu.c PAR_MIN): conv6 on 28×28 images
 # padded to 32×32 at batch 32 — training with batch-norm at 1, 2 and 3
 # threads (3 does not divide the blocks evenly), and inf-score's R-passes and
-# Hessian-vector products at 1 and 2
+# Hessian-vector products at 1 and 2; and the convolutions' chunks (below)
 . "$(dirname "$0")/lib.sh"
 
 gen-data idx 64 28 28 10 im lb && ds-import -q idx im lb > train.ds
@@ -19,6 +19,28 @@ t_ok "inf-score sgd-last, 1 thread" \
 	"inf-score -q --threads 1 --method sgd-last --train train.ds --val val.ds c.final > s1"
 t_ok "inf-score sgd-last: 2 threads, the same bytes" \
 	"inf-score -q --threads 2 --method sgd-last --train train.ds --val val.ds c.final | cmp - s1"
+
+# the convolutions' chunks (lib/nn_dnnl.c: a batch cut into at most 8, the
+# last one smaller; the weight gradient's parts added in chunk order):
+# batches of 20 and 4 (20 = 3+3+3+3+3+3+2), at 1, 2 and 3 threads, and
+# the walks' R-passes on them; hara-mnist, whose 20 channels oneDNN pads to
+# 32, at batch 64 (8 chunks of 8)
+t_ok "conv6, batch 20, trains, 1 thread" \
+	"cnn-train -q --threads 1 --net conv6 --batch 20 --epochs 1 train.ds > b1.tr"
+for n in 2 3; do
+	t_ok "conv6, batch 20: $n threads, the same bytes" \
+		"cnn-train -q --threads $n --net conv6 --batch 20 --epochs 1 train.ds | cmp - b1.tr"
+done
+theta-cache -q --keep final b1.tr > b.final
+for m in sgd-last-ref tracin-last; do
+	inf-score -q --threads 1 --method $m --train train.ds --val val.ds b.final > "$m.1"
+	t_ok "inf-score $m, batch 20: 3 threads, the same bytes" \
+		"inf-score -q --threads 3 --method $m --train train.ds --val val.ds b.final | cmp - $m.1"
+done
+t_ok "hara-mnist trains, 1 thread" \
+	"cnn-train -q --threads 1 --net hara-mnist --batch 64 --epochs 2 train.ds > h1.tr"
+t_ok "hara-mnist: 3 threads, the same bytes" \
+	"cnn-train -q --threads 3 --net hara-mnist --batch 64 --epochs 2 train.ds | cmp - h1.tr"
 
 # idle OpenMP threads wait passively unless the user says otherwise
 # (lib/util.c: a spinning thread takes the core a late one needs)
