@@ -42,10 +42,20 @@ t_ok "hara-mnist trains, 1 thread" \
 t_ok "hara-mnist: 3 threads, the same bytes" \
 	"cnn-train -q --threads 3 --net hara-mnist --batch 64 --epochs 2 train.ds | cmp - h1.tr"
 
-# idle OpenMP threads wait passively unless the user says otherwise
-# (lib/util.c: a spinning thread takes the core a late one needs)
-t_ok "OMP_WAIT_POLICY passive by default" \
-	"env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_DISPLAY_ENV=verbose cnn-train --version 2>&1 | grep -q \"GOMP_SPINCOUNT = '0'\""
+# idle OpenMP threads sleep at once on a busy machine and spin 30,000 turns
+# first on an idle one, unless the user says otherwise (lib/engine.c: a
+# spinning thread takes the core a late one needs; a sleeping one is slow
+# to wake for the next loop). The machine as /proc/loadavg shows it: runnable
+# tasks (this program included) / all tasks
+printf '3.10 2.50 1.20 4/120 999\n' > busy.loadavg
+printf '0.10 0.05 0.01 1/120 999\n' > idle.loadavg
+spin() { env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_DISPLAY_ENV=verbose "$@" cnn-train --version 2>&1 |
+	sed -n "s/.*GOMP_SPINCOUNT = '\([0-9]*\)'.*/\1/p" | tail -n 1; }
+t_eq "a busy machine: idle threads sleep at once" 0 "$(spin CLEANSE_LOADAVG=busy.loadavg)"
+t_eq "an idle machine: idle threads spin 30000 turns first" 30000 "$(spin CLEANSE_LOADAVG=idle.loadavg)"
+t_eq "no load to read: they sleep at once" 0 "$(spin CLEANSE_LOADAVG=missing)"
 t_ok "the user's OMP_WAIT_POLICY wins" \
 	"OMP_WAIT_POLICY=active OMP_DISPLAY_ENV=verbose cnn-train --version 2>&1 | grep \"OMP_WAIT_POLICY = \" | grep -q ACTIVE"
+t_eq "the user's GOMP_SPINCOUNT wins" 123 \
+	"$(GOMP_SPINCOUNT=123 CLEANSE_LOADAVG=busy.loadavg OMP_DISPLAY_ENV=verbose cnn-train --version 2>&1 | sed -n "s/.*GOMP_SPINCOUNT = '\([0-9]*\)'.*/\1/p" | tail -n 1)"
 exit $failed
