@@ -71,7 +71,7 @@ CFLAGS  += $(if $(filter 1,$(HAVE_DNNL)),-DHAVE_DNNL=1)
 LDLIBS  += $(if $(filter 1,$(HAVE_DNNL)),-ldnnl)
 DNNL_STAMP := $(shell mkdir -p build && v='$(HAVE_DNNL)' && \
 	{ [ "$$(cat build/dnnl.stamp 2>/dev/null)" = "$$v" ] || echo "$$v" > build/dnnl.stamp; } && echo build/dnnl.stamp)
-DNNL_MSG = $(if $(filter 1,$(HAVE_DNNL)),✓ oneDNN found: CPU convolutions on oneDNN,✗ oneDNN not found (libdnnl-dev: make deps): CPU convolutions on im2col + OpenBLAS)
+DNNL_MSG = $(if $(filter 1,$(HAVE_DNNL)),✓ oneDNN found: CPU convolutions on oneDNN,✗ building without oneDNN (libdnnl-dev: make deps; or HAVE_DNNL=0): CPU convolutions on im2col + OpenBLAS)
 
 ifeq ($(SANITIZE),address)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
