@@ -64,6 +64,15 @@ else
 $(info ✗ nvcc not found, building CPU-only)
 endif
 
+# oneDNN: expanded when a recipe runs (config.mk); lib/libfilt.a's recipe
+# says which path the build took, and build/dnnl.stamp rebuilds the objects
+# that depend on it when that changes (libdnnl-dev installed or removed)
+CFLAGS  += $(if $(filter 1,$(HAVE_DNNL)),-DHAVE_DNNL=1)
+LDLIBS  += $(if $(filter 1,$(HAVE_DNNL)),-ldnnl)
+DNNL_STAMP := $(shell mkdir -p build && v='$(HAVE_DNNL)' && \
+	{ [ "$$(cat build/dnnl.stamp 2>/dev/null)" = "$$v" ] || echo "$$v" > build/dnnl.stamp; } && echo build/dnnl.stamp)
+DNNL_MSG = $(if $(filter 1,$(HAVE_DNNL)),✓ oneDNN found: CPU convolutions on oneDNN,✗ building without oneDNN (libdnnl-dev: make deps; or HAVE_DNNL=0): CPU convolutions on im2col + OpenBLAS)
+
 ifeq ($(SANITIZE),address)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -85,10 +94,12 @@ install: $(BINS)
 
 lib/libfilt.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
+	@echo "$(DNNL_MSG)" >&2
 
 lib/%.o: lib/%.c lib/*.h formats/formats.h
 	$(CC) $(CFLAGS) -c -o $@ $<
 lib/version.o: $(VERSION_H)
+lib/nn_cpu.o lib/nn_dnnl.o: $(DNNL_STAMP)
 
 kernels/%.o: kernels/%.cu kernels/*.h lib/*.h
 	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
@@ -147,11 +158,14 @@ ifeq ($(HAVE_CUDA),1)
 endif
 
 # where nvcc is found, the CPU-only build must still compile: check every
-# source without HAVE_CUDA (syntax and warnings only, a few seconds)
+# source without HAVE_CUDA (syntax and warnings only, a few seconds); and
+# where oneDNN is, the CPU backend without it
 check-cpu-only:
-	@for f in lib/*.c tools/*.c tests/gen-data.c; do \
+	@for f in $(LIB_SRC) tools/*.c tests/gen-data.c; do \
 		$(CC) $(filter-out -DHAVE_CUDA=1,$(CFLAGS)) -fsyntax-only $$f || \
 		{ echo "CPU-only build broken: $$f" >&2; exit 1; }; done
+	@$(CC) $(filter-out -DHAVE_DNNL=1,$(CFLAGS)) -fsyntax-only lib/nn_cpu.c || \
+		{ echo "build without oneDNN broken: lib/nn_cpu.c" >&2; exit 1; }
 
 test-gpu: all
 	@sh tests/run-gpu.sh

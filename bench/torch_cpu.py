@@ -12,8 +12,9 @@ the same networks, data and arithmetic as cnn-train and inf-score, timed.
     torch_cpu.py walk --method M --threads T --train TRAIN.ds --val VAL.ds CACHE
         the sgd-last u-walk of inf-score (Suzuki et al.) on the θ_T, batches
         and learning rates of a cleanse cache (theta-cache --keep final),
-        M = sgd-last (u <- u - eta (H u + lambda u)) or sgd-last-ref
-        (u <- u - (eta/|S|)(H u + lambda u)). Prints "walk seconds=S
+        M = sgd-last (u <- u - eta (H u + lambda u)), sgd-last-ref
+        (u <- u - (eta/|S|)(H u + lambda u)) or tracin-last (u fixed: the
+        per-example dots alone, one double backward a step). Prints "walk seconds=S
         steps=K rss_kib=M" (S: u and the walk, start-up and reading the
         cache excluded); --scores FILE writes "id score" lines, the same
         scores inf-score writes (formats/scores.md), to compare with it.
@@ -279,6 +280,11 @@ def walk(a):
         lj = F.cross_entropy(forward(spec, ps, x[idx], "train"), y[idx], reduction="none")
         g = torch.autograd.grad((w * lj).sum() / n, ps, create_graph=True)
         s = sum((gi * ui).sum() for gi, ui in zip(g, u))
+        if a.method == "tracin-last":
+            # the dots alone: u does not move
+            dw, = torch.autograd.grad(s, [w])
+            score[idx] += (lr * dw).double()
+            continue
         *hu, dw = torch.autograd.grad(s, ps + [w])
         # dw_j = <u, grad l_j> / n: example j gains (lr / n) <u, grad l_j>
         score[idx] += (lr * dw).double()
@@ -308,7 +314,8 @@ def main():
     w.add_argument("cache")
     w.add_argument("--train", required=True)
     w.add_argument("--val", required=True)
-    w.add_argument("--method", default="sgd-last-ref", choices=["sgd-last", "sgd-last-ref"])
+    w.add_argument("--method", default="sgd-last-ref",
+                   choices=["sgd-last", "sgd-last-ref", "tracin-last"])
     w.add_argument("--scores", help="write 'id score' lines here")
     w.add_argument("--double", action="store_true", help="compute in float64")
     for q in (t, w):

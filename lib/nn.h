@@ -116,6 +116,10 @@ typedef struct nn_ws nn_ws;
 /* the CPU backend (lib/nn_cpu.c) for net at batches up to max_batch */
 nn_backend *nn_cpu_new(const nn_net *net, int max_batch);
 void nn_cpu_free(nn_backend *bk);
+/* how bk computes convolutions: "oneDNN 2.6.3 avx512", "im2col +
+ * OpenBLAS" (a build without oneDNN) or "no convolutions"; valid while bk
+ * is */
+const char *nn_cpu_conv(const nn_backend *bk);
 
 /* a workspace on backend bk (bk outlives it), or on a CPU backend of its
  * own (nn_ws_new) */

@@ -19,6 +19,13 @@
 #include "nn.h"
 #include "util.h"
 
+/* oneDNN's convolutions (lib/nn_dnnl.c) where the build has it, in float;
+ * else, and in the double build of the tests, im2col + SGEMM below */
+#if defined(HAVE_DNNL) && !defined(NN_F64)
+#include "nn_dnnl.h"
+#define USE_DNNL 1
+#endif
+
 #ifdef NN_F64
 #define GEMM cblas_dgemm
 #else
@@ -37,12 +44,39 @@ typedef struct cpu {
 	const real **kin;
 	int *kB, keeping;
 	nn_tally tal;
+#ifdef USE_DNNL
+	nn_dnnl *dn;                    /* NULL: no convolution */
+#endif
 } cpu;
 
 /* loops shorter than this stay on one thread (the fork costs more) */
 #define PAR_MIN 16384
 
 #define NET(ctx) (((cpu *)(ctx))->net)
+
+/* Sums over a channel or a row in a fixed order that vectorises: element j
+ * goes to running sum j % LANES, and the lanes are added pairwise at the
+ * end (lanes_fold). The order is the code's, not the compiler's or the
+ * instruction set's (omp simd only says the lanes are independent), so the
+ * bits are the same on every machine that rounds IEEE arithmetic. A single
+ * running sum waited on the adder's latency at each element. */
+#define LANES 16
+
+static real lanes_fold(real *acc)
+{
+	for (int w = LANES / 2; w; w /= 2)
+		for (int l = 0; l < w; l++)
+			acc[l] += acc[l + w];
+	return acc[0];
+}
+
+static double lanes_fold_d(double *acc)
+{
+	for (int w = LANES / 2; w; w /= 2)
+		for (int l = 0; l < w; l++)
+			acc[l] += acc[l + w];
+	return acc[0];
+}
 
 /* ================================================================ memory */
 
@@ -146,9 +180,12 @@ static void add_bias_cpu(void *ctx, real *out, const real *bias, int O, size_t n
 {
 	(void)ctx;
 #pragma omp parallel for schedule(static) if ((size_t)O * n >= PAR_MIN)
-	for (int o = 0; o < O; o++)
+	for (int o = 0; o < O; o++) {
+		real *x = out + (size_t)o * n, b = bias[o];
+#pragma omp simd
 		for (size_t j = 0; j < n; j++)
-			out[(size_t)o * n + j] += bias[o];
+			x[j] += b;
+	}
 }
 
 static void row_sums_cpu(void *ctx, real *db, const real *d, int O, size_t n)
@@ -156,10 +193,16 @@ static void row_sums_cpu(void *ctx, real *db, const real *d, int O, size_t n)
 	(void)ctx;
 #pragma omp parallel for schedule(static) if ((size_t)O * n >= PAR_MIN)
 	for (int o = 0; o < O; o++) {
-		real s = 0;
-		for (size_t j = 0; j < n; j++)
-			s += d[(size_t)o * n + j];
-		db[o] += s;
+		const real *x = d + (size_t)o * n;
+		real acc[LANES] = { 0 };
+		size_t j = 0;
+		for (; j + LANES <= n; j += LANES)
+#pragma omp simd
+			for (int l = 0; l < LANES; l++)
+				acc[l] += x[j + l];
+		for (; j < n; j++)
+			acc[j % LANES] += x[j];
+		db[o] += lanes_fold(acc);
 	}
 }
 
@@ -275,6 +318,12 @@ static const real *col_of(cpu *c, int i, int B, const real *in, int what)
 static void conv_forward_cpu(void *ctx, int i, int B, real *out, const real *in,
 			     const real *w, real beta, int what)
 {
+#ifdef USE_DNNL
+	if (((cpu *)ctx)->dn) {
+		nn_dnnl_conv_forward(((cpu *)ctx)->dn, i, B, out, in, w, beta, what);
+		return;
+	}
+#endif
 	const nn_layer *L = &NET(ctx)->l[i];
 	const real *col = col_of(ctx, i, B, in, what);
 	gemm_cpu(ctx, 0, 0, L->oc, B * L->oh * L->ow, L->ic * L->k * L->k, 1, w, col, beta, out);
@@ -283,6 +332,12 @@ static void conv_forward_cpu(void *ctx, int i, int B, real *out, const real *in,
 static void conv_backward_filter_cpu(void *ctx, int i, int B, real *dw, const real *in,
 				     const real *dout, int what)
 {
+#ifdef USE_DNNL
+	if (((cpu *)ctx)->dn) {
+		nn_dnnl_conv_backward_filter(((cpu *)ctx)->dn, i, B, dw, in, dout, what);
+		return;
+	}
+#endif
 	const nn_layer *L = &NET(ctx)->l[i];
 	const real *col = col_of(ctx, i, B, in, what);
 	gemm_cpu(ctx, 0, 1, L->oc, L->ic * L->k * L->k, B * L->oh * L->ow, 1, dout, col, 1, dw);
@@ -291,6 +346,12 @@ static void conv_backward_filter_cpu(void *ctx, int i, int B, real *dw, const re
 static void conv_backward_data_cpu(void *ctx, int i, int B, real *din, const real *w,
 				   const real *dout, const real *w2, const real *dout2)
 {
+#ifdef USE_DNNL
+	if (((cpu *)ctx)->dn) {
+		nn_dnnl_conv_backward_data(((cpu *)ctx)->dn, i, B, din, w, dout, w2, dout2);
+		return;
+	}
+#endif
 	const nn_layer *L = &NET(ctx)->l[i];
 	real *col = ((cpu *)ctx)->col;
 	int ckk = L->ic * L->k * L->k, n = B * L->oh * L->ow;
@@ -305,7 +366,7 @@ static void conv_backward_data_cpu(void *ctx, int i, int B, real *din, const rea
 static void relu_cpu(void *ctx, real *out, const real *in, size_t n)
 {
 	(void)ctx;
-#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
+#pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
 	for (size_t j = 0; j < n; j++)
 		out[j] = in[j] > 0 ? in[j] : 0;
 }
@@ -313,9 +374,11 @@ static void relu_cpu(void *ctx, real *out, const real *in, size_t n)
 static void relu_mask_cpu(void *ctx, real *out, const real *ref, const real *d, size_t n)
 {
 	(void)ctx;
-#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-	for (size_t j = 0; j < n; j++)
-		out[j] = ref[j] > 0 ? d[j] : 0;
+#pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
+	for (size_t j = 0; j < n; j++) {
+		real v = d[j];          /* read unconditionally: it vectorises */
+		out[j] = ref[j] > 0 ? v : 0;
+	}
 }
 
 static void pool_forward_cpu(void *ctx, const nn_layer *L, int B, real *out, int *arg,
@@ -326,13 +389,25 @@ static void pool_forward_cpu(void *ctx, const nn_layer *L, int B, real *out, int
 #pragma omp parallel for schedule(static) if ((size_t)L->ic * B * H * W >= PAR_MIN)
 	for (size_t cb = 0; cb < (size_t)L->ic * B; cb++) {
 		const real *x = in + cb * H * W;
-		for (int oy = 0; oy < Ho; oy++)
+		for (int oy = 0; oy < Ho; oy++) {
+			/* nn_pool_argmax without its branches (they follow the
+			 * data, and mispredict): the same comparisons in the same
+			 * order, as selects, so the same winner */
+			const real *r0 = x + (size_t)2 * oy * W, *r1 = r0 + W;
+			size_t o = cb * Ho * Wo + (size_t)oy * Wo;
+			int base = (int)(cb * H * W) + 2 * oy * W;
+#pragma omp simd
 			for (int ox = 0; ox < Wo; ox++) {
-				int best = nn_pool_argmax(x, W, oy, ox);
-				size_t o = cb * Ho * Wo + (size_t)oy * Wo + ox;
-				out[o] = x[best];
-				arg[o] = (int)(cb * H * W) + best;
+				real a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+				real v = a;
+				int j = 2 * ox;
+				j = b > v ? 2 * ox + 1 : j, v = b > v ? b : v;
+				j = c > v ? W + 2 * ox : j, v = c > v ? c : v;
+				j = d > v ? W + 2 * ox + 1 : j, v = d > v ? d : v;
+				out[o + ox] = v;
+				arg[o + ox] = base + j;
 			}
+		}
 	}
 }
 
@@ -392,13 +467,23 @@ static void bn_forward_cpu(void *ctx, const nn_layer *L, int B, int eval, nn_bn_
 		real *xh = s->xhat + c * M, *y = out + c * M;
 		real mean, istd;
 		if (!eval) {
-			double sum = 0, v = 0;
-			for (size_t j = 0; j < M; j++)
-				sum += x[j];
-			mean = (real)(sum / (double)M);
-			for (size_t j = 0; j < M; j++)
-				v += ((double)x[j] - mean) * ((double)x[j] - mean);
-			v /= (double)M;
+			double acc[LANES] = { 0 }, v;
+			size_t j = 0;
+			for (; j + LANES <= M; j += LANES)
+#pragma omp simd
+				for (int l = 0; l < LANES; l++)
+					acc[l] += x[j + l];
+			for (; j < M; j++)
+				acc[j % LANES] += x[j];
+			mean = (real)(lanes_fold_d(acc) / (double)M);
+			memset(acc, 0, sizeof acc);
+			for (j = 0; j + LANES <= M; j += LANES)
+#pragma omp simd
+				for (int l = 0; l < LANES; l++)
+					acc[l] += ((double)x[j + l] - mean) * ((double)x[j + l] - mean);
+			for (; j < M; j++)
+				acc[j % LANES] += ((double)x[j] - mean) * ((double)x[j] - mean);
+			v = lanes_fold_d(acc) / (double)M;
 			istd = nn_bn_istd(v);
 			if (state)
 				nn_bn_running(&state[c], &state[C + c], mean, v, M);
@@ -408,9 +493,11 @@ static void bn_forward_cpu(void *ctx, const nn_layer *L, int B, int eval, nn_bn_
 		}
 		s->mean[c] = mean;
 		s->istd[c] = istd;
+		real gc = g[c], bc = be[c];
+#pragma omp simd
 		for (size_t j = 0; j < M; j++) {
 			xh[j] = nn_bn_xhat(x[j], mean, istd);
-			y[j] = nn_bn_y(xh[j], g[c], be[c]);
+			y[j] = nn_bn_y(xh[j], gc, bc);
 		}
 	}
 }
@@ -423,17 +510,29 @@ static void bn_backward_cpu(void *ctx, const nn_layer *L, int B, int eval, const
 #pragma omp parallel for schedule(static) if (L->oc * M >= PAR_MIN)
 	for (int c = 0; c < L->oc; c++) {
 		const real *dy = dout + c * M, *xh = s->xhat + c * M;
-		real sg = 0, sb = 0;
-		for (size_t j = 0; j < M; j++)
-			sg += dy[j] * xh[j], sb += dy[j];
+		real ag[LANES] = { 0 }, ab[LANES] = { 0 };
+		size_t j = 0;
+		for (; j + LANES <= M; j += LANES)
+#pragma omp simd
+			for (int l = 0; l < LANES; l++)
+				ag[l] += dy[j + l] * xh[j + l], ab[l] += dy[j + l];
+		for (; j < M; j++)
+			ag[j % LANES] += dy[j] * xh[j], ab[j % LANES] += dy[j];
+		real sg = lanes_fold(ag), sb = lanes_fold(ab);
 		dg[c] += sg;
 		db[c] += sb;
 		if (!din)
 			continue;
-		real *dx = din + c * M, istd = s->istd[c];
-		for (size_t j = 0; j < M; j++)
-			dx[j] = eval ? nn_bn_dx_eval(dy[j], g[c], istd) :
-				       nn_bn_dx(dy[j], xh[j], g[c], istd, sg, sb, M);
+		real *dx = din + c * M, istd = s->istd[c], gc = g[c];
+		if (eval) {
+#pragma omp simd
+			for (j = 0; j < M; j++)
+				dx[j] = nn_bn_dx_eval(dy[j], gc, istd);
+		} else {
+#pragma omp simd
+			for (j = 0; j < M; j++)
+				dx[j] = nn_bn_dx(dy[j], xh[j], gc, istd, sg, sb, M);
+		}
 	}
 }
 
@@ -451,16 +550,28 @@ static void bn_rforward_cpu(void *ctx, const nn_layer *L, int B, int eval, nn_bn
 		real mean = s->mean[c], istd = s->istd[c];
 		double rm = 0, rv = 0;
 		if (rx && !eval) {
-			for (size_t j = 0; j < M; j++)
-				rm += rx[j];
-			rm /= (double)M;
-			for (size_t j = 0; j < M; j++)
-				rv += ((double)x[j] - mean) * rx[j];
-			rv = 2 * rv / (double)M;
+			double acc[LANES] = { 0 };
+			size_t j = 0;
+			for (; j + LANES <= M; j += LANES)
+#pragma omp simd
+				for (int l = 0; l < LANES; l++)
+					acc[l] += rx[j + l];
+			for (; j < M; j++)
+				acc[j % LANES] += rx[j];
+			rm = lanes_fold_d(acc) / (double)M;
+			memset(acc, 0, sizeof acc);
+			for (j = 0; j + LANES <= M; j += LANES)
+#pragma omp simd
+				for (int l = 0; l < LANES; l++)
+					acc[l] += ((double)x[j + l] - mean) * rx[j + l];
+			for (; j < M; j++)
+				acc[j % LANES] += ((double)x[j] - mean) * rx[j];
+			rv = 2 * lanes_fold_d(acc) / (double)M;
 		}
 		real ristd = nn_bn_ristd(istd, rv);
 		s->rmean[c] = (real)rm;
 		s->ristd[c] = ristd;
+#pragma omp simd
 		for (size_t j = 0; j < M; j++) {
 			rxh[j] = nn_bn_rxhat(x[j], rx ? rx[j] : 0, mean, istd, (real)rm, ristd, !rx);
 			ry[j] = nn_bn_ry(xh[j], rxh[j], g[c], vg[c], vb[c]);
@@ -478,19 +589,30 @@ static void bn_rbackward_cpu(void *ctx, const nn_layer *L, int B, const nn_bn_bu
 	for (int c = 0; c < L->oc; c++) {
 		const real *dy = dout + c * M, *rdy = rdout + c * M;
 		const real *xh = s->xhat + c * M, *rxh = s->rxhat + c * M;
-		real sg = 0, sb = 0, rsg = 0, rsb = 0;
-		for (size_t j = 0; j < M; j++) {
-			sg += dy[j] * xh[j];
-			sb += dy[j];
-			rsg += rdy[j] * xh[j] + dy[j] * rxh[j];
-			rsb += rdy[j];
+		real a1[LANES] = { 0 }, a2[LANES] = { 0 }, a3[LANES] = { 0 }, a4[LANES] = { 0 };
+		size_t j = 0;
+		for (; j + LANES <= M; j += LANES)
+#pragma omp simd
+			for (int l = 0; l < LANES; l++) {
+				a1[l] += dy[j + l] * xh[j + l];
+				a2[l] += dy[j + l];
+				a3[l] += rdy[j + l] * xh[j + l] + dy[j + l] * rxh[j + l];
+				a4[l] += rdy[j + l];
+			}
+		for (; j < M; j++) {
+			a1[j % LANES] += dy[j] * xh[j];
+			a2[j % LANES] += dy[j];
+			a3[j % LANES] += rdy[j] * xh[j] + dy[j] * rxh[j];
+			a4[j % LANES] += rdy[j];
 		}
+		real sg = lanes_fold(a1), sb = lanes_fold(a2), rsg = lanes_fold(a3), rsb = lanes_fold(a4);
 		hg[c] += rsg;
 		hb[c] += rsb;
 		if (!rdin)
 			continue;
 		real *rdx = rdin + c * M;
-		for (size_t j = 0; j < M; j++)
+#pragma omp simd
+		for (j = 0; j < M; j++)
 			rdx[j] = nn_bn_rdx(dy[j], rdy[j], xh[j], rxh[j], g[c], vg[c], s->istd[c],
 					   s->ristd[c], sg, sb, rsg, rsb, M);
 	}
@@ -588,7 +710,12 @@ nn_backend *nn_cpu_new(const nn_net *net, int max_batch)
 	cpu *c = ecalloc(1, sizeof *c);
 	c->net = net;
 	c->max_batch = max_batch, c->nl = net->nl;
+#ifdef USE_DNNL
+	c->dn = nn_dnnl_new(net, max_batch);
+	c->col = ecalloc(1, sizeof(real));
+#else
 	c->col = ecalloc(nn_col_size(net, max_batch), sizeof(real));
+#endif
 	c->keep = ecalloc((size_t)net->nl + 1, sizeof *c->keep);
 	c->kin = ecalloc((size_t)net->nl + 1, sizeof *c->kin);
 	c->kB = ecalloc((size_t)net->nl + 1, sizeof *c->kB);
@@ -616,6 +743,21 @@ nn_backend *nn_cpu_new(const nn_net *net, int max_batch)
 	return &c->bk;
 }
 
+const char *nn_cpu_conv(const nn_backend *bk)
+{
+	cpu *c = (cpu *)bk->ctx;
+	int any = 0;
+	for (int i = 0; i < c->nl; i++)
+		any |= c->net->l[i].type == NN_CONV;
+	if (!any)
+		return "no convolutions";
+#ifdef USE_DNNL
+	if (c->dn)
+		return nn_dnnl_describe(c->dn);
+#endif
+	return "im2col + OpenBLAS";
+}
+
 void nn_cpu_free(nn_backend *bk)
 {
 	if (!bk)
@@ -625,5 +767,8 @@ void nn_cpu_free(nn_backend *bk)
 		free(c->keep[i]);
 	free(c->keep), free(c->kin), free(c->kB);
 	free(c->col);
+#ifdef USE_DNNL
+	nn_dnnl_free(c->dn);
+#endif
 	free(c);
 }

@@ -15,10 +15,17 @@ t_ok "bench/cpu.sh runs on a tiny set without PyTorch" \
 num='[0-9][0-9.]*'
 rows=$(grep -c "^| hara-mnist | [12] | $num | — | — | " table.md)
 t_eq "two training rows (1 and 2 threads), cleanse's figures in them" 2 "$rows"
-rows=$(grep -c "^| hara-mnist | [12] | sgd-last\(-ref\)\? | $num | $num | — | — | $num | $num | — | $num | — |$" table.md)
-t_eq "four walk rows (sgd-last, sgd-last-ref at 1 and 2 threads)" 4 "$rows"
-t_eq "the targets: speed-up and walk / training epoch" 3 \
-	"$(grep -c '^- hara-mnist.*want .*: \(met\|NOT met\)' table.md)"
+rows=$(grep -c "^| hara-mnist | [12] | \(sgd-last\|sgd-last-ref\|tracin-last\) | $num | $num | — | — | $num | — | $num | — |$" table.md)
+t_eq "six walk rows (sgd-last, sgd-last-ref, tracin-last at 1 and 2 threads)" 6 "$rows"
+t_eq "the targets' table: training at 1 and 2 threads, with the speed-up's verdict" 2 \
+	"$(grep -c "^| hara-mnist training, [12] threads\? | $num img/s | — | — | " table.md)"
+t_eq "... the 2-thread row: PyTorch not measured, the speed-up met or not" 1 \
+	"$(grep -c "^| hara-mnist training, 2 threads | .* | $num | ≥ 1.6 | not measured; \(met\|NOT met ($num % short)\) |$" table.md)"
+t_eq "... the u-walks against PyTorch's (sgd-last, tracin-last at 1 and 2 threads)" 4 \
+	"$(grep -c "^| hara-mnist \(sgd-last\|tracin-last\) u-walk, [12] threads\? | $num s | — | — | < 1 | | | not measured |$" table.md)"
+t_eq "... sgd-last epoch / training epoch" 2 \
+	"$(grep -c "^| hara-mnist sgd-last epoch / training epoch, [12] threads\? | $num | | | ≤ 2 | | | \(met\|NOT met ($num % short)\) |$" table.md)"
+t_eq "the path the build took" 1 "$(grep -c '^- cleanse .*: cpu; convolutions: ' table.md)"
 t_eq "without PyTorch, one line says how to get it" 1 "$(grep -c 'make bench-torch' table.md)"
 t_eq "the machine at the top: nproc and the load average" 1 "$(grep -c "nproc $(nproc); load average" table.md)"
 t_fail "a bad BENCH_TORCH: usage" 2 "bench: BENCH_TORCH=x (want auto, 0 or 1)" \
@@ -34,16 +41,16 @@ ds-split -q --val 32 --seed 1 --val-out val.ds all.ds > train.ds
 cnn-train -q --net hara-mnist --batch 16 --epochs 2 --seed 3 train.ds | theta-cache -q > h.cache
 cnn-train -q --net conv:4:3:1,bn,relu,conv:4:3:1,relu,pool,conv:8:3:1,bn,relu,pool,affine \
 	--batch 16 --epochs 2 --seed 3 train.ds | theta-cache -q > b.cache
-for c in h.sgd-last h.sgd-last-ref b.sgd-last; do
+for c in h.sgd-last h.sgd-last-ref h.tracin-last b.sgd-last; do
 	inf-score -q --method ${c#*.} --train train.ds --val val.ds ${c%%.*}.cache 2> /dev/null > $c.scores
 	ds-view --csv $c.scores > $c.csv
 done
-# the three walks in one process (importing torch takes seconds)
-t_ok "PyTorch's walks give inf-score's scores (hara-mnist sgd-last and sgd-last-ref, bn net sgd-last; within 1e-4 of the largest)" "$PY - '$ROOT/bench' <<'PY'
+# the four walks in one process (importing torch takes seconds)
+t_ok "PyTorch's walks give inf-score's scores (hara-mnist sgd-last, sgd-last-ref and tracin-last, bn net sgd-last; within 1e-4 of the largest)" "$PY - '$ROOT/bench' <<'PY'
 import argparse, sys
 sys.path.insert(0, sys.argv[1])
 import torch_cpu
-for c in ('h.sgd-last', 'h.sgd-last-ref', 'b.sgd-last'):
+for c in ('h.sgd-last', 'h.sgd-last-ref', 'h.tracin-last', 'b.sgd-last'):
     net, method = c.split('.', 1)
     torch_cpu.walk(argparse.Namespace(cache=net + '.cache', train='train.ds', val='val.ds',
                                       method=method, scores=c + '.torch', double=False))

@@ -378,7 +378,13 @@ int main(int argc, char **argv)
 	check("affine:6,bn,relu,affine", 2, 3, 2, 3, 5, 3);
 	check("mlp:7", 1, 5, 2, 4, 3, 5);
 	check("hara-mnist", 1, 28, 28, 10, 64, 6);
-	check("conv6", 1, 32, 32, 10, 32, 7);
+	/* whole passes agree only where no value sits within round-off of a
+	 * kink (a ReLU at 0, a max-pool tie): seed 7 put one ReLU input of
+	 * conv6 at -3.0e-7 (in double), which the CPU's oneDNN sums made
+	 * +5.8e-7, so the CPU's gradient took another path there (0.3 % of it);
+	 * with seed 8 the CPU matched double to 1e-6 and the emulated GPU's
+	 * crossed a kink. Seed 9 has no value that close, on either side. */
+	check("conv6", 1, 32, 32, 10, 32, 9);
 	/* global average pooling, after a conv, after bn, first */
 	check("conv:3:3:1,bn,relu,conv:4:3:1,gap,affine", 2, 6, 6, 3, 4, 8);
 	check("gap,affine:5,relu,affine", 3, 4, 4, 3, 5, 9);
