@@ -21,11 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/data.h"
-#include "../lib/engine.h"
-#include "../lib/nn.h"
-#include "../lib/trace.h"
-#include "../lib/util.h"
+#include "../lib/nn/data.h"
+#include "../lib/nn/engine.h"
+#include "../lib/nn/nn.h"
+#include "../lib/stream/trace.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [--class C] [--device D] [-q]\n"

@@ -14,15 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/data.h"
-#include "../lib/idset.h"
-#include "../lib/ids.h"
-#include "../lib/nn.h"
-#include "../lib/rand.h"
-#include "../lib/sgd.h"
-#include "../lib/trace.h"
-#include "../lib/progress.h"
-#include "../lib/util.h"
+#include "../lib/nn/data.h"
+#include "../lib/nn/nn.h"
+#include "../lib/nn/sgd.h"
+#include "../lib/stream/ids.h"
+#include "../lib/stream/idset.h"
+#include "../lib/stream/trace.h"
+#include "../lib/util/progress.h"
+#include "../lib/util/rand.h"
+#include "../lib/util/util.h"
 
 
 static const char *usage_text =

@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/ds.h"
 #include "../formats/formats.h"
-#include "../lib/util.h"
+#include "../lib/stream/ds.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: ds-import [-f] [-o OUT] [--classes N] [--names LIST] FORMAT INPUT...\n"

@@ -17,12 +17,12 @@
 #include <string.h>
 
 #include "../formats/formats.h"
-#include "../lib/ds.h"
-#include "../lib/ids.h"
-#include "../lib/idset.h"
-#include "../lib/sheet.h"
-#include "../lib/scores.h"
-#include "../lib/util.h"
+#include "../lib/show/sheet.h"
+#include "../lib/stream/ds.h"
+#include "../lib/stream/ids.h"
+#include "../lib/stream/idset.h"
+#include "../lib/stream/scores.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: ds-sheet --train DATASET [-k K] [--cols C] [--scale S] [--predictions FILE]\n"

@@ -12,15 +12,15 @@
  * the probabilities and loss, and for the oga-* methods the input h of the
  * last affine layer. The last layer's weight gradient (p − onehot(y)) ⊗ h
  * is never formed: its norms factor, and the isolation forest reads its
- * entries from the factors (lib/detect.h). Memory: O(n·K) and, for
+ * entries from the factors (lib/score/detect.h). Memory: O(n·K) and, for
  * oga-iforest, n·(K + F) floats (F: that layer's inputs).
  *
- * Most negative = most suspect = removed first; per method (lib/detect.h):
+ * Most negative = most suspect = removed first; per method (lib/score/detect.h):
  *   oga-l2 −‖a‖₂‖h‖₂, oga-l1 −‖a‖₁‖h‖₁, oga-iforest −s (anomaly score),
  *   loss −ℓ, self-confidence / margin / entropy: cleanlab's quality − 1.
  *
  * --layers all takes every parameter's gradient instead, through a seeded
- * sparse random projection R (k × P, lib/detect.h): (R g_j)_r = ⟨r_r, ∇ℓ_j⟩
+ * sparse random projection R (k × P, lib/score/detect.h): (R g_j)_r = ⟨r_r, ∇ℓ_j⟩
  * is one R-forward pass per row r over the same evaluation-mode batch, so
  * the per-example gradients are never formed (cost: k forward-like passes;
  * memory: k·P for R on the device, n·k for the projections). oga-l2 is
@@ -32,15 +32,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/data.h"
-#include "../lib/detect.h"
-#include "../lib/engine.h"
-#include "../lib/iforest.h"
-#include "../lib/nn.h"
-#include "../lib/scores.h"
-#include "../lib/trace.h"
-#include "../lib/progress.h"
-#include "../lib/util.h"
+#include "../lib/nn/data.h"
+#include "../lib/nn/engine.h"
+#include "../lib/nn/nn.h"
+#include "../lib/score/detect.h"
+#include "../lib/score/iforest.h"
+#include "../lib/show/scores_csv.h"
+#include "../lib/stream/scores.h"
+#include "../lib/stream/trace.h"
+#include "../lib/util/progress.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: grad-outlier --method M --train TRAIN [options] [CACHE]\n"
@@ -274,7 +275,7 @@ next:
 	if (csv_path) {
 		out_file co;
 		out_open(&co, csv_path, 1);
-		scores_write_csv_from(co.f, d.n, d.id, d.y, score, NULL, train_path,
+		scores_csv_write_from(co.f, d.n, d.id, d.y, score, NULL, train_path,
 				      image_dir);
 		out_finish(&co);
 	}

@@ -33,7 +33,7 @@
  *                  the traced epochs without j (needs the θ at their start)
  *   if             influence functions (Koh & Liang) at θ_T with the Hessian
  *                  of a subset S (--hessian-ids, or a seeded random subset):
- *                  s = (H_S + λI)⁻¹ u by CG or LiSSA (lib/ihvp.c), and
+ *                  s = (H_S + λI)⁻¹ u by CG or LiSSA (lib/score/ihvp.c), and
  *                  example j scores ⟨s, ∇ℓ(z_j; θ_T)⟩ / n, n the examples
  *                  trained on (formats/scores.md derives it); no walk
  * Every u-walk measures its stability — the top eigenvalue λ of the last
@@ -45,27 +45,28 @@
  * Memory: O(|θ| + batch + N); every-step parameters are spooled to a
  * temporary file and read back in reverse.
  *
- * The algorithms are lib/influence.c's, the cache is read by lib/cache.c;
+ * The algorithms are lib/score/influence.c's, the cache is read by lib/score/cache.c;
  * this file picks the method, checks the cache can serve it, and writes
- * the scores (lib/scores.c).
+ * the scores (lib/stream/scores.c).
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/cache.h"
-#include "../lib/data.h"
-#include "../lib/engine.h"
-#include "../lib/hsub.h"
-#include "../lib/ids.h"
-#include "../lib/idset.h"
-#include "../lib/influence.h"
-#include "../lib/nn.h"
-#include "../lib/progress.h"
-#include "../lib/scores.h"
-#include "../lib/sgd.h"
-#include "../lib/util.h"
+#include "../lib/nn/data.h"
+#include "../lib/nn/engine.h"
+#include "../lib/nn/nn.h"
+#include "../lib/nn/sgd.h"
+#include "../lib/score/cache.h"
+#include "../lib/score/hsub.h"
+#include "../lib/score/influence.h"
+#include "../lib/show/scores_csv.h"
+#include "../lib/stream/ids.h"
+#include "../lib/stream/idset.h"
+#include "../lib/stream/scores.h"
+#include "../lib/util/progress.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: inf-score [--method M] --train TRAIN --val VAL [options] [CACHE]\n"
@@ -421,7 +422,7 @@ int main(int argc, char **argv)
 	if (csv_path) {
 		out_file co;
 		out_open(&co, csv_path, 1);
-		scores_write_csv_from(co.f, train.n, train.id, train.y, score, want, train_path,
+		scores_csv_write_from(co.f, train.n, train.id, train.y, score, want, train_path,
 				      image_dir);
 		out_finish(&co);
 	}

@@ -1,11 +1,13 @@
 /*
  * backend.h — the primitives the network's layers are written in, as one
  * table that each place the network can compute fills in: the CPU
- * (lib/nn_cpu.c, the reference) and CUDA (kernels/nn_cuda.cu: cuDNN, cuBLAS
- * and our kernels). The walker and the layers' four passes (lib/nn.c) are
+ * (lib/nn/cpu.c, the reference) and CUDA (kernels/nn_cuda.cu: cuDNN, cuBLAS
+ * and our kernels). The walker and the layers' four passes (lib/nn/nn.c) are
  * written once over this table; a layer whose maths is not a composition of
  * the generic primitives (batch-norm, pooling) has its own entries here, so
- * a layer is one op group per backend and nothing more.
+ * a layer is one op group per backend and nothing more. Below the table,
+ * the constructors of both backends: the engine (engine.c) picks one
+ * through them, so lib/ never includes kernels/.
  *
  * Conventions (llm.c's): outputs first, then inputs, then weights; d- and
  * r- prefixes for gradients and R-pass (directional) derivatives; entries
@@ -14,16 +16,21 @@
  * except where a comment says host. Activations are (C, B, H, W).
  *
  * Every entry gets the backend's own context first. None may fail softly:
- * an error ends the program through die() (lib/util.h).
+ * an error ends the program through die() (lib/util/util.h).
  */
 #ifndef BACKEND_H
 #define BACKEND_H
 
-#include "nn_maths.h"
+#include <stddef.h>
 
-struct nn_layer;
+#include "maths.h"
+#include "net.h"
 
-/* a convolution's input, as the walker (lib/nn.c) knows it: the layer's
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* a convolution's input, as the walker (lib/nn/nn.c) knows it: the layer's
  * forward activations of a new batch (NN_IN_NEW); the same activations,
  * unchanged since that forward (NN_IN_SAME: the backward and R-passes of the
  * batch); anything else (NN_IN_OTHER: R{activations}) */
@@ -135,7 +142,7 @@ typedef struct nn_backend {
 	void (*axpby)(void *ctx, real *y, double a, const real *x, double b, size_t n);
 	/* Σ x_i y_i, summed in double in a fixed order (host result) */
 	double (*dot)(void *ctx, const real *x, const real *y, size_t n);
-	/* the running tally (nn_maths.h) of the last forward's losses (B) and
+	/* the running tally (maths.h) of the last forward's losses (B) and
 	 * probabilities (B, K), kept where the network computes */
 	void (*tally)(void *ctx, const real *loss, const real *pbk, const int *y, int B, int K,
 		      double denom, long tag);
@@ -143,5 +150,60 @@ typedef struct nn_backend {
 	void (*tally_read)(void *ctx, nn_tally *t);
 	void (*tally_reset)(void *ctx);
 } nn_backend;
+
+/* ============================================================ the backends
+ * The two that fill the table in, declared here so that nothing above the
+ * network (the engine, lib/nn/engine.c, picks one) includes kernels/: the
+ * CPU's and CUDA's constructors both live in this room's interface, and
+ * kernels/ includes lib/nn/, never the other way. */
+
+/* the CPU backend (lib/nn/cpu.c) for net at batches up to max_batch */
+nn_backend *nn_cpu_new(const nn_net *net, int max_batch);
+void nn_cpu_free(nn_backend *bk);
+
+/* The CUDA backend (kernels/nn_cuda.cu, built when HAVE_CUDA): the same
+ * primitives as the CPU's in float on a CUDA device, with the same
+ * (C, B, H, W) layout, the same element maths (maths.h) and reductions in a
+ * fixed order of their own, so that it matches the CPU to float round-off
+ * (tests/parity, layer by layer). Convolutions go to cuDNN (deterministic
+ * FMA algorithms, opened at run time) or, where it is missing or declines
+ * a layer, to im2col + cuBLAS; other matrix products to cuBLAS; every
+ * other primitive is a kernel of ours. None uses atomics, so results do
+ * not vary from run to run. Errors end the program through die(). */
+typedef struct nn_cuda nn_cuda;
+
+/* number of CUDA devices (0 without a driver or a device) */
+int nn_cuda_devices(void);
+/* a one-line description of device 0 into buf */
+void nn_cuda_describe(char *buf, size_t n);
+
+/* needs no device: 1 if cuDNN opens and accepts the descriptors of every
+ * convolution of net at batch B (why gets its version), else 0 (why says why) */
+int nn_cuda_dnn_probe(const nn_net *net, int B, char *why, size_t n);
+
+/* the backend for net at batches up to max_batch (its table lives as long
+ * as g; workspaces on it: nn_ws_new_on) */
+nn_cuda *nn_cuda_new(const nn_net *net, int max_batch);
+nn_backend *nn_cuda_backend(nn_cuda *g);
+/* how it convolves: "cuDNN x.y.z", or "im2col + cuBLAS (why)" */
+const char *nn_cuda_conv(const nn_cuda *g);
+void nn_cuda_free(nn_cuda *g);
+
+/* a dataset copied to the device once: n examples of dim floats, labels;
+ * NULL if it does not fit */
+typedef struct nn_cuda_data nn_cuda_data;
+nn_cuda_data *nn_cuda_data_new(const float *x, const int *y, size_t n, size_t dim);
+void nn_cuda_data_free(nn_cuda_data *d);
+/* a batch of B gathered from d into a0 (C, B, H, W) and labels ya (device:
+ * nn_ws_input): example j is row row[j] of d, shifted by (dy[j], dx[j]) and
+ * mirrored if flip[j] (dy, dx, flip NULL: as stored), as lib/nn/data.c's
+ * augment_copy does (lib/nn/maths.h: nn_aug_src) */
+void nn_cuda_gather(nn_cuda *g, float *a0, int *ya, const nn_cuda_data *d, const int *row,
+		    const signed char *dy, const signed char *dx, const signed char *flip,
+		    int B);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,11 +1,11 @@
 /*
- * nn_cpu.c — the CPU backend (lib/backend.h): the reference every other
+ * cpu.c — the CPU backend (lib/nn/backend.h): the reference every other
  * backend is held to. Matrix products go to BLAS (OpenBLAS); everything
  * else is plain C loops in a fixed order, so the same inputs give the same
  * bits at any thread count. The loops run on OpenMP threads partitioned by
  * output (a channel, an image plane, an element): every output is computed
  * by one thread with the same code in the same order, so the partition
- * changes the speed and never the bits. The element and index maths is lib/nn_maths.h,
+ * changes the speed and never the bits. The element and index maths is maths.h,
  * shared with the CUDA kernels; the orders of the sums are this file's.
  * Compiled with -DNN_F64 it runs in double (tests/unit/test-grad.c).
  */
@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/util.h"
 #include "backend.h"
-#include "nn.h"
-#include "util.h"
+#include "net.h"
 
 #ifdef NN_F64
 #define GEMM cblas_dgemm

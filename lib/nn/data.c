@@ -3,14 +3,14 @@
  */
 #include "data.h"
 
-#include "nn_maths.h"
+#include "maths.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "crc32.h"
-#include "rand.h"
-#include "util.h"
+#include "../util/crc32.h"
+#include "../util/rand.h"
+#include "../util/util.h"
 
 void data_load(data *d, FILE *f, const char *name, int c, int h, int w)
 {

@@ -11,9 +11,9 @@
 
 #include <stdint.h>
 
-#include "ds.h"
+#include "../stream/ds.h"
+#include "../stream/trace.h"
 #include "nn.h"
-#include "trace.h"
 
 typedef struct data {
 	size_t n;

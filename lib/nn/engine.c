@@ -1,6 +1,6 @@
 /*
  * engine.c — where the network computes (see engine.h): the engine picks a
- * backend (lib/backend.h: the CPU's, lib/nn_cpu.c, or CUDA's,
+ * backend (lib/nn/backend.h: the CPU's, lib/nn/cpu.c, or CUDA's,
  * kernels/nn_cuda.cu) and decides where data lives — batches gathered on
  * the host or, for a dataset copied to the device, on the device. Every
  * computation goes through the backend's table: no maths here.
@@ -12,10 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
-#ifdef HAVE_CUDA
-#include "../kernels/nn_cuda.h"
-#endif
+#include "../util/util.h"
 
 #define NDATA 4     /* datasets kept on the device at once */
 

@@ -1,5 +1,5 @@
 /*
- * engine.h — where the network computes: the CPU reference (lib/nn.c) or a
+ * engine.h — where the network computes: the CPU reference (lib/nn/nn.c) or a
  * CUDA device (kernels/nn_cuda.cu), behind one interface. This is the only
  * place that dispatches between the two; sgd.c, cnn-eval and inf-score
  * compute through it, so their streams do not depend on the device.
@@ -23,7 +23,7 @@ enum { DEV_AUTO, DEV_CPU, DEV_CUDA };
 
 /* util_start for the programs that compute: idle OpenMP threads wait
  * passively unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT (the
- * program runs itself again to tell libgomp; lib/engine.c) */
+ * program runs itself again to tell libgomp; lib/nn/engine.c) */
 void engine_start(int argc, char **argv);
 
 /* "auto", "cpu" or "cuda" → DEV_*; anything else is a usage error (exit 2) */

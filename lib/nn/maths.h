@@ -1,11 +1,11 @@
 /*
- * nn_maths.h — the element and index maths of the network, written once and
- * compiled twice: as static inline C for the CPU backend (lib/nn_cpu.c) and
+ * maths.h — the element and index maths of the network, written once and
+ * compiled twice: as static inline C for the CPU backend (lib/nn/cpu.c) and
  * as __host__ __device__ functions for the CUDA kernels (kernels/nn_cuda.cu).
  * A CPU loop and a CUDA thread that compute the same element call the same
  * function here, so the two backends cannot drift apart in a formula, an
  * index or a boundary rule. Reductions (sums over a batch or a channel) are
- * not here: their order is each backend's own (see lib/backend.h).
+ * not here: their order is each backend's own (see lib/nn/backend.h).
  *
  * Layout: activations (C, B, H, W); logits and probabilities (K, B), with a
  * (B, K) copy of the probabilities for callers.

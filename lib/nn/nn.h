@@ -18,11 +18,11 @@
  * bias are views into it (offsets below). Batch-norm running statistics are
  * a second flat vector, the "state", not trained.
  *
- * Layer-major: lib/nn.c holds one walker and, per layer type, one op group
+ * Layer-major: lib/nn/nn.c holds one walker and, per layer type, one op group
  * of four passes (conv_forward, conv_backward, conv_rforward,
  * conv_rbackward; the same for bn, relu, pool, gap, affine, and the softmax
  * cross-entropy at the end), written once over the primitives of a backend
- * (lib/backend.h): the CPU (lib/nn_cpu.c, the reference) or CUDA
+ * (lib/nn/backend.h): the CPU (lib/nn/cpu.c, the reference) or CUDA
  * (kernels/nn_cuda.cu). A workspace belongs to one backend; its buffers are
  * that backend's memory.
  *
@@ -47,75 +47,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/util.h"
 #include "backend.h"
-#include "util.h"
+#include "net.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-enum { NN_CONV, NN_BN, NN_RELU, NN_POOL, NN_AFFINE, NN_GAP, NN_NTYPES };
 enum { NN_TRAIN, NN_EVAL };
 
-typedef struct nn_layer {
-	int type;
-	int k, pad, out;                /* conv: kernel, padding; conv/affine: outputs */
-	int ic, ih, iw;                 /* input shape (per example) */
-	int oc, oh, ow;                 /* output shape */
-	size_t w, b;                    /* offsets in θ of weight and bias (bn: γ, β) */
-	size_t nw, nb;
-	size_t s;                       /* bn: offset in state of running mean, var */
-} nn_layer;
-
-typedef struct nn_net {
-	char *spec;
-	int nl;
-	nn_layer *l;
-	int c, h, w;                    /* input shape */
-	int classes;
-	size_t nparams, nstate;
-} nn_net;
-
-/* the most outputs one conv or affine layer may have (and the most
- * padding), and the most parameters of a network or values of one layer's
- * output for one example (2^28 floats: 1 GiB): a spec asking for more is
- * refused, not tried */
-#define NN_MAX_WIDTH 65536
-#define NN_MAX_PARAMS (1u << 28)
-
-/* build from a spec for inputs of shape (c, h, w); 0 ok, -1 with a message
- * in err (size errlen) */
-int nn_init(nn_net *net, const char *spec, int c, int h, int w, int classes,
-	    char *err, size_t errlen);
-void nn_free(nn_net *net);
-/* the input shape a preset wants for data of shape (c,h,w): conv6 takes
- * 32×32 (smaller images are zero-padded, centred) */
-void nn_input_shape(const char *spec, int *c, int *h, int *w);
-/* seeded initialisation: He-normal weights, zero biases, γ=1, β=0, running
- * mean 0, var 1 */
-void nn_init_params(const nn_net *net, real *theta, real *state, uint64_t seed);
-/* a one-line description of the layers and parameter count */
-void nn_describe(const nn_net *net, char *buf, size_t n);
-/* the elements of the largest im2col matrix of net's convolutions at batch
- * max_batch (1 without any): what a backend's convolution scratch holds
- * (inline: the CUDA backend's objects link without lib/nn.c) */
-static inline size_t nn_col_size(const nn_net *net, int max_batch)
-{
-	size_t colmax = 1;
-	for (int i = 0; i < net->nl; i++) {
-		const nn_layer *L = &net->l[i];
-		size_t m = emul((size_t)L->ic * L->k * L->k * L->oh * L->ow, (size_t)max_batch);
-		if (L->type == NN_CONV && m > colmax)
-			colmax = m;
-	}
-	return colmax;
-}
-
 typedef struct nn_ws nn_ws;
-
-/* the CPU backend (lib/nn_cpu.c) for net at batches up to max_batch */
-nn_backend *nn_cpu_new(const nn_net *net, int max_batch);
-void nn_cpu_free(nn_backend *bk);
 
 /* a workspace on backend bk (bk outlives it), or on a CPU backend of its
  * own (nn_ws_new) */
@@ -182,8 +124,6 @@ void nn_layer_pass(nn_ws *ws, int i, int pass, const real *theta, real *state,
  * at the input of layer i (i == nl: the logits), and its element count */
 enum { NN_BUF_A, NN_BUF_D, NN_BUF_RA, NN_BUF_RD };
 real *nn_ws_buf(nn_ws *ws, int which, int i, size_t *n);
-/* "conv", "bn", ... ("softmax-ce" for nl) */
-const char *nn_layer_name(const nn_net *net, int i);
 
 #ifdef __cplusplus
 }

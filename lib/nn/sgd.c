@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "../util/util.h"
 
 void sgd_init(sgd *s, engine *eng, const nn_net *net, const data *d, int batch,
 	      const augment *aug, uint64_t seed, double weight_decay, double momentum,

@@ -13,9 +13,9 @@
 #ifndef SGD_H
 #define SGD_H
 
+#include "../stream/idset.h"
 #include "data.h"
 #include "engine.h"
-#include "idset.h"
 #include "nn.h"
 
 typedef struct sgd {

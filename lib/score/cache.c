@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "idset.h"
-#include "util.h"
+#include "../stream/idset.h"
+#include "../util/util.h"
 
 void cache_open(cache *c, FILE *f, const char *name)
 {

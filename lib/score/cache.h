@@ -2,9 +2,9 @@
  * cache.h — a cache stream (formats/cache.md) loaded for inf-score: the
  * traced steps as rows of the training set, θ_T, and the snapshots at
  * traced steps — every one spooled to a temporary file (every-step, read
- * back in reverse by lib/influence.c) or a few checkpoints in memory (from
- * which lib/influence.c replays the rest). The records are read by
- * lib/trace.c's reader.
+ * back in reverse by lib/score/influence.c) or a few checkpoints in memory (from
+ * which lib/score/influence.c replays the rest). The records are read by
+ * lib/stream/trace.c's reader.
  *
  *   cache_open(&c, f, name);     the header: c.tr.h
  *   ... load the data as c.tr.h says ...
@@ -16,9 +16,9 @@
 
 #include <stdio.h>
 
-#include "data.h"
+#include "../nn/data.h"
+#include "../stream/trace.h"
 #include "influence.h"
-#include "trace.h"
 
 typedef struct cache {
 	trace_reader tr;        /* tr.h: the header; tr.policy: the policy */

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "rand.h"
+#include "../util/rand.h"
 
 static const char *names[DET_NMETHODS] = {
 	"oga-l2", "oga-l1", "oga-iforest", "loss", "self-confidence", "margin", "entropy",

@@ -28,7 +28,7 @@
 
 #include <stddef.h>
 
-#include "backend.h"
+#include "../nn/backend.h"
 #include "iforest.h"
 
 enum { DET_OGA_L2, DET_OGA_L1, DET_OGA_IFOREST, DET_LOSS, DET_SELF_CONFIDENCE,

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ids.h"
-#include "idset.h"
-#include "rand.h"
-#include "util.h"
+#include "../stream/ids.h"
+#include "../stream/idset.h"
+#include "../util/rand.h"
+#include "../util/util.h"
 
 void hsub_init(hsub *h, engine *eng, const data *d, const real *theta, const size_t *rows,
 	       size_t n, int batch, double wd, int gn, int sample, uint64_t seed)

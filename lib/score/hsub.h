@@ -1,5 +1,5 @@
 /*
- * hsub.h — influence functions on an engine (lib/engine.h): the Hessian of
+ * hsub.h — influence functions on an engine (lib/nn/engine.h): the Hessian of
  * the training objective over a subset S of the training set,
  *   H_S = (1/|S|) Σ_{j∈S} ∇²ℓ(z_j; θ) + λ_wd·I
  * (λ_wd the run's weight decay: SGD minimised the mean loss plus
@@ -11,7 +11,7 @@
  * batched over S, and the first-order pieces the
  * scores and the removal update need: per-example ⟨v, ∇ℓ(z_j; θ)⟩ for every
  * example and Σ_{j∈R} ∇ℓ(z_j; θ) over a set R. inf-score --method if and
- * inf-update solve (H_S + λI)s = v with lib/ihvp.c through these.
+ * inf-update solve (H_S + λI)s = v with lib/score/ihvp.c through these.
  *
  * Batch-norm: the R-passes exist in training mode only, so H_S, the
  * per-example gradients and the gradient sums are all taken in training
@@ -19,15 +19,15 @@
  * through them (as the u-walk does): S in batches of the run's batch size
  * in the order given, the training set in batches of that size in its own
  * order (networks without batch-norm: batches of any size, hsub_batch). The examples are seen without augmentation. The validation
- * gradient (lib/influence.c) is in evaluation mode.
+ * gradient (lib/score/influence.c) is in evaluation mode.
  */
 #ifndef HSUB_H
 #define HSUB_H
 
 #include <stdint.h>
 
-#include "data.h"
-#include "engine.h"
+#include "../nn/data.h"
+#include "../nn/engine.h"
 #include "ihvp.h"
 
 typedef struct hsub {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rand.h"
-#include "util.h"
+#include "../util/rand.h"
+#include "../util/util.h"
 
 double iforest_c(double n)
 {

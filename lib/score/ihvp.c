@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "util.h"
+#include "../util/util.h"
 
 /* the power iteration's budget for LiSSA's scale check */
 #define LISSA_POWER_ITERS 50

@@ -2,7 +2,7 @@
  * ihvp.h — inverse Hessian-vector products: s = (H + λI)⁻¹ v for a
  * symmetric H seen only through products H x, by conjugate gradients or by
  * LiSSA (Agarwal, Bullins & Hazan 2017, as Koh & Liang 2017 use it for
- * influence functions). Both work on backend vectors (lib/backend.h), so
+ * influence functions). Both work on backend vectors (lib/nn/backend.h), so
  * they run wherever the network does; every solve reports the products it
  * spent and its final residual ‖(H + λI)s − v‖/‖v‖, measured with the exact
  * product. tests/unit/test-ihvp.c holds them to a dense Hessian solved with

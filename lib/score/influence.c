@@ -1,6 +1,6 @@
 /*
  * influence.c — the u-walk, checkpoint replay and the counterfactual (see
- * influence.h). Everything computes through lib/engine.h.
+ * influence.h). Everything computes through lib/nn/engine.h.
  */
 #include "influence.h"
 
@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "progress.h"
-#include "util.h"
+#include "../util/progress.h"
+#include "../util/util.h"
 
 static_assert(sizeof(real) == sizeof(float), "θ is stored as f32");
 

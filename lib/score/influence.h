@@ -1,7 +1,7 @@
 /*
  * influence.h — the research algorithms of inf-score (see tools/inf-score.c
  * for the methods and their papers), each over a traced schedule of SGD
- * steps and an engine (lib/engine.h), so the CPU and a GPU run the same
+ * steps and an engine (lib/nn/engine.h), so the CPU and a GPU run the same
  * code:
  *
  *   influence_val_loss       L_val and its gradient u = ∇L_val at θ_T
@@ -24,10 +24,10 @@
 
 #include <stdio.h>
 
-#include "data.h"
-#include "engine.h"
-#include "scores.h"
-#include "sgd.h"
+#include "../nn/data.h"
+#include "../nn/engine.h"
+#include "../nn/sgd.h"
+#include "../stream/scores.h"
 
 /* one traced SGD step */
 typedef struct infl_step {

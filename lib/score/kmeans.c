@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rand.h"
-#include "util.h"
+#include "../util/rand.h"
+#include "../util/util.h"
 
 double kmeans_dist2(const kmeans *km, const float *p, size_t j)
 {

@@ -8,8 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "rand.h"
-#include "util.h"
+#include "../util/rand.h"
+#include "../util/util.h"
 
 power_result spectrum_power(const nn_backend *bk, size_t n, hvp_fn hvp, void *ctx,
 			    int max_iter, double tol, uint64_t seed, real *tmp[3])

@@ -2,7 +2,7 @@
  * spectrum.h — curvature of a loss seen only through Hessian-vector
  * products: the eigenvalue of largest magnitude by power iteration, and the
  * gradient-flow propagator exp(−ηH) applied to a vector by sub-steps. Both
- * work on backend vectors (lib/backend.h) with an HVP callback, so they run
+ * work on backend vectors (lib/nn/backend.h) with an HVP callback, so they run
  * wherever the network does; tests/unit/test-spectrum.c holds them to a
  * dense Hessian decomposed with LAPACK in double.
  */
@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "backend.h"
+#include "../nn/backend.h"
 
 /* hv = H v (backend vectors of n) */
 typedef void (*hvp_fn)(void *ctx, real *hv, const real *v);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "../util/util.h"
 
 /* ASCII 32..126, 7 rows each, bit 4 the leftmost of 5 columns (the
  * classic 5x7 dot-matrix shapes) */

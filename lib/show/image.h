@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ds.h"
+#include "../stream/ds.h"
 
 typedef struct image {
 	int w, h;

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/util.h"
 #include "image.h"
-#include "util.h"
 
 #define CAP_CHARS 15            /* caption characters per cell */
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ds.h"
+#include "../stream/ds.h"
 
 /* one example shown */
 typedef struct sheet_item {

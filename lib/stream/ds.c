@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../formats/formats.h"
-#include "crc32.h"
-#include "util.h"
+#include "../../formats/formats.h"
+#include "../util/crc32.h"
+#include "../util/util.h"
 
 static const char *const ds_binding[] = { "shape", "dtype", "classes", NULL };
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../formats/formats.h"
+#include "../../formats/formats.h"
+#include "../util/util.h"
 #include "idset.h"
-#include "util.h"
 
 static void push(id_list *l, idset *seen, uint64_t id)
 {

@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 
-#include "util.h"
+#include "../util/util.h"
 
 static size_t slot(uint64_t key, size_t cap)
 {

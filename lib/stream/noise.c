@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rand.h"
-#include "util.h"
+#include "../util/rand.h"
+#include "../util/util.h"
 
 static int fail(char *err, size_t errn, const char *fmt, ...)
 {

@@ -22,10 +22,10 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#include "../formats/formats.h"
-#include "crc32.h"
-#include "util.h"
-#include "version.h"
+#include "../../formats/formats.h"
+#include "../util/crc32.h"
+#include "../util/util.h"
+#include "../util/version.h"
 
 /* ================================================================== writer */
 

@@ -68,19 +68,6 @@ typedef struct scores_meta {
 size_t scores_write(FILE *f, const char *name, const scores_meta *m, size_t n,
 		  const uint64_t *id, const int *y, const double *score,
 		  const unsigned char *want);
-/* the same as CSV (x:image,y:label,influence,datasource_index), most
- * negative first */
-void scores_write_csv(FILE *f, size_t n, const uint64_t *id, const int *y,
-		      const double *score, const unsigned char *want);
-/* the same, with the training set's path (NULL, or "-": not read): a
- * label_name column after y:label when it names its classes, and with
- * image_dir (may be NULL) each example written to image_dir/ID.png
- * (created if need be; the example at its own size, as ds-sheet draws
- * it) and that path in x:image, as Neural Network Console's CSV has it.
- * Exits with a message on failure. */
-void scores_write_csv_from(FILE *f, size_t n, const uint64_t *id, const int *y,
-			   const double *score, const unsigned char *want,
-			   const char *train_path, const char *image_dir);
 /* ord[0..n) = 0..n-1 sorted by ascending score, ties by ascending id */
 void scores_order(size_t *ord, size_t n, const double *score, const uint64_t *id);
 

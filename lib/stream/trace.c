@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "../util/util.h"
 
 static void pk_shape(msgpack_packer *pk, const char *key, const int *s)
 {

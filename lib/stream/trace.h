@@ -5,14 +5,14 @@
  * trace_writer and read back, every field checked, by trace_reader. This is
  * the only code that packs or parses those records: cnn-train writes traces,
  * theta-cache reads traces and writes caches, cnn-eval reads traces and
- * inf-score (through lib/cache.c) reads caches.
+ * inf-score (through lib/score/cache.c) reads caches.
  */
 #ifndef TRACE_H
 #define TRACE_H
 
 #include <stdint.h>
 
-#include "../formats/formats.h"
+#include "../../formats/formats.h"
 #include "rec.h"
 
 typedef struct trace_header {

@@ -7,8 +7,8 @@
  */
 #include "version.h"
 
-#if __has_include("../build/version.h")
-#include "../build/version.h"
+#if __has_include("../../build/version.h")
+#include "../../build/version.h"
 #endif
 #ifndef CLEANSE_VERSION
 #define CLEANSE_VERSION "unknown"
