@@ -227,7 +227,7 @@ same-bytes: all
 # (die() returns to the harness: lib/util/util.h), into build/fuzz/; one harness
 # per reader. Seeds come from the programs in bin/ (tests/fuzz/seeds.sh).
 FUZZ_CC    = clang
-FUZZ       = rec ds ids trace cache scores idx cifar csv png
+FUZZ       = rec ds ids trace cache scores idx cifar cifar-png csv png
 FUZZ_RUNS ?= 1000000
 FUZZ_FLAGS = -O1 -g -std=c11 -D_GNU_SOURCE -DCLEANSE_FUZZ -Wall -Wextra -Wno-unknown-pragmas \
 	     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
@@ -248,10 +248,6 @@ build/fuzz/fuzz.o: tests/fuzz/fuzz.c tests/fuzz/fuzz.h lib/util/util.h
 FUZZ_DEPS = build/fuzz/fuzz.o build/fuzz/libfuzz.a tests/fuzz/fuzz.h
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_DEPS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $< build/fuzz/fuzz.o build/fuzz/libfuzz.a $(FUZZ_LIBS)
-FUZZ_IMPORT = tests/fuzz/fuzz-import.c tools/ds-import.c $(FUZZ_DEPS)
-build/fuzz/fuzz-idx build/fuzz/fuzz-cifar build/fuzz/fuzz-csv build/fuzz/fuzz-png: $(FUZZ_IMPORT)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-unused-function -DIMPORT_$(shell echo $(@:build/fuzz/fuzz-%=%) | tr a-z A-Z) \
-		-fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $< build/fuzz/fuzz.o build/fuzz/libfuzz.a $(FUZZ_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
