@@ -262,3 +262,37 @@ void hsub_args_check(const hsub_args *a)
 	if (a->ids && a->size != UINT64_MAX)
 		die_usage("give at most one of --hessian-ids and --hessian-size");
 }
+
+size_t hsub_scores(double *score, scores_kv *kv, engine *eng, const data *train,
+		   const real *theta, const real *u, int batch, double wd, const idset *skip,
+		   const hsub_args *a, int quiet)
+{
+	size_t k, P = engine_nparams(eng);
+	size_t *rows = hsub_rows(a->ids, a->size, a->seed, train, &k);
+	hsub h;
+	hsub_init(&h, eng, train, theta, rows, k, batch, wd, a->gn, a->lissa_batch, a->seed);
+	real *s = engine_alloc(eng, P);
+	ihvp_result r = hsub_solve(&h, s, u, &a->o, quiet);
+	hsub_dots(score, eng, train, theta, s, batch);
+	size_t n = train->n;
+	for (size_t i = 0; i < train->n; i++)
+		if (skip && idset_has(skip, train->id[i]))
+			n--, score[i] = 0;
+	for (size_t i = 0; i < train->n; i++)
+		score[i] /= (double)(n ? n : 1);
+	size_t nkv = 0;
+	kv[nkv++] = (scores_kv){ .key = "hessian_n", .u = k };
+	kv[nkv++] = (scores_kv){ .key = "gauss_newton", .u = (uint64_t)a->gn };
+	kv[nkv++] = (scores_kv){ .key = "damping", .f64 = 1, .f = a->o.damping };
+	kv[nkv++] = (scores_kv){ .key = "iters", .u = (uint64_t)r.iters };
+	kv[nkv++] = (scores_kv){ .key = "hvps", .u = (uint64_t)r.hvps };
+	kv[nkv++] = (scores_kv){ .key = "residual", .f64 = 1, .f = r.residual };
+	if (a->o.solver == IHVP_LISSA) {
+		kv[nkv++] = (scores_kv){ .key = "lissa_scale", .f64 = 1, .f = r.scale };
+		kv[nkv++] = (scores_kv){ .key = "lambda_top", .f64 = 1, .f = r.lambda_top };
+	}
+	engine_release(eng, s);
+	hsub_free(&h);
+	free(rows);
+	return nkv;
+}

@@ -28,6 +28,8 @@
 
 #include "../nn/data.h"
 #include "../nn/engine.h"
+#include "../stream/idset.h"
+#include "../stream/scores.h"
 #include "ihvp.h"
 
 typedef struct hsub {
@@ -136,5 +138,16 @@ void hsub_grad_sum(real *g, real *tmp, engine *eng, const data *d, const real *t
  * the solver diverged or H_S + λI is not positive definite, warns when it
  * stopped at the iteration limit */
 ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int quiet);
+
+/* inf-score --method if: score[j] = ⟨(H_S + λI)⁻¹ u, ∇ℓ(z_j; θ)⟩ / n for
+ * every example of train, n the examples trained on (those in skip, which
+ * may be NULL, score 0), S and the solve as a says, products in batches of
+ * `batch` (hsub_batch) with the run's weight decay wd; θ and u are engine
+ * vectors. The solve's figures go to kv (room for HSUB_SCORES_KV), as the
+ * scores header records them; returns how many. Exits as hsub_solve does. */
+#define HSUB_SCORES_KV 8
+size_t hsub_scores(double *score, scores_kv *kv, engine *eng, const data *train,
+		   const real *theta, const real *u, int batch, double wd, const idset *skip,
+		   const hsub_args *a, int quiet);
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../stream/ids.h"
+#include "../stream/predictions.h"
 #include "../util/util.h"
 #include "image.h"
 
@@ -257,4 +259,59 @@ void sheet_write_html(FILE *f, const ds_set *d, const sheet_item *it, size_t k, 
 	fputs("</tbody></table>\n", f);
 	fputs(html_js, f);
 	fputs("</body></html>\n", f);
+}
+
+void sheet_locate(sheet_item *it, size_t k, const idmap *where, const char *in_name,
+		  const char *train_path)
+{
+	for (size_t q = 0; q < k; q++) {
+		if (!idmap_get(where, it[q].id, &it[q].at))
+			die("%s: example id %llu is not in %s", in_name,
+			    (unsigned long long)it[q].id, train_path);
+		it[q].pred = -1;
+		it[q].flip = -1;
+	}
+}
+
+void sheet_mark_predictions(sheet_item *it, size_t k, const char *path)
+{
+	idmap at;
+	idmap_init(&at);
+	for (size_t q = 0; q < k; q++)
+		idmap_put(&at, it[q].id, q);
+	predictions_reader pr;
+	predictions_open(&pr, path);
+	uint64_t id, pred;
+	float pp;
+	while (predictions_next(&pr, &id, &pred, &pp)) {
+		size_t q;
+		if (!idmap_get(&at, id, &q))
+			continue;
+		it[q].pred = (int)pred;
+		it[q].ppred = pp;
+	}
+	predictions_close(&pr);
+	idmap_free(&at);
+}
+
+size_t sheet_mark_flips(sheet_item *it, size_t k, const char *path, uint32_t classes)
+{
+	id_list fl;
+	FILE *ff = in_open(path);
+	ids_read(&fl, ff, path);
+	in_close(ff);
+	idmap fm;
+	idmap_init(&fm);
+	for (size_t i = 0; i < fl.n; i++)
+		idmap_put(&fm, fl.v[i], i);
+	size_t nflips = fl.n;
+	for (size_t q = 0; q < k; q++) {
+		size_t j;
+		if (idmap_get(&fm, it[q].id, &j))
+			it[q].flip = fl.from && fl.from[j] != UINT32_MAX && fl.from[j] < classes
+				     ? (int)fl.from[j] : -2;
+	}
+	idmap_free(&fm);
+	ids_free(&fl);
+	return nflips;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "../stream/ds.h"
+#include "../stream/idset.h"
 
 /* one example shown */
 typedef struct sheet_item {
@@ -21,6 +22,20 @@ typedef struct sheet_item {
 	double ppred;           /* probability of pred */
 	int flip;               /* -1: not a known flip; else the label before (or -2: unknown) */
 } sheet_item;
+
+/* each item's row of the dataset (it[q].at, where mapping ids to rows),
+ * and no prediction or flip known yet; exits with "IN: example id N is
+ * not in TRAIN" for an id that is not there */
+void sheet_locate(sheet_item *it, size_t k, const idmap *where, const char *in_name,
+		  const char *train_path);
+/* each item's predicted label and its probability, from the predictions
+ * stream at path (formats/predictions.md; items it does not name keep
+ * theirs); exits with a message on a bad stream */
+void sheet_mark_predictions(sheet_item *it, size_t k, const char *path);
+/* each item that the ids at path (ds-noise --flipped) name: the label
+ * before the flip (-2 when the stream does not say, or it is not below
+ * classes); returns how many ids there are */
+size_t sheet_mark_flips(sheet_item *it, size_t k, const char *path, uint32_t classes);
 
 /* the k examples it[] of d as a grid of `cols` columns, each pixel a
  * scale x scale block, under a title line; have_pred / have_flip: captions

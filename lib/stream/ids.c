@@ -199,3 +199,26 @@ rec_writer *ids_writer_open_from(FILE *f, const char *name, const char *what,
 	rec_writer_begin(w);
 	return w;
 }
+
+unsigned char *ids_flags(const char *path, const uint64_t *id, size_t n)
+{
+	id_list l;
+	FILE *f = in_open(path);
+	ids_read(&l, f, path);
+	in_close(f);
+	idmap where;
+	idmap_init(&where);
+	for (size_t i = 0; i < n; i++)
+		idmap_put(&where, id[i], i);
+	unsigned char *want = ecalloc(n, 1);
+	for (size_t i = 0; i < l.n; i++) {
+		size_t k;
+		if (!idmap_get(&where, l.v[i], &k))
+			die("%s: id %llu is not in the training set", path,
+			    (unsigned long long)l.v[i]);
+		want[k] = 1;
+	}
+	idmap_free(&where);
+	ids_free(&l);
+	return want;
+}

@@ -39,6 +39,10 @@ typedef struct ids_source {
 /* read all ids from f; exits with a message naming `name` on bad input */
 void ids_read(id_list *l, FILE *f, const char *name);
 void ids_free(id_list *l);
+/* a flag per example of id[0..n) (calloc'd: the caller frees), set for the
+ * ids at path (an ids stream or text); exits with "PATH: id N is not in
+ * the training set" for one that is not among them */
+unsigned char *ids_flags(const char *path, const uint64_t *id, size_t n);
 
 /* an ids stream writer: what = "remove", "flipped", ... */
 rec_writer *ids_writer_open(FILE *f, const char *name, const char *what);

@@ -86,6 +86,17 @@ void scores_order(size_t *ord, size_t n, const double *score, const uint64_t *id
 	qsort_r(ord, n, sizeof *ord, by_score, &c);
 }
 
+double scores_kth(const double *score, const uint64_t *id, size_t n, uint64_t k)
+{
+	size_t *ord = emalloc(emul(n, sizeof *ord));
+	for (size_t i = 0; i < n; i++)
+		ord[i] = i;
+	scores_order(ord, n, score, id);
+	double t = score[ord[k - 1]];
+	free(ord);
+	return t;
+}
+
 size_t scores_write(FILE *f, const char *name, const scores_meta *m, size_t n,
 		  const uint64_t *id, const int *y, const double *score,
 		  const unsigned char *want)

@@ -70,5 +70,8 @@ size_t scores_write(FILE *f, const char *name, const scores_meta *m, size_t n,
 		  const unsigned char *want);
 /* ord[0..n) = 0..n-1 sorted by ascending score, ties by ascending id */
 void scores_order(size_t *ord, size_t n, const double *score, const uint64_t *id);
+/* the k-th most negative of score[0..n) (1 ≤ k ≤ n), in scores_order's
+ * order: the threshold of flagging the k most negative */
+double scores_kth(const double *score, const uint64_t *id, size_t n, uint64_t k);
 
 #endif
