@@ -33,7 +33,9 @@
  *                  the traced epochs without j (needs the θ at their start)
  *   if             influence functions (Koh & Liang) at θ_T with the Hessian
  *                  of a subset S (--hessian-ids, or a seeded random subset):
- *                  s = (H_S + λI)⁻¹ u by CG or LiSSA (lib/score/ihvp.c), and
+ *                  s = (H_S + λI)⁻¹ u by CG or LiSSA (lib/score/ihvp.c;
+ *                  without --damping, CG takes the least λ of 0.01 … 100
+ *                  under which it works: lib/score/hsub.h), and
  *                  example j scores ⟨s, ∇ℓ(z_j; θ_T)⟩ / n, n the examples
  *                  trained on (formats/scores.md derives it); no walk
  * Every u-walk measures its stability — the top eigenvalue λ of the last

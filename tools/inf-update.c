@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	hsub h;
 	hsub_init(&h, eng, &d, dth, rows, k, bs, th.weight_decay, ha.gn, ha.lissa_batch,
 		  ha.seed);
-	hsub_solve(&h, s, g, &ha.o, quiet);
+	hsub_solve_auto(&h, s, g, &ha.o, !ha.damping_set, quiet);
 	double sn = sqrt(engine_dot(eng, s, s, P)), tn = sqrt(engine_dot(eng, dth, dth, P));
 	engine_add(eng, dth, s, P);
 	engine_get(eng, theta, dth, P);

@@ -182,7 +182,7 @@ void hsub_grad_sum(real *g, real *tmp, engine *eng, const data *d, const real *t
 	}
 }
 
-ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int quiet)
+ihvp_result hsub_try(hsub *h, real *s, const real *v, const ihvp_opts *o)
 {
 	size_t P = engine_nparams(h->eng);
 	real *tmp[4];
@@ -192,6 +192,12 @@ ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int 
 				   o, tmp);
 	for (int k = 0; k < 4; k++)
 		engine_release(h->eng, tmp[k]);
+	return r;
+}
+
+void hsub_report(const hsub *h, const ihvp_result *rp, const ihvp_opts *o, int quiet)
+{
+	ihvp_result r = *rp;
 	const char *name = o->solver == IHVP_LISSA ? "lissa" : "cg";
 	if (r.status == IHVP_DIVERGED && o->solver == IHVP_LISSA)
 		die("lissa diverged after %d steps (top eigenvalue of H_S %.4g, scale %.4g, "
@@ -228,6 +234,34 @@ ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int 
 		warn("%s: %d iterations, %d Hessian-vector products over %zu examples, residual "
 		     "|(H_S + %gI)s - v|/|v| = %.3g", name, r.iters, r.hvps, h->n, o->damping,
 		     r.residual);
+}
+
+
+ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int quiet)
+{
+	ihvp_result r = hsub_try(h, s, v, o);
+	hsub_report(h, &r, o, quiet);
+	return r;
+}
+
+ihvp_result hsub_solve_auto(hsub *h, real *s, const real *v, ihvp_opts *o, int auto_damping,
+			    int quiet)
+{
+	static const double lambda[] = HSUB_DAMPINGS;
+	size_t n = sizeof lambda / sizeof *lambda;
+	if (!auto_damping || o->solver != IHVP_CG)
+		return hsub_solve(h, s, v, o, quiet);
+	ihvp_result r;
+	for (size_t i = 0;; i++) {
+		o->damping = lambda[i];
+		r = hsub_try(h, s, v, o);
+		if ((r.status != IHVP_NOT_PD && r.status != IHVP_DIVERGED) || i == n - 1)
+			break;
+		if (!quiet)
+			warn("cg: damping %g: %s; trying %g", lambda[i], ihvp_status(r.status),
+			     lambda[i + 1]);
+	}
+	hsub_report(h, &r, o, quiet);
 	return r;
 }
 
@@ -247,7 +281,10 @@ int hsub_parse_arg(hsub_args *a, int opt, const char *name, const char *arg)
 		return 1;
 	case 's': a->seed = estrtou64(arg, UINT64_MAX, "--seed"); return 1;
 	case 'B': a->lissa_batch = (int)estrtou64(arg, 1 << 20, "--lissa-batch"); return 1;
-	case 'Z': ihvp_parse_opt(&a->o, name, arg); return 1;
+	case 'Z':
+		ihvp_parse_opt(&a->o, name, arg);
+		a->damping_set |= !strcmp(name, "damping");
+		return 1;
 	case 'G':
 		if (strcmp(arg, "hessian") && strcmp(arg, "gn"))
 			die_usage("unknown --curvature '%s' (want hessian or gn)", arg);
@@ -272,7 +309,8 @@ size_t hsub_scores(double *score, scores_kv *kv, engine *eng, const data *train,
 	hsub h;
 	hsub_init(&h, eng, train, theta, rows, k, batch, wd, a->gn, a->lissa_batch, a->seed);
 	real *s = engine_alloc(eng, P);
-	ihvp_result r = hsub_solve(&h, s, u, &a->o, quiet);
+	ihvp_opts o = a->o;
+	ihvp_result r = hsub_solve_auto(&h, s, u, &o, !a->damping_set, quiet);
 	hsub_dots(score, eng, train, theta, s, batch);
 	size_t n = train->n;
 	for (size_t i = 0; i < train->n; i++)
@@ -283,7 +321,7 @@ size_t hsub_scores(double *score, scores_kv *kv, engine *eng, const data *train,
 	size_t nkv = 0;
 	kv[nkv++] = (scores_kv){ .key = "hessian_n", .u = k };
 	kv[nkv++] = (scores_kv){ .key = "gauss_newton", .u = (uint64_t)a->gn };
-	kv[nkv++] = (scores_kv){ .key = "damping", .f64 = 1, .f = a->o.damping };
+	kv[nkv++] = (scores_kv){ .key = "damping", .f64 = 1, .f = o.damping };
 	kv[nkv++] = (scores_kv){ .key = "iters", .u = (uint64_t)r.iters };
 	kv[nkv++] = (scores_kv){ .key = "hvps", .u = (uint64_t)r.hvps };
 	kv[nkv++] = (scores_kv){ .key = "residual", .f64 = 1, .f = r.residual };

@@ -62,7 +62,8 @@ void hsub_free(hsub *h);
 	"  --curvature C       hessian (default) or gn: the Gauss-Newton matrix (positive\n" \
 	"                      semi-definite)\n" \
 	"  --solver S          cg (default) or lissa\n" \
-	"  --damping L         solve (H + L*I) s = v (default 0.01)\n" \
+	"  --damping L         solve (H + L*I) s = v (default 0.01; CG: the least of 0.01,\n" \
+	"                      0.1, 1, 10 and 100 under which H + L*I is positive definite)\n" \
 	"  --cg-tol T          CG: relative residual to stop at (default 1e-6)\n" \
 	"  --max-iter N        CG: most iterations (default 500)\n" \
 	"  --lissa-depth N     LiSSA: recursion depth (default 1000)\n" \
@@ -78,6 +79,7 @@ typedef struct hsub_args {
 	uint64_t seed;          /* --seed */
 	int lissa_batch;        /* --lissa-batch */
 	int gn;                 /* --curvature gn */
+	int damping_set;        /* --damping given: no auto-damping */
 	ihvp_opts o;            /* the solver's */
 } hsub_args;
 
@@ -134,10 +136,42 @@ void hsub_grad_sum(real *g, real *tmp, engine *eng, const data *d, const real *t
 		   const size_t *rows, size_t m, int bsize);
 
 /* solve (H_S + λI)s = v with o; one line on stderr (unless quiet) with the
- * solver, products and residual; exits 1 with a message naming `prog` when
- * the solver diverged or H_S + λI is not positive definite, warns when it
- * stopped at the iteration limit */
+ * solver, products and residual; exits 1 with a message when the solver
+ * diverged or H_S + λI is not positive definite, warns when it stopped at
+ * the iteration limit (hsub_try, then hsub_report) */
 ihvp_result hsub_solve(hsub *h, real *s, const real *v, const ihvp_opts *o, int quiet);
+/* the solve alone: never exits, says nothing */
+ihvp_result hsub_try(hsub *h, real *s, const real *v, const ihvp_opts *o);
+/* what hsub_solve says of a solve's result r, and where it exits */
+void hsub_report(const hsub *h, const ihvp_result *r, const ihvp_opts *o, int quiet);
+
+/* Auto-damping, CG's default when --damping is not given: at θ_T of a
+ * real network H_S is indefinite, and CG at a damping below its most
+ * negative eigenvalue stops at a direction of curvature <= 0 (an mlp,
+ * hara-mnist and conv6 on 500 MNIST images all did at 0.01; tools/
+ * inf-score.1 has the figures). So CG is tried at each damping of
+ * HSUB_DAMPINGS in turn until a try does not fail that way (not positive
+ * definite, or diverged), and that damping is kept (o->damping; the scores
+ * header records it). A run that converged at 0.01, or stopped at the
+ * iteration limit there, is the run it was without auto-damping, bit for
+ * bit. A failed try costs the products it spent (CG meets the negative
+ * curvature within a few). When the last fails too, its error stands, as
+ * hsub_solve reports it. With auto_damping 0, or LiSSA (whose damping
+ * goes with its scale), hsub_solve at o->damping. */
+#define HSUB_DAMPINGS { 0.01, 0.1, 1, 10, 100 }
+ihvp_result hsub_solve_auto(hsub *h, real *s, const real *v, ihvp_opts *o, int auto_damping,
+			    int quiet);
+
+/* inf-score --method if: score[j] = ⟨(H_S + λI)⁻¹ u, ∇ℓ(z_j; θ)⟩ / n for
+ * every example of train, n the examples trained on (those in skip, which
+ * may be NULL, score 0), S and the solve as a says, products in batches of
+ * `batch` (hsub_batch) with the run's weight decay wd; θ and u are engine
+ * vectors. The solve's figures go to kv (room for HSUB_SCORES_KV), as the
+ * scores header records them; returns how many. Exits as hsub_solve does. */
+#define HSUB_SCORES_KV 8
+size_t hsub_scores(double *score, scores_kv *kv, engine *eng, const data *train,
+		   const real *theta, const real *u, int batch, double wd, const idset *skip,
+		   const hsub_args *a, int quiet);
 
 /* inf-score --method if: score[j] = ⟨(H_S + λI)⁻¹ u, ∇ℓ(z_j; θ)⟩ / n for
  * every example of train, n the examples trained on (those in skip, which
