@@ -61,6 +61,7 @@
 #include "../lib/nn/nn.h"
 #include "../lib/nn/sgd.h"
 #include "../lib/score/cache.h"
+#include "../lib/score/cache_run.h"
 #include "../lib/score/hsub.h"
 #include "../lib/score/influence.h"
 #include "../lib/show/scores_csv.h"
@@ -268,12 +269,12 @@ int main(int argc, char **argv)
 	/* the cache's header, the data as the network saw it, the cache */
 	cache c;
 	data train, val;
-	cache_load(&c, &train, &val, cache_path, cname, train_path, val_path);
+	cache_run_load(&c, &train, &val, cache_path, cname, train_path, val_path);
 	const trace_header *th = &c.tr.h;
 	nn_net net;
 	augment aug;
 	idset skip;
-	cache_setup(&net, &aug, &skip, &c);
+	cache_run_setup(&net, &aug, &skip, &c);
 	check_method(m, &c, cname, quiet);
 	unsigned char *want = ids_path ? ids_flags(ids_path, train.id, train.n) : NULL;
 
@@ -310,8 +311,8 @@ int main(int argc, char **argv)
 					 want);
 	} else {
 		st = m != M_TRACIN && c.nsteps > 0 ? &stab : NULL;
-		walk_s = cache_walk(score, u, &in, &c, thT, m == M_SGD, curv, ref,
-				    flow ? flow_steps : 1, st);
+		walk_s = cache_run_walk(score, u, &in, &c, thT, m == M_SGD, curv, ref,
+					flow ? flow_steps : 1, st);
 	}
 
 	/* a run with momentum: the estimate assumes plain SGD steps, and the
