@@ -1,5 +1,5 @@
 # cleanse — top-level Makefile.
-#   make            build lib/libfilt.a and the programs into bin/
+#   make            build the library (build/libfilt.a) and the programs into bin/
 #   make test       unit, CLI and Python-interop tests (CPU only), and
 #                   where nvcc is, test-emu
 #   make test-gpu   CPU/GPU parity tests (SKIP without a CUDA device)
@@ -32,17 +32,22 @@ VERSION_H := $(shell mkdir -p build && v='$(HASH)define CLEANSE_VERSION "$(CLEAN
 	{ [ "$$(cat build/version.h 2>/dev/null)" = "$$v" ] || echo "$$v" > build/version.h; } && echo build/version.h)
 
 TOOLS    = ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update
-LIB_SRC  = $(wildcard lib/*.c)
-LIB_OBJ  = $(LIB_SRC:.c=.o)
+# lib/ is in rooms (lib/README.md); every build product goes to build/,
+# the programs to bin/
+LIB_SRC  = $(wildcard lib/*/*.c)
+LIB_H    = $(wildcard lib/*/*.h)
+LIB_OBJ  = $(LIB_SRC:%.c=build/%.o)
+LIB      = build/libfilt.a
+LIB_AR   = $(LIB_OBJ)
 CU_SRC   = $(wildcard kernels/*.cu)
-CU_OBJ   = $(CU_SRC:.cu=.o)
+CU_OBJ   = $(CU_SRC:%.cu=build/%.o)
 BINS     = $(TOOLS:%=bin/%)
 UNIT     = $(patsubst tests/unit/%.c,bin/tests/%,$(wildcard tests/unit/test-*.c))
 PARITY   = $(patsubst tests/parity/%.c,bin/tests/%,$(wildcard tests/parity/parity-*.c))
 TESTBINS = $(UNIT) bin/tests/gen-data bin/tests/inject.so
 
 ifeq ($(HAVE_CUDA),1)
-LIB_OBJ += $(CU_OBJ)
+LIB_AR  += $(CU_OBJ)
 TESTBINS += $(PARITY)
 CFLAGS  += -DHAVE_CUDA=1 -I$(CUDA_HOME)/include
 ifeq ($(CUDA_EMU),1)
@@ -50,11 +55,11 @@ ifeq ($(CUDA_EMU),1)
 # by tests/emu in place of the CUDA runtime, cuBLAS and cuDNN
 NVCC      = $(CXX)
 NVCCFLAGS = $(EMU_FLAGS) -x c++ -include tests/emu/cuda_emu.h
-LIB_OBJ  += tests/emu/cuda_emu.o
+LIB_AR   += build/tests/emu/cuda_emu.o
 LDLIBS   += -ldl -lstdc++
 # the emulated libcudnn.so.9 calls back into the program
 LDFLAGS  += -rdynamic
-EMU_LIBS  = tests/emu/libcudnn.so.9 bin/tests/emu-selftest
+EMU_LIBS  = build/tests/emu/libcudnn.so.9 bin/tests/emu-selftest
 else
 # cuBLAS and cuDNN are opened at run time, by the first GPU engine
 # (kernels/nn_cuda.cu): linked, cuBLAS made 220 MB resident in every program
@@ -78,7 +83,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-torch bench-gpu data demo exp deps clean same-bytes install help fuzz fuzz-build
+.PHONY: all test test-gpu test-emu check check-cpu-only check-layout bench bench-torch bench-gpu data demo exp deps clean same-bytes install help fuzz fuzz-build
 all: $(BINS) $(TESTBINS) $(EMU_LIBS)
 
 help:
@@ -92,54 +97,60 @@ install: $(BINS)
 	cp $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	cp $(TOOLS:%=tools/%.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 
-lib/libfilt.a: $(LIB_OBJ)
+$(LIB): $(LIB_AR)
 	$(AR) rcs $@ $^
 	@echo "$(DNNL_MSG)" >&2
 
-lib/%.o: lib/%.c lib/*.h formats/formats.h
+$(LIB_OBJ): build/%.o: %.c $(LIB_H) formats/formats.h
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
-lib/version.o: $(VERSION_H)
-lib/nn_cpu.o lib/nn_dnnl.o: $(DNNL_STAMP)
+build/lib/util/version.o: $(VERSION_H)
+build/lib/nn/cpu.o build/lib/nn/cpu_dnnl.o: $(DNNL_STAMP)
 
-kernels/%.o: kernels/%.cu kernels/*.h lib/*.h
+$(CU_OBJ): build/%.o: %.cu kernels/*.h $(LIB_H)
+	@mkdir -p $(@D)
 	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
 
 EMU_FLAGS = -O2 -g -std=c++17 -Wall -Wextra -Werror -I$(CUDA_HOME)/include
-tests/emu/%.o: tests/emu/%.cc tests/emu/cuda_emu.h
+build/tests/emu/%.o: tests/emu/%.cc tests/emu/cuda_emu.h
+	@mkdir -p $(@D)
 	$(CXX) $(EMU_FLAGS) -c -o $@ $<
-tests/emu/libcudnn.so.9: tests/emu/cudnn_emu.cc
+build/tests/emu/libcudnn.so.9: tests/emu/cudnn_emu.cc
+	@mkdir -p $(@D)
 	$(CXX) $(EMU_FLAGS) -fPIC -shared -o $@ $<
-bin/tests/emu-selftest: tests/emu/selftest.cu tests/emu/cuda_emu.o kernels/nn_cuda.o kernels/cuda_check.h lib/util.o lib/version.o
+EMU_SELF = build/kernels/nn_cuda.o build/tests/emu/cuda_emu.o build/lib/util/util.o build/lib/util/version.o
+bin/tests/emu-selftest: tests/emu/selftest.cu kernels/cuda_check.h $(EMU_SELF)
 	@mkdir -p bin/tests
-	$(CXX) $(NVCCFLAGS) -o $@ $< -x none kernels/nn_cuda.o tests/emu/cuda_emu.o lib/util.o lib/version.o -ldl
+	$(CXX) $(NVCCFLAGS) -o $@ $< -x none $(EMU_SELF) -ldl
 
-bin/%: tools/%.c lib/libfilt.a lib/*.h
+bin/%: tools/%.c $(LIB) $(LIB_H)
 	@mkdir -p bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-bin/tests/%: tests/unit/%.c tests/unit/check.h lib/libfilt.a
+bin/tests/%: tests/unit/%.c tests/unit/check.h $(LIB)
 	@mkdir -p bin/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-# the finite-difference oracle runs lib/nn.c compiled in double
-bin/tests/test-grad: tests/unit/test-grad.c lib/nn.c lib/nn_cpu.c lib/*.h tests/unit/check.h lib/libfilt.a
+# the finite-difference oracle runs the network (lib/nn/) compiled in double
+NN_F64_SRC = lib/nn/net.c lib/nn/nn.c lib/nn/cpu.c
+bin/tests/test-grad: tests/unit/test-grad.c $(NN_F64_SRC) $(LIB_H) tests/unit/check.h $(LIB)
 	@mkdir -p bin/tests
-	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/libfilt.a $(LDLIBS)
+	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< $(NN_F64_SRC) $(LIB) $(LDLIBS)
 
-# lib/spectrum.c against a dense Hessian and LAPACK, in double
-bin/tests/test-spectrum: tests/unit/test-spectrum.c tests/unit/dense.h lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/*.h tests/unit/check.h lib/libfilt.a
+# lib/score/spectrum.c against a dense Hessian and LAPACK, in double
+bin/tests/test-spectrum: tests/unit/test-spectrum.c tests/unit/dense.h $(NN_F64_SRC) lib/score/spectrum.c $(LIB_H) tests/unit/check.h $(LIB)
 	@mkdir -p bin/tests
-	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/libfilt.a $(LDLIBS)
+	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< $(NN_F64_SRC) lib/score/spectrum.c $(LIB) $(LDLIBS)
 
-# lib/ihvp.c against a dense Hessian solved with LAPACK, in double
-bin/tests/test-ihvp: tests/unit/test-ihvp.c tests/unit/dense.h lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/ihvp.c lib/*.h tests/unit/check.h lib/libfilt.a
+# lib/score/ihvp.c against a dense Hessian solved with LAPACK, in double
+bin/tests/test-ihvp: tests/unit/test-ihvp.c tests/unit/dense.h $(NN_F64_SRC) lib/score/spectrum.c lib/score/ihvp.c $(LIB_H) tests/unit/check.h $(LIB)
 	@mkdir -p bin/tests
-	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< lib/nn.c lib/nn_cpu.c lib/spectrum.c lib/ihvp.c lib/libfilt.a $(LDLIBS)
+	$(CC) $(CFLAGS) -DNN_F64 $(LDFLAGS) -o $@ $< $(NN_F64_SRC) lib/score/spectrum.c lib/score/ihvp.c $(LIB) $(LDLIBS)
 
 # CPU/GPU parity: built wherever nvcc is, run by make test-gpu (SKIP without a GPU)
-bin/tests/parity-%: tests/parity/parity-%.c lib/libfilt.a kernels/*.h
+bin/tests/parity-%: tests/parity/parity-%.c $(LIB) $(LIB_H)
 	@mkdir -p bin/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # the LD_PRELOAD failure-injection shim of tests/cli/inject.sh: plain flags,
 # never SANITIZE's (ASan must be the first library a program loads)
@@ -147,11 +158,11 @@ bin/tests/inject.so: tests/inject/inject.c
 	@mkdir -p bin/tests
 	$(CC) -O2 -g -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
-bin/tests/gen-data: tests/gen-data.c lib/libfilt.a
+bin/tests/gen-data: tests/gen-data.c $(LIB)
 	@mkdir -p bin/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libfilt.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-test: all check-cpu-only
+test: all check-cpu-only check-layout
 	@VALGRIND=$(VALGRIND) SANITIZE=$(SANITIZE) sh tests/run.sh
 ifeq ($(HAVE_CUDA),1)
 	@sh tests/emu/run.sh
@@ -164,8 +175,13 @@ check-cpu-only:
 	@for f in $(LIB_SRC) tools/*.c tests/gen-data.c; do \
 		$(CC) $(filter-out -DHAVE_CUDA=1,$(CFLAGS)) -fsyntax-only $$f || \
 		{ echo "CPU-only build broken: $$f" >&2; exit 1; }; done
-	@$(CC) $(filter-out -DHAVE_DNNL=1,$(CFLAGS)) -fsyntax-only lib/nn_cpu.c || \
-		{ echo "build without oneDNN broken: lib/nn_cpu.c" >&2; exit 1; }
+	@$(CC) $(filter-out -DHAVE_DNNL=1,$(CFLAGS)) -fsyntax-only lib/nn/cpu.c || \
+		{ echo "build without oneDNN broken: lib/nn/cpu.c" >&2; exit 1; }
+
+# the rooms of lib/ and which may include which (lib/README.md), and no
+# include circles (tests/layout.sh)
+check-layout: $(LIB)
+	@sh tests/layout.sh
 
 test-gpu: all
 	@sh tests/run-gpu.sh
@@ -222,34 +238,30 @@ same-bytes: all
 
 # ------------------------------------------------------------------ fuzzing
 # The library compiled again with clang, ASan and UBSan and -DCLEANSE_FUZZ
-# (die() returns to the harness: lib/util.h), into build/fuzz/; one harness
+# (die() returns to the harness: lib/util/util.h), into build/fuzz/; one harness
 # per reader. Seeds come from the programs in bin/ (tests/fuzz/seeds.sh).
 FUZZ_CC    = clang
-FUZZ       = rec ds ids trace cache scores idx cifar csv png
+FUZZ       = rec ds ids trace cache scores idx cifar cifar-png csv png
 FUZZ_RUNS ?= 1000000
 FUZZ_FLAGS = -O1 -g -std=c11 -D_GNU_SOURCE -DCLEANSE_FUZZ -Wall -Wextra -Wno-unknown-pragmas \
 	     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 	     -I/usr/include/x86_64-linux-gnu/openblas-pthread
 FUZZ_WRAP  = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=fopen,--wrap=fdopen,--wrap=fmemopen,--wrap=tmpfile,--wrap=fclose
 FUZZ_LIBS  = -Wl,-Bstatic -lmsgpackc -lzstd -lpng16 -Wl,-Bdynamic -lopenblas -lz -lm -pthread
-FUZZ_OBJ   = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+FUZZ_OBJ   = $(LIB_SRC:%.c=build/fuzz/%.o)
 FUZZ_BINS  = $(FUZZ:%=build/fuzz/fuzz-%)
 
-build/fuzz/lib/%.o: lib/%.c lib/*.h formats/formats.h
-	@mkdir -p build/fuzz/lib
+$(FUZZ_OBJ): build/fuzz/%.o: %.c $(LIB_H) formats/formats.h
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
 build/fuzz/libfuzz.a: $(FUZZ_OBJ)
 	$(AR) rcs $@ $^
-build/fuzz/fuzz.o: tests/fuzz/fuzz.c tests/fuzz/fuzz.h lib/util.h
+build/fuzz/fuzz.o: tests/fuzz/fuzz.c tests/fuzz/fuzz.h lib/util/util.h
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
 FUZZ_DEPS = build/fuzz/fuzz.o build/fuzz/libfuzz.a tests/fuzz/fuzz.h
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_DEPS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $< build/fuzz/fuzz.o build/fuzz/libfuzz.a $(FUZZ_LIBS)
-FUZZ_IMPORT = tests/fuzz/fuzz-import.c tools/ds-import.c $(FUZZ_DEPS)
-build/fuzz/fuzz-idx build/fuzz/fuzz-cifar build/fuzz/fuzz-csv build/fuzz/fuzz-png: $(FUZZ_IMPORT)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-unused-function -DIMPORT_$(shell echo $(@:build/fuzz/fuzz-%=%) | tr a-z A-Z) \
-		-fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $< build/fuzz/fuzz.o build/fuzz/libfuzz.a $(FUZZ_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -257,4 +269,4 @@ fuzz: all fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ)
 
 clean:
-	rm -rf bin build lib/*.o lib/libfilt.a kernels/*.o tests/emu/*.o tests/emu/*.so.*
+	rm -rf bin build

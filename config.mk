@@ -8,7 +8,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -fopenmp -I/usr
 LDLIBS  = -Wl,-Bstatic -lmsgpackc -lzstd -lpng16 -Wl,-Bdynamic -lopenblas -lz -lm -pthread -fopenmp
 
 # oneDNN (libdnnl-dev, make deps): the CPU backend's convolutions
-# (lib/nn_dnnl.c); HAVE_DNNL=0 forces im2col + OpenBLAS. Its header is
+# (lib/nn/cpu_dnnl.c); HAVE_DNNL=0 forces im2col + OpenBLAS. Its header is
 # looked for when a recipe runs, not when make reads this file, so that
 # `make deps test` builds with what deps has just installed.
 DNNL_H    ?= /usr/include/oneapi/dnnl/dnnl.h

@@ -22,7 +22,7 @@ the same networks, data and arithmetic as cnn-train and inf-score, timed.
 Every stream is read here with msgpack and zstandard, from formats/*.md:
 the images exactly as cnn-train sees them (u8 / 255, zero-padded and
 centred to the network's input, 28x28 -> 32x32 for conv6), the networks
-exactly as lib/nn.c defines them (the presets expanded to their layer
+exactly as lib/nn/net.c defines them (the presets expanded to their layer
 lists; batch-norm eps 1e-5, momentum 0.1; max-pool 2x2; He-normal weights,
 zero biases; the mean cross-entropy of the batch).
 
@@ -99,7 +99,7 @@ def read_dataset(path, input_shape=None):
     px = np.frombuffer(b"".join(r["x"] for r in recs), np.uint8).reshape(-1, c, hh, ww)
     x = np.zeros((len(recs), C, H, W), np.float32)
     oy, ox = (H - hh) // 2, (W - ww) // 2
-    # u8 / 255 in double, then to f32: lib/data.c's (real)(src / 255.0)
+    # u8 / 255 in double, then to f32: lib/nn/data.c's (real)(src / 255.0)
     x[:, :, oy:oy + hh, ox:ox + ww] = (px.astype(np.float64) / 255.0).astype(np.float32)
     return ids, torch.from_numpy(y), torch.from_numpy(x), h["classes"]
 
@@ -107,13 +107,13 @@ def read_dataset(path, input_shape=None):
 # ----------------------------------------------------------------- network
 
 def input_shape(net, c, h, w):
-    """lib/nn.c's nn_input_shape: conv6 wants at least 32x32"""
+    """lib/nn/net.c's nn_input_shape: conv6 wants at least 32x32"""
     _, ph, pw = PRESETS.get(net, ("", 0, 0))
     return c, max(h, ph), max(w, pw)
 
 
 def layers(net, c, h, w, classes):
-    """lib/nn.c's nn_init: the layer list with every parameter's shape, in
+    """lib/nn/net.c's nn_init: the layer list with every parameter's shape, in
     θ's order (per layer its weights, then its biases)."""
     spec = PRESETS[net][0] if net in PRESETS else net
     if net.startswith("mlp:"):

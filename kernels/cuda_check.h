@@ -1,6 +1,6 @@
 /*
  * cuda_check.h — CUDA_CHECK / CUBLAS_CHECK: a failed call ends the program
- * the way every other error does, through die() (lib/util.h): one line
+ * the way every other error does, through die() (lib/util/util.h): one line
  * "program: CUDA: … (file:line)" on stderr, temporary outputs removed,
  * exit 1.
  */
@@ -10,7 +10,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
-#include "../lib/util.h"
+#include "../lib/util/util.h"
 
 #define CUDA_CHECK(x)                                                         \
 	do {                                                                  \

@@ -1,14 +1,14 @@
 /*
- * nn_cuda.cu — the CUDA backend (lib/backend.h; see nn_cuda.h): the
- * primitives the layers of lib/nn.c are written in, on a GPU. Convolutions
+ * nn_cuda.cu — the CUDA backend (declared in lib/nn/backend.h): the
+ * primitives the layers of lib/nn/nn.c are written in, on a GPU. Convolutions
  * go to cuDNN (or im2col + cuBLAS), matrix products to cuBLAS, everything
  * else to the kernels below, whose element and index maths is
- * lib/nn_maths.h, shared with the CPU backend (lib/nn_cpu.c) — only the
+ * lib/nn/maths.h, shared with the CPU backend (lib/nn/cpu.c) — only the
  * order of the reductions is this file's (fixed-order block trees). Scatters
  * (col2im, pool backward) are written as gathers so that no atomics are
  * needed and every run gives the same bits.
  */
-#include "nn_cuda.h"
+#include "../lib/nn/backend.h"
 
 #include <cudnn.h>
 #include <dlfcn.h>
@@ -330,7 +330,7 @@ __global__ void k_bn_rdx(const float *dy, const float *rdy, const float *xh,
 			   sums[4 * c], sums[4 * c + 1], sums[4 * c + 2], sums[4 * c + 3], M);
 }
 
-/* softmax cross-entropy, one thread per sample (lib/nn.h) */
+/* softmax cross-entropy, one thread per sample (lib/nn/nn.h) */
 __global__ void k_softmax_ce(const float *z, const int *y, float *prob, float *pbk,
 			     float *loss, int K, int B)
 {
@@ -357,7 +357,7 @@ __global__ void k_ce_r(const float *prob, const float *rz, const int *y, float *
 		rloss[b] = nn_ce_r(prob, rz, K, B, b, y[b], denom, rprob, rdz);
 }
 
-/* the element-wise updates (lib/nn_maths.h) */
+/* the element-wise updates (lib/nn/maths.h) */
 __global__ void k_sgd(float *theta, const float *grad, float *vel, size_t n, float lr,
 		      float wd, float mom)
 {
@@ -381,7 +381,7 @@ __global__ void k_add(float *y, const float *x, size_t n)
 }
 
 /* the batch gathered from a dataset on the device, straight into (C, B, H, W),
- * with the augmentation of lib/data.c's augment_copy; example j of this
+ * with the augmentation of lib/nn/data.c's augment_copy; example j of this
  * launch goes to batch position b0 + j. The description travels as the
  * launch's argument: nothing is copied per step. */
 #define GATHER_MAX 128
@@ -994,7 +994,7 @@ static void gap_backward_cuda(void *ctx, const nn_layer *L, int B, float *din, c
 
 /* ============================================================ batch-norm */
 /* per-channel sums by one block each (k_bn_stats, k_bn_sums, k_bn_rstats),
- * then the element-wise formulas of lib/nn_maths.h */
+ * then the element-wise formulas of lib/nn/maths.h */
 
 static void bn_forward_cuda(void *ctx, const nn_layer *L, int B, int eval, nn_bn_buf *s,
 			    float *out, const float *in, const float *g, const float *be,

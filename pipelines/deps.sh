@@ -2,7 +2,7 @@
 # pipelines/deps.sh — install the Debian packages cleanse builds, tests and
 # fetches data and draws plots with (make deps). Uses sudo when not root.
 set -eu
-# libdnnl-dev: oneDNN, the CPU convolutions (lib/nn_dnnl.c); without it the
+# libdnnl-dev: oneDNN, the CPU convolutions (lib/nn/cpu_dnnl.c); without it the
 # build lowers them to im2col + OpenBLAS, about half as fast (docs/cpu.md)
 PKGS="build-essential libzstd-dev libmsgpack-dev libpng-dev zlib1g-dev libopenblas-dev libdnnl-dev
       python3 python3-msgpack python3-zstandard python3-sklearn python3-scipy python3-numpy

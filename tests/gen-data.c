@@ -23,10 +23,10 @@
 #include <zstd.h>
 
 #include "../formats/formats.h"
-#include "../lib/crc32.h"
-#include "../lib/ds.h"
-#include "../lib/rand.h"
-#include "../lib/util.h"
+#include "../lib/stream/ds.h"
+#include "../lib/util/crc32.h"
+#include "../lib/util/rand.h"
+#include "../lib/util/util.h"
 
 static void put_be32(FILE *f, uint32_t v)
 {

@@ -16,16 +16,18 @@
  * harmonic mean F1 = 2(1 − a_self)·a_rest / ((1 − a_self) + a_rest).
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/data.h"
-#include "../lib/engine.h"
-#include "../lib/nn.h"
-#include "../lib/trace.h"
-#include "../lib/util.h"
+#include "../lib/nn/data.h"
+#include "../lib/nn/engine.h"
+#include "../lib/nn/eval.h"
+#include "../lib/nn/nn.h"
+#include "../lib/stream/metrics.h"
+#include "../lib/stream/predictions.h"
+#include "../lib/stream/trace.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [--class C] [--device D] [-q]\n"
@@ -38,6 +40,27 @@ static const char *usage_text =
 	"  --threads N         CPU threads (default: all cores); the results do not depend on it\n"
 	"  --device D          auto (default), cpu or cuda\n"
 	"  -q                  no summary on stderr\n";
+
+/* the result on stderr: the loss and accuracy, each class's accuracy and
+ * its row of the confusion matrix, and a forgotten class's figures */
+static void summary(const metrics_eval *m, const trace_header *th)
+{
+	int K = m->K;
+	warn("%s on %s: %zu examples, loss %.4f, accuracy %.2f%%", th->net, m->dataset,
+	     (size_t)m->n, m->loss, 100 * m->acc);
+	for (int y = 0; y < K; y++) {
+		uint64_t n = metrics_class_n(m, y);
+		fprintf(stderr, "  class %2d: %6.2f%% of %llu  |", y,
+			n ? 100.0 * (double)m->conf[(size_t)y * K + y] / (double)n : 0.0,
+			(unsigned long long)n);
+		for (int k = 0; k < K && K <= 20; k++)
+			fprintf(stderr, " %5llu", (unsigned long long)m->conf[(size_t)y * K + k]);
+		fputc('\n', stderr);
+	}
+	if (m->cls != UINT64_MAX)
+		warn("class %llu forgotten: a_self %.2f%%, a_rest %.2f%%, F1 %.4f",
+		     (unsigned long long)m->cls, 100 * m->a_self, 100 * m->a_rest, m->f1);
+}
 
 int main(int argc, char **argv)
 {
@@ -97,135 +120,34 @@ int main(int argc, char **argv)
 	data d;
 	data_load_for(&d, ds_path, &th, "");
 
-	int K = th.classes, BS = 256;
-	engine *eng = engine_new(&net, BS, device, quiet);
-	real *dtheta = engine_alloc(eng, net.nparams), *dstate = engine_alloc(eng, net.nstate + 1);
-	engine_put(eng, dtheta, theta, net.nparams);
-	engine_put(eng, dstate, state, net.nstate);
-	uint64_t *conf = ecalloc((size_t)K * K, sizeof *conf);
-	double loss = 0;
-	size_t correct = 0;
+	int K = th.classes;
+	engine *eng = engine_new(&net, EVAL_BATCH, device, quiet);
 	out_file po;
 	rec_writer *pw = NULL;
 	if (pred_path) {
 		out_open(&po, pred_path, 1);
-		pw = rec_writer_open(po.f, pred_path);
-		rec_header_begin(pw, FMT_KIND_PREDICTIONS, FMT_VERSION_PREDICTIONS, 1);
-		pk_kv_u64(rec_writer_pk(pw), "classes", (uint64_t)K);
-		rec_writer_begin(pw);
+		pw = predictions_writer_open(po.f, pred_path, K);
 	}
-	float *pf = emalloc((size_t)K * sizeof *pf);
-	for (size_t at = 0; at < d.n; at += (size_t)BS) {
-		int B = (int)(d.n - at < (size_t)BS ? d.n - at : (size_t)BS);
-		batch bt = { .d = &d, .n = B, .first = at };
-		engine_forward(eng, dtheta, dstate, &bt, B, NN_EVAL);
-		const real *p = engine_probs(eng), *l = engine_losses(eng);
-		for (int b = 0; b < B; b++) {
-			int best = nn_argmax(p + (size_t)b * K, K);
-			int y = d.y[at + (size_t)b];
-			conf[(size_t)y * K + best]++;
-			correct += best == y;
-			loss += l[b];
-			if (pw) {
-				msgpack_packer *pk = rec_writer_pk(pw);
-				for (int k = 0; k < K; k++)
-					pf[k] = (float)p[(size_t)b * K + k];
-				msgpack_pack_map(pk, 5);
-				pk_kv_u64(pk, "id", d.id[at + (size_t)b]);
-				pk_kv_u64(pk, "y", (uint64_t)y);
-				pk_kv_u64(pk, "pred", (uint64_t)best);
-				pk_kv_f64(pk, "loss", l[b]);
-				pk_kv_bin(pk, "p", pf, (size_t)K * sizeof *pf);
-				rec_writer_commit(pw);
-			}
-		}
-	}
+	metrics_eval me = { .net = th.net, .dataset = ds_name };
+	eval_run(&me, eng, &net, &d, theta, state, pw);
 	if (pw) {
 		rec_writer_close(pw);
 		out_finish(&po);        /* committed with -o, below */
 	}
-	double acc = d.n ? (double)correct / (double)d.n : 0;
-	loss = d.n ? loss / (double)d.n : 0;
 	/* --class: accuracy on C and on the rest, and their F1 */
-	double a_self = 0, a_rest = 0, f1 = 0;
-	if (cls != UINT64_MAX) {
-		uint64_t ns = 0, nr = 0, cs = 0, cr = 0;
-		for (int y = 0; y < K; y++)
-			for (int k = 0; k < K; k++) {
-				uint64_t c = conf[(size_t)y * K + k];
-				if ((uint64_t)y == cls)
-					ns += c, cs += k == y ? c : 0;
-				else
-					nr += c, cr += k == y ? c : 0;
-			}
-		if (ns == 0 || nr == 0)
-			die("%s: --class %llu needs examples of the class and of others", ds_name,
-			    (unsigned long long)cls);
-		a_self = (double)cs / (double)ns, a_rest = (double)cr / (double)nr;
-		f1 = (1 - a_self) + a_rest > 0 ?
-		     2 * (1 - a_self) * a_rest / ((1 - a_self) + a_rest) : 0;
-	}
-	if (!quiet) {
-		warn("%s on %s: %zu examples, loss %.4f, accuracy %.2f%%", th.net, ds_name,
-		     d.n, loss, 100 * acc);
-		for (int y = 0; y < K; y++) {
-			uint64_t n = 0;
-			for (int k = 0; k < K; k++)
-				n += conf[(size_t)y * K + k];
-			fprintf(stderr, "  class %2d: %6.2f%% of %llu  |", y,
-				n ? 100.0 * (double)conf[(size_t)y * K + y] / (double)n : 0.0,
-				(unsigned long long)n);
-			for (int k = 0; k < K && K <= 20; k++)
-				fprintf(stderr, " %5llu", (unsigned long long)conf[(size_t)y * K + k]);
-			fputc('\n', stderr);
-		}
-		if (cls != UINT64_MAX)
-			warn("class %llu forgotten: a_self %.2f%%, a_rest %.2f%%, F1 %.4f",
-			     (unsigned long long)cls, 100 * a_self, 100 * a_rest, f1);
-	}
+	if (cls != UINT64_MAX && eval_forget(&me, cls) < 0)
+		die("%s: --class %llu needs examples of the class and of others", ds_name,
+		    (unsigned long long)cls);
+	if (!quiet)
+		summary(&me, &th);
 	if (out_path || !isatty(STDOUT_FILENO)) {
 		out_file out;
 		out_open(&out, out_path, 0);
-		rec_writer *w = rec_writer_open(out.f, out_path ? out_path : "stdout");
-		msgpack_packer *pk = rec_writer_pk(w);
-		rec_header_begin(w, FMT_KIND_METRICS, FMT_VERSION_METRICS, 3);
-		pk_kv_str(pk, "what", "eval");
-		pk_kv_str(pk, "net", th.net);
-		pk_kv_str(pk, "dataset", ds_name);
-		rec_writer_begin(w);
-		msgpack_pack_map(pk, cls != UINT64_MAX ? 9 : 5);
-		pk_kv_u64(pk, "n", d.n);
-		pk_kv_f64(pk, "loss", loss);
-		pk_kv_f64(pk, "acc", acc);
-		pk_str(pk, "per_class");
-		msgpack_pack_array(pk, (size_t)K);
-		for (int y = 0; y < K; y++) {
-			uint64_t n = 0;
-			for (int k = 0; k < K; k++)
-				n += conf[(size_t)y * K + k];
-			msgpack_pack_double(pk, n ? (double)conf[(size_t)y * K + y] / (double)n : 0);
-		}
-		pk_str(pk, "confusion");
-		msgpack_pack_array(pk, (size_t)K);
-		for (int y = 0; y < K; y++) {
-			msgpack_pack_array(pk, (size_t)K);
-			for (int k = 0; k < K; k++)
-				msgpack_pack_uint64(pk, conf[(size_t)y * K + k]);
-		}
-		if (cls != UINT64_MAX) {
-			pk_kv_u64(pk, "class", cls);
-			pk_kv_f64(pk, "a_self", a_self);
-			pk_kv_f64(pk, "a_rest", a_rest);
-			pk_kv_f64(pk, "f1", f1);
-		}
-		rec_writer_commit(w);
-		rec_writer_close(w);
+		metrics_write_eval(out.f, out_path ? out_path : "stdout", &me);
 		out_finish(&out);
 	}
 	out_commit();           /* --predictions and -o together */
-	free(pf), free(conf), free(theta), free(state);
-	engine_release(eng, dtheta);
-	engine_release(eng, dstate);
+	free(me.conf), free(theta), free(state);
 	engine_free(eng);
 	nn_free(&net);
 	data_free(&d);

@@ -8,22 +8,16 @@
  * estimates are judged against.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "../lib/data.h"
-#include "../lib/idset.h"
-#include "../lib/ids.h"
-#include "../lib/nn.h"
-#include "../lib/rand.h"
-#include "../lib/sgd.h"
-#include "../lib/trace.h"
-#include "../lib/progress.h"
-#include "../lib/util.h"
-
+#include "../lib/nn/data.h"
+#include "../lib/nn/nn.h"
+#include "../lib/nn/train.h"
+#include "../lib/stream/ids.h"
+#include "../lib/stream/idset.h"
+#include "../lib/stream/trace.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: cnn-train [options] [TRAIN]\n"
@@ -77,17 +71,6 @@ static int *parse_epochs(const char *s, int epochs, int *n)
 	return v;
 }
 
-/* θ and state are engine vectors; hbuf holds np + ns host floats */
-static void put_theta(trace_writer *tw, engine *eng, real *hbuf, int at, int epoch,
-		      long step, const real *theta, size_t np, const real *state, size_t ns)
-{
-	engine_get(eng, hbuf, theta, np);
-	engine_get(eng, hbuf + np, state, ns);
-	trace_theta t = { .at = at, .epoch = epoch, .step = step, .theta = hbuf,
-			  .state = hbuf + np };
-	trace_write_theta(tw, &t, TRACE_ENC_RAW);
-}
-
 /* the schedule options, checked against each other, into th */
 static void schedule_check(trace_header *th, const char *sched, int have_decay, int have_min)
 {
@@ -103,13 +86,6 @@ static void schedule_check(trace_header *th, const char *sched, int have_decay, 
 		die_usage("--lr-min goes with --schedule linear or cosine");
 	if (th->lr_min > th->lr)
 		die_usage("--lr-min %g is above --lr %g", th->lr_min, th->lr);
-}
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 int main(int argc, char **argv)
@@ -212,135 +188,47 @@ int main(int argc, char **argv)
 	char err[256];
 	if (nn_init(&net, th.net, d.c, d.h, d.w, d.classes, err, sizeof err) < 0)
 		die_usage("%s", err);
-	th.input[0] = d.c, th.input[1] = d.h, th.input[2] = d.w;
-	memcpy(th.data_shape, d.data_shape, sizeof th.data_shape);
-	th.classes = d.classes;
-	th.nparams = net.nparams;
-	th.nstate = net.nstate;
-	th.train_digest = d.digest;
+	train_header(&th, &net, &d);
 
 	/* counterfactual: which examples are left out */
 	idset skip;
-	idset_init(&skip);
 	id_list skip_ids = { 0 };
-	if (skip_path) {
-		FILE *f = in_open(skip_path);
-		ids_read(&skip_ids, f, skip_path);
-		in_close(f);
-		idset present;
-		idset_init(&present);
-		for (size_t i = 0; i < d.n; i++)
-			idset_add(&present, d.id[i]);
-		for (size_t i = 0; i < skip_ids.n; i++) {
-			if (!idset_has(&present, skip_ids.v[i]))
-				die("--skip: id %llu is not in the training set",
-				    (unsigned long long)skip_ids.v[i]);
-			idset_add(&skip, skip_ids.v[i]);
-		}
-		idset_free(&present);
-	}
+	if (skip_path)
+		train_skip(&skip_ids, &skip, skip_path, &d);
+	else
+		idset_init(&skip);
 	th.skip = skip_ids.v;
 	th.nskip = skip_ids.n;
 	th.skip_from = skip_from > 0 ? skip_from : 0;
 
-	engine *eng = engine_new(&net, th.batch, device, quiet);
-	real *hbuf = emalloc((net.nparams + net.nstate + 1) * sizeof *hbuf);
-	nn_init_params(&net, hbuf, hbuf + net.nparams, th.seed);
-	real *theta = engine_alloc(eng, net.nparams);
-	real *state = engine_alloc(eng, net.nstate + 1);
-	engine_put(eng, theta, hbuf, net.nparams);
-	engine_put(eng, state, hbuf + net.nparams, net.nstate);
-	sgd opt_sgd;
-	sgd_init(&opt_sgd, eng, &net, &d, th.batch, &aug, th.seed, th.weight_decay, th.momentum,
-		 th.nskip ? &skip : NULL);
-	uint32_t *perm = emalloc(emul(d.n, sizeof *perm));
-	size_t *bidx = emalloc((size_t)th.batch * sizeof *bidx);
-
+	trainer t;
+	train_init(&t, &th, &net, &d, &aug, th.nskip ? &skip : NULL, every, device, quiet);
 	out_file out;
 	out_open(&out, out_path, force);
 	trace_writer tw;
 	trace_writer_open(&tw, out.f, out_path ? out_path : "stdout", &th);
-	uint64_t *sids = emalloc((size_t)th.batch * sizeof *sids);
 	if (!quiet) {
 		char desc[1024];
 		nn_describe(&net, desc, sizeof desc);
 		warn("%s; %zu examples, batch %d%s, lr %g (%s%s), %d epochs%s; on %s", desc, d.n,
 		     th.batch, th.drop_last ? " (the partial one dropped)" : "", th.lr,
 		     trace_schedule_name(th.schedule), th.warmup ? ", warm-up" : "", th.epochs,
-		     th.nskip ? ", counterfactual" : "", engine_name(eng));
+		     th.nskip ? ", counterfactual" : "", engine_name(t.eng));
 	}
-
-	long step = 0;
-	long steps_per_epoch = (long)trace_steps_per_epoch(&th);
 	for (int e = 0; e < th.epochs; e++) {
-		double t0 = now(), loss_sum = 0;
-		char pwhat[48], ploss[48] = "";
-		snprintf(pwhat, sizeof pwhat, "epoch %d/%d", e + 1, th.epochs);
-		progress pg;
-		progress_begin(&pg, pwhat, (uint64_t)steps_per_epoch, "steps", quiet);
-		size_t seen = 0, correct = 0;
-		int traced = trace_has_epoch(&th, e);
-		rng r;
-		rng_init_for(&r, rng_key(th.seed, (uint64_t)e, 0), "batch order");
-		/* before skip_from the run is the original one, bit for bit */
-		opt_sgd.skip = th.nskip && e >= th.skip_from ? &skip : NULL;
-		sgd_reset(&opt_sgd);
-		for (uint32_t i = 0; i < d.n; i++)
-			perm[i] = i;
-		rng_shuffle_u32(&r, perm, (uint32_t)d.n);
-		if (traced)
-			put_theta(&tw, eng, hbuf, TRACE_AT_EPOCH, e, step, theta, net.nparams, state,
-				  net.nstate);
-		for (long j = 0; j < steps_per_epoch; j++, step++) {
-			size_t at = (size_t)j * (size_t)th.batch;
-			int full = (int)(d.n - at < (size_t)th.batch ? d.n - at : (size_t)th.batch);
-			double lr = trace_lr_at(&th, step);
-			if (traced && every && (step - (long)e * steps_per_epoch) % every == 0)
-				put_theta(&tw, eng, hbuf, TRACE_AT_STEP, e, step, theta, net.nparams,
-					  state, net.nstate);
-			if (traced) {
-				for (int j = 0; j < full; j++)
-					sids[j] = d.id[perm[at + (size_t)j]];
-				trace_step ts = { .epoch = e, .step = step, .lr = lr, .n = full,
-						  .ids = sids };
-				trace_write_step(&tw, &ts);
-			}
-			for (int j = 0; j < full; j++)
-				bidx[j] = perm[at + (size_t)j];
-			seen += (size_t)sgd_step(&opt_sgd, theta, state, bidx, full, e, lr, SIZE_MAX);
-			/* the loss is checked every 50 steps and at the end of the epoch:
-			 * on a GPU that is when the host waits for the device */
-			int last = j == steps_per_epoch - 1;
-			progress_set(&pg, (uint64_t)(step + 1 - (long)e * steps_per_epoch),
-				     *ploss ? ploss : NULL);
-			if (step % 50 != 49 && !last)
-				continue;
-			long bad = sgd_read(&opt_sgd, &loss_sum, &correct);
-			if (bad >= 0)
-				die("training diverged at epoch %d step %ld (loss not finite); "
-				    "lower --lr", e, (long)e * steps_per_epoch + bad);
-			snprintf(ploss, sizeof ploss, "loss %.4f", loss_sum / (double)(seen ? seen : 1));
-		}
-		double secs = now() - t0;
-		double mloss = loss_sum / (double)(seen ? seen : 1);
-		double acc = (double)correct / (double)(seen ? seen : 1);
-		/* no wall time in the trace: it would break bit-exact determinism */
-		trace_write_metric(&tw, &(trace_metric){ .epoch = e, .loss = mloss, .acc = acc });
-		progress_end(&pg);
+		train_stats st;
+		train_epoch(&t, &tw, e, &st);
 		if (!quiet)
 			warn("epoch %d/%d: loss %.4f, train accuracy %.2f%% (%.1f s, %.0f images/s)",
-			     e + 1, th.epochs, mloss, 100 * acc, secs, (double)seen / secs);
+			     e + 1, th.epochs, st.loss, 100 * st.acc, st.secs,
+			     (double)st.seen / st.secs);
 	}
-	put_theta(&tw, eng, hbuf, TRACE_AT_FINAL, th.epochs - 1, step, theta, net.nparams, state,
-		  net.nstate);
+	train_final(&t, &tw);
 	trace_writer_close(&tw);
 	out_close(&out);
 
-	free(perm), free(bidx), free(sids), free(th.trace_epochs), free(hbuf);
-	sgd_free(&opt_sgd);
-	engine_release(eng, theta);
-	engine_release(eng, state);
-	engine_free(eng);
+	train_free(&t);
+	free(th.trace_epochs);
 	nn_free(&net);
 	data_free(&d);
 	idset_free(&skip);

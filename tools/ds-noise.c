@@ -1,6 +1,6 @@
 /*
  * ds-noise — flip labels, seeded, recording which: the benchmark for finding
- * mislabelled data. Three kinds of noise (lib/noise.c): symmetric (a given
+ * mislabelled data. Three kinds of noise (lib/stream/noise.c): symmetric (a given
  * fraction or count flipped, each uniformly to another class), pairs
  * (--pairs A:B,...: a fraction of each class A flipped to B, as real label
  * errors go between confusable classes) or a transition matrix (--matrix:
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/ds.h"
-#include "../lib/ids.h"
-#include "../lib/noise.h"
-#include "../lib/util.h"
+#include "../lib/stream/ds.h"
+#include "../lib/stream/ids.h"
+#include "../lib/stream/noise.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: ds-noise (--frac F | --count N | --pairs A:B,... --frac F | --matrix FILE)\n"

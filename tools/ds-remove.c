@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/ds.h"
-#include "../lib/ids.h"
-#include "../lib/util.h"
+#include "../lib/stream/ds.h"
+#include "../lib/stream/ids.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: ds-remove [-i IDS] [-o OUT] [--strict] [--missing FILE] [-f] [-q] [DATASET]\n"

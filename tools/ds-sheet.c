@@ -17,12 +17,12 @@
 #include <string.h>
 
 #include "../formats/formats.h"
-#include "../lib/ds.h"
-#include "../lib/ids.h"
-#include "../lib/idset.h"
-#include "../lib/sheet.h"
-#include "../lib/scores.h"
-#include "../lib/util.h"
+#include "../lib/show/sheet.h"
+#include "../lib/stream/ds.h"
+#include "../lib/stream/ids.h"
+#include "../lib/stream/idset.h"
+#include "../lib/stream/scores.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: ds-sheet --train DATASET [-k K] [--cols C] [--scale S] [--predictions FILE]\n"
@@ -61,37 +61,6 @@ static unsigned char *slurp(FILE *f, const char *name, size_t *n)
 	}
 	*n = len;
 	return buf;
-}
-
-/* predicted label and its probability for the ids in want */
-static void read_predictions(sheet_item *it, size_t k, const char *path)
-{
-	idmap at;
-	idmap_init(&at);
-	for (size_t q = 0; q < k; q++)
-		idmap_put(&at, it[q].id, q);
-	FILE *f = in_open(path);
-	rec_reader *r = rec_reader_open_or_die(f, path, FMT_KIND_PREDICTIONS,
-					       FMT_VERSION_PREDICTIONS, NULL);
-	const msgpack_object *o;
-	while (rec_reader_next_or_die(r, &o)) {
-		uint64_t id, pred;
-		const void *p;
-		size_t n, q;
-		if (rec_get_u64(o, "id", &id) != 1 || rec_get_u64(o, "pred", &pred) != 1 ||
-		    rec_get_bin(o, "p", &p, &n) != 1 || pred >= n / 4)
-			die("%s: record %llu: want id, pred and p", path,
-			    (unsigned long long)rec_reader_count(r) - 1);
-		if (!idmap_get(&at, id, &q))
-			continue;
-		float pp;
-		memcpy(&pp, (const unsigned char *)p + 4 * pred, 4);
-		it[q].pred = (int)pred;
-		it[q].ppred = pp;
-	}
-	rec_reader_close(r);
-	in_close(f);
-	idmap_free(&at);
 }
 
 int main(int argc, char **argv)
@@ -200,35 +169,10 @@ int main(int argc, char **argv)
 	}
 	fclose(mf);
 	free(buf);
-	for (size_t q = 0; q < k; q++) {
-		if (!idmap_get(&where, it[q].id, &it[q].at))
-			die("%s: example id %llu is not in %s", in_name,
-			    (unsigned long long)it[q].id, train_path);
-		it[q].pred = -1;
-		it[q].flip = -1;
-	}
+	sheet_locate(it, k, &where, in_name, train_path);
 	if (pred_path)
-		read_predictions(it, k, pred_path);
-	size_t nflips = 0;
-	if (flip_path) {
-		id_list fl;
-		FILE *ff = in_open(flip_path);
-		ids_read(&fl, ff, flip_path);
-		in_close(ff);
-		idmap fm;
-		idmap_init(&fm);
-		for (size_t i = 0; i < fl.n; i++)
-			idmap_put(&fm, fl.v[i], i);
-		nflips = fl.n;
-		for (size_t q = 0; q < k; q++) {
-			size_t j;
-			if (idmap_get(&fm, it[q].id, &j))
-				it[q].flip = fl.from && fl.from[j] != UINT32_MAX && fl.from[j] < d.h.classes
-					     ? (int)fl.from[j] : -2;
-		}
-		idmap_free(&fm);
-		ids_free(&fl);
-	}
+		sheet_mark_predictions(it, k, pred_path);
+	size_t nflips = flip_path ? sheet_mark_flips(it, k, flip_path, d.h.classes) : 0;
 	if (!scale) {
 		uint32_t side = d.h.w > d.h.h ? d.h.w : d.h.h;
 		scale = side >= 84 ? 1 : (int)(84 / side);

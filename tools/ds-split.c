@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/ds.h"
-#include "../lib/rand.h"
-#include "../lib/util.h"
+#include "../lib/stream/ds.h"
+#include "../lib/util/rand.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: ds-split (--val N | --val-frac F) --val-out FILE [--seed S] [--stratify]\n"

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "../formats/formats.h"
-#include "../lib/crc32.h"
-#include "../lib/ds.h"
-#include "../lib/util.h"
+#include "../lib/stream/ds.h"
+#include "../lib/util/crc32.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: ds-view [--csv | --stats | --header] [-n N] [FILE]\n"

@@ -8,19 +8,19 @@
  *
  * One forward pass over the data in evaluation mode (batch-norm on its
  * running statistics, as the paper's reference code does), batched, on the
- * CPU or the GPU (lib/engine). Per example it keeps what the method needs:
+ * CPU or the GPU (lib/score/outlier.c). Per example it keeps what the method needs:
  * the probabilities and loss, and for the oga-* methods the input h of the
  * last affine layer. The last layer's weight gradient (p − onehot(y)) ⊗ h
  * is never formed: its norms factor, and the isolation forest reads its
- * entries from the factors (lib/detect.h). Memory: O(n·K) and, for
+ * entries from the factors (lib/score/detect.h). Memory: O(n·K) and, for
  * oga-iforest, n·(K + F) floats (F: that layer's inputs).
  *
- * Most negative = most suspect = removed first; per method (lib/detect.h):
+ * Most negative = most suspect = removed first; per method (lib/score/detect.h):
  *   oga-l2 −‖a‖₂‖h‖₂, oga-l1 −‖a‖₁‖h‖₁, oga-iforest −s (anomaly score),
  *   loss −ℓ, self-confidence / margin / entropy: cleanlab's quality − 1.
  *
  * --layers all takes every parameter's gradient instead, through a seeded
- * sparse random projection R (k × P, lib/detect.h): (R g_j)_r = ⟨r_r, ∇ℓ_j⟩
+ * sparse random projection R (k × P, lib/score/detect.h): (R g_j)_r = ⟨r_r, ∇ℓ_j⟩
  * is one R-forward pass per row r over the same evaluation-mode batch, so
  * the per-example gradients are never formed (cost: k forward-like passes;
  * memory: k·P for R on the device, n·k for the projections). oga-l2 is
@@ -30,17 +30,17 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "../lib/data.h"
-#include "../lib/detect.h"
-#include "../lib/engine.h"
-#include "../lib/iforest.h"
-#include "../lib/nn.h"
-#include "../lib/scores.h"
-#include "../lib/trace.h"
-#include "../lib/progress.h"
-#include "../lib/util.h"
+#include "../lib/nn/data.h"
+#include "../lib/nn/engine.h"
+#include "../lib/nn/nn.h"
+#include "../lib/score/detect.h"
+#include "../lib/score/iforest.h"
+#include "../lib/score/outlier.h"
+#include "../lib/show/scores_csv.h"
+#include "../lib/stream/scores.h"
+#include "../lib/stream/trace.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: grad-outlier --method M --train TRAIN [options] [CACHE]\n"
@@ -155,87 +155,13 @@ int main(int argc, char **argv)
 	if (count != UINT64_MAX && count > d.n)
 		die("--count %llu: only %zu examples", (unsigned long long)count, d.n);
 
-	/* one forward pass in evaluation mode */
-	int K = th.classes, BS = 256, F = 0;
-	const nn_layer *L = &net.l[net.nl - 1];
-	int Fl = L->ic * L->ih * L->iw;
-	engine *eng = engine_new(&net, BS, device, quiet);
-	real *dtheta = engine_alloc(eng, net.nparams), *dstate = engine_alloc(eng, net.nstate + 1);
-	engine_put(eng, dtheta, theta, net.nparams);
-	engine_put(eng, dstate, state, net.nstate);
+	/* one forward pass in evaluation mode, then the method */
+	engine *eng = engine_new(&net, OUTLIER_BATCH, device, quiet);
 	double *score = emalloc(emul(d.n, sizeof *score));
-	real *a = NULL, *h = NULL, *proj = NULL, *dR = NULL, *dots = NULL;
-	if (all) {
-		/* R is made on the host and copied once; rows are the R-passes' v */
-		real *R = emalloc(emul(emul((size_t)dim, net.nparams), sizeof *R));
-		detect_projection(R, dim, net.nparams, seed);
-		dR = engine_alloc(eng, (size_t)dim * net.nparams);
-		engine_put(eng, dR, R, (size_t)dim * net.nparams);
-		free(R);
-		proj = emalloc(emul(d.n, (size_t)dim * sizeof *proj));
-		dots = emalloc((size_t)BS * sizeof *dots);
-	} else if (m == DET_OGA_IFOREST) {
-		a = emalloc(emul(d.n, (size_t)K * sizeof *a));
-		h = emalloc(emul(d.n, (size_t)Fl * sizeof *h));
-	}
-	progress pg;
-	progress_begin(&pg, "forward pass", d.n, "examples", quiet);
-	double loss = 0;
-	for (size_t at = 0; at < d.n; at += (size_t)BS) {
-		int B = (int)(d.n - at < (size_t)BS ? d.n - at : (size_t)BS);
-		batch bt = { .d = &d, .n = B, .first = at };
-		engine_forward(eng, dtheta, dstate, &bt, B, NN_EVAL);
-		const real *p = engine_probs(eng), *l = engine_losses(eng), *hb = NULL;
-		if (all) {
-			for (int b = 0; b < B; b++)
-				loss += l[b];
-			for (int r = 0; r < dim; r++) {
-				engine_rforward(eng, dtheta, dR + (size_t)r * net.nparams, dots);
-				for (int b = 0; b < B; b++)
-					proj[(at + (size_t)b) * (size_t)dim + (size_t)r] = dots[b];
-			}
-			goto next;
-		}
-		if (detect_needs_features(m)) {
-			hb = engine_features(eng, &F);
-			if (F != Fl)
-				die("internal error: %d features, the last layer takes %d", F, Fl);
-		}
-		for (int b = 0; b < B; b++) {
-			size_t i = at + (size_t)b;
-			const real *pb = p + (size_t)b * K, *hj = hb ? hb + (size_t)b * F : NULL;
-			loss += l[b];
-			if (m == DET_OGA_IFOREST) {
-				detect_residual(a + i * (size_t)K, pb, d.y[i], K);
-				memcpy(h + i * (size_t)F, hj, (size_t)F * sizeof *h);
-			} else {
-				score[i] = detect_score(m, pb, l[b], d.y[i], K, hj, F);
-			}
-		}
-next:
-		progress_set(&pg, at + (size_t)B, NULL);
-	}
-	progress_end(&pg);
-	detect_dense dm = { .n = d.n, .d = (size_t)dim, .m = proj };
-	if (all && m == DET_OGA_L2) {
-		for (size_t i = 0; i < d.n; i++) {
-			double s = 0;
-			for (int r = 0; r < dim; r++)
-				s += (double)proj[i * (size_t)dim + (size_t)r] *
-				     proj[i * (size_t)dim + (size_t)r];
-			score[i] = -sqrt(s);
-		}
-	} else if (m == DET_OGA_IFOREST) {
-		detect_grads g = { .n = d.n, .K = K, .F = F, .a = a, .h = h };
-		iforest_src src = all ? detect_dense_src(&dm) : detect_src(&g);
-		iforest fo;
-		iforest_fit(&fo, &src, trees, psi, seed);
-		iforest_scores(&fo, &src, score);
-		for (size_t i = 0; i < d.n; i++)
-			score[i] = -score[i];
-		psi = fo.psi;
-		iforest_free(&fo);
-	}
+	outlier_opts oo = { .method = m, .all = all, .dim = dim, .trees = trees, .psi = psi,
+			    .seed = seed, .quiet = quiet };
+	double loss = outlier_score(score, eng, &net, &d, theta, state, &oo);
+	psi = oo.psi;
 
 	/* flags: the k most negative (ties by id, as top-neg -n k takes them) */
 	scores_kv kv[7];
@@ -256,12 +182,7 @@ next:
 	if (count != UINT64_MAX || contamination >= 0) {
 		kv[nkv++] = (scores_kv){ .key = "flagged", .u = k };
 		if (k > 0) {
-			size_t *ord = emalloc(emul(d.n, sizeof *ord));
-			for (size_t i = 0; i < d.n; i++)
-				ord[i] = i;
-			scores_order(ord, d.n, score, d.id);
-			thr = score[ord[k - 1]];
-			free(ord);
+			thr = scores_kth(score, d.id, d.n, k);
 			kv[nkv++] = (scores_kv){ .key = "threshold", .f64 = 1, .f = thr };
 		}
 	}
@@ -274,7 +195,7 @@ next:
 	if (csv_path) {
 		out_file co;
 		out_open(&co, csv_path, 1);
-		scores_write_csv_from(co.f, d.n, d.id, d.y, score, NULL, train_path,
+		scores_csv_write_from(co.f, d.n, d.id, d.y, score, NULL, train_path,
 				      image_dir);
 		out_finish(&co);
 	}
@@ -286,13 +207,8 @@ next:
 			warn("%s: %llu flagged (score <= %.6g): top-neg -n %llu takes them", method,
 			     (unsigned long long)k, thr, (unsigned long long)k);
 	}
-	if (dR)
-		engine_release(eng, dR);
-	free(proj), free(dots);
-	engine_release(eng, dtheta);
-	engine_release(eng, dstate);
 	engine_free(eng);
-	free(score), free(a), free(h), free(theta), free(state);
+	free(score), free(theta), free(state);
 	nn_free(&net);
 	data_free(&d);
 	trace_header_free(&th);

@@ -14,7 +14,7 @@
  *
  * The stratified samplers are ours (Koh et al., 2024 describe theirs only
  * as "considering the stochastic distribution of features or logits"):
- * k-means++ seeds and Lloyd iterations (lib/kmeans.c) split the training
+ * k-means++ seeds and Lloyd iterations (lib/score/kmeans.c) split the training
  * set into C clusters; each cluster gets a share of K proportional to its
  * size (largest remainders, ties to the lower cluster), and its share is
  * drawn uniformly inside it (--pick random, default: proportional
@@ -29,15 +29,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/data.h"
-#include "../lib/engine.h"
-#include "../lib/hsub.h"
-#include "../lib/ids.h"
-#include "../lib/kmeans.h"
-#include "../lib/nn.h"
-#include "../lib/rand.h"
-#include "../lib/trace.h"
-#include "../lib/util.h"
+#include "../lib/nn/data.h"
+#include "../lib/nn/engine.h"
+#include "../lib/nn/nn.h"
+#include "../lib/score/hsub.h"
+#include "../lib/score/kmeans.h"
+#include "../lib/stream/ids.h"
+#include "../lib/stream/trace.h"
+#include "../lib/util/rand.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: hess-sample --by M -k K --train TRAIN [options] [CACHE]\n"

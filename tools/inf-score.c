@@ -33,7 +33,9 @@
  *                  the traced epochs without j (needs the θ at their start)
  *   if             influence functions (Koh & Liang) at θ_T with the Hessian
  *                  of a subset S (--hessian-ids, or a seeded random subset):
- *                  s = (H_S + λI)⁻¹ u by CG or LiSSA (lib/ihvp.c), and
+ *                  s = (H_S + λI)⁻¹ u by CG or LiSSA (lib/score/ihvp.c;
+ *                  without --damping, CG takes the least λ of 0.01 … 100
+ *                  under which it works: lib/score/hsub.h), and
  *                  example j scores ⟨s, ∇ℓ(z_j; θ_T)⟩ / n, n the examples
  *                  trained on (formats/scores.md derives it); no walk
  * Every u-walk measures its stability — the top eigenvalue λ of the last
@@ -45,27 +47,29 @@
  * Memory: O(|θ| + batch + N); every-step parameters are spooled to a
  * temporary file and read back in reverse.
  *
- * The algorithms are lib/influence.c's, the cache is read by lib/cache.c;
+ * The algorithms are lib/score/influence.c's, the cache is read by lib/score/cache.c;
  * this file picks the method, checks the cache can serve it, and writes
- * the scores (lib/scores.c).
+ * the scores (lib/stream/scores.c).
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/cache.h"
-#include "../lib/data.h"
-#include "../lib/engine.h"
-#include "../lib/hsub.h"
-#include "../lib/ids.h"
-#include "../lib/idset.h"
-#include "../lib/influence.h"
-#include "../lib/nn.h"
-#include "../lib/progress.h"
-#include "../lib/scores.h"
-#include "../lib/sgd.h"
-#include "../lib/util.h"
+#include "../lib/nn/data.h"
+#include "../lib/nn/engine.h"
+#include "../lib/nn/nn.h"
+#include "../lib/nn/sgd.h"
+#include "../lib/score/cache.h"
+#include "../lib/score/cache_run.h"
+#include "../lib/score/hsub.h"
+#include "../lib/score/influence.h"
+#include "../lib/show/scores_csv.h"
+#include "../lib/stream/ids.h"
+#include "../lib/stream/idset.h"
+#include "../lib/stream/scores.h"
+#include "../lib/util/progress.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: inf-score [--method M] --train TRAIN --val VAL [options] [CACHE]\n"
@@ -102,7 +106,6 @@ static const struct {
 	{ "if", M_IF, INFL_NONE, 0, 0 },
 };
 
-/* --method if's options */
 /* the batch of --method if's products and dots: the run's with batch-norm
  * (per-batch statistics), else up to IF_BATCH (the same results, up to the
  * order of float sums, in fewer and larger GEMMs) */
@@ -112,42 +115,19 @@ static int if_batch(const nn_net *net, const trace_header *th)
 	return hsub_batch(net, th->batch, IF_BATCH);
 }
 
-/* influence functions: score[j] = ⟨(H_S + λI)⁻¹ u, ∇ℓ(z_j; θ_T)⟩ / n, n the
- * examples trained on (skipped ones score 0); the solve's figures into kv */
-static size_t if_scores(double *score, engine *eng, const nn_net *net, const data *train,
-			const real *thT, const real *u, const trace_header *th, const idset *skip,
-			const hsub_args *a, int quiet, scores_kv *kv)
+/* the method named: M_* into *m and its curvature, flow and ref_u_scale,
+ * or a usage error */
+static void method_of(const char *name, int *m, int *curv, int *flow, int *ref)
 {
-	size_t k, P = engine_nparams(eng);
-	size_t *rows = hsub_rows(a->ids, a->size, a->seed, train, &k);
-	hsub h;
-	int bs = if_batch(net, th);
-	hsub_init(&h, eng, train, thT, rows, k, bs, th->weight_decay, a->gn, a->lissa_batch,
-		  a->seed);
-	real *s = engine_alloc(eng, P);
-	ihvp_result r = hsub_solve(&h, s, u, &a->o, quiet);
-	hsub_dots(score, eng, train, thT, s, bs);
-	size_t n = train->n;
-	for (size_t i = 0; i < train->n; i++)
-		if (skip && idset_has(skip, train->id[i]))
-			n--, score[i] = 0;
-	for (size_t i = 0; i < train->n; i++)
-		score[i] /= (double)(n ? n : 1);
-	size_t nkv = 0;
-	kv[nkv++] = (scores_kv){ .key = "hessian_n", .u = k };
-	kv[nkv++] = (scores_kv){ .key = "gauss_newton", .u = (uint64_t)a->gn };
-	kv[nkv++] = (scores_kv){ .key = "damping", .f64 = 1, .f = a->o.damping };
-	kv[nkv++] = (scores_kv){ .key = "iters", .u = (uint64_t)r.iters };
-	kv[nkv++] = (scores_kv){ .key = "hvps", .u = (uint64_t)r.hvps };
-	kv[nkv++] = (scores_kv){ .key = "residual", .f64 = 1, .f = r.residual };
-	if (a->o.solver == IHVP_LISSA) {
-		kv[nkv++] = (scores_kv){ .key = "lissa_scale", .f64 = 1, .f = r.scale };
-		kv[nkv++] = (scores_kv){ .key = "lambda_top", .f64 = 1, .f = r.lambda_top };
-	}
-	engine_release(eng, s);
-	hsub_free(&h);
-	free(rows);
-	return nkv;
+	*m = -1;
+	for (size_t k = 0; k < sizeof methods / sizeof *methods; k++)
+		if (!strcmp(name, methods[k].name))
+			*m = methods[k].m, *flow = methods[k].flow, *curv = methods[k].curv,
+			*ref |= methods[k].ref;
+	if (*m < 0)
+		die_usage("unknown --method '%s' (want sgd, sgd-flow, sgd-gn, sgd-last, "
+			  "sgd-last-ref, sgd-last-flow, sgd-last-gn, tracin-last, counterfactual "
+			  "or if)", name);
 }
 
 /* what inf-score runs when no --method is named: the method that found
@@ -158,34 +138,6 @@ static size_t if_scores(double *score, engine *eng, const nn_net *net, const dat
  * and a walk whose ‖u‖ grew a hundredfold is led by what it amplified */
 #define WARN_ETA_LAMBDA 2.0
 #define WARN_U_GROWTH 100.0
-
-/* the u-walk of method m (its curvature curv), θ_t from the cache c or θ_T
- * (thT); the curvature probed first into st (NULL: none), and the flow
- * sub-steps taken from it where flow_steps is 0 */
-/* returns the seconds the u-walk itself took (the probes before it not
- * counted) */
-static double walk(double *score, real *u, const influence *in, const cache *c,
-		   const real *thT, int m, int curv, int ref, int flow_steps,
-		   scores_stability *st)
-{
-	infl_thetas thetas;
-	if (m == M_SGD && c->spool)
-		influence_thetas_spool(&thetas, in, c->spool);
-	else if (m == M_SGD)
-		influence_thetas_checkpoints(&thetas, in, (const float *const *)c->snap_theta,
-					     c->snap_step, c->nsnap, c->theta_T);
-	else
-		influence_thetas_fixed(&thetas, in, thT);
-	if (st) {
-		int sub = influence_probe(st, in, thT, curv, ref, m == M_SGD);
-		flow_steps = flow_steps ? flow_steps : sub;
-	}
-	double t0 = progress_now();
-	influence_walk_ex(score, u, in, &thetas, curv, ref, flow_steps, st);
-	double secs = progress_now() - t0;
-	influence_thetas_free(&thetas);
-	return secs;
-}
 
 /* the walk's stability on stderr (unless quiet), and the warning when it
  * was unstable (always) */
@@ -207,25 +159,26 @@ static void note_stability(const char *method, int flow, const scores_stability 
 					      "sgd-last-gn (bounded) or tracin-last");
 }
 
-/* the network, augmentation and skipped ids of the run th describes */
-static void run_setup(nn_net *net, augment *aug, idset *skip, const trace_header *th,
-		      const char *cname)
+/* the scores to out_path (NULL: stdout) and, with csv_path, as CSV: both
+ * committed together; returns how many were written */
+static size_t write_scores(const char *out_path, int force, const char *csv_path,
+			   const char *image_dir, const char *train_path, const scores_meta *sm,
+			   const data *train, const double *score, const unsigned char *want)
 {
-	char err[256];
-	if (nn_init(net, th->net, th->input[0], th->input[1], th->input[2], th->classes,
-		    err, sizeof err) < 0)
-		die("%s: %s", cname, err);
-	if (net->nparams != th->nparams || net->nstate != th->nstate)
-		die("%s: '%s' has %zu parameters here, the cache says %llu", cname, th->net,
-		    net->nparams, (unsigned long long)th->nparams);
-	if (augment_parse(aug, th->augment) < 0)
-		die("%s: bad augmentation '%s'", cname, th->augment);
-	if (th->skip_from > 0)
-		die("%s: a --skip-from replay (examples left out from epoch %d on); "
-		    "score the original run", cname, th->skip_from);
-	idset_init(skip);
-	for (size_t i = 0; i < th->nskip; i++)
-		idset_add(skip, th->skip[i]);
+	out_file out;
+	out_open(&out, out_path, force);
+	size_t nwant = scores_write(out.f, out_path ? out_path : "stdout", sm, train->n,
+				    train->id, train->y, score, want);
+	out_finish(&out);
+	if (csv_path) {
+		out_file co;
+		out_open(&co, csv_path, 1);
+		scores_csv_write_from(co.f, train->n, train->id, train->y, score, want, train_path,
+				      image_dir);
+		out_finish(&co);
+	}
+	out_commit();           /* -o and --csv together, or neither */
+	return nwant;
 }
 
 /* what method m needs of the cache c: exits when it cannot serve */
@@ -244,32 +197,6 @@ static void check_method(int m, const cache *c, const char *cname, int quiet)
 	if (m == M_CF && !c->start_theta)
 		die("%s: counterfactual replays the traced epochs from their start: make the "
 		    "cache with --keep every-step or checkpoints:K", cname);
-}
-
-/* --ids: a flag per training example (NULL without the option) */
-static unsigned char *read_want(const char *path, const data *train)
-{
-	if (!path)
-		return NULL;
-	id_list l;
-	FILE *f = in_open(path);
-	ids_read(&l, f, path);
-	in_close(f);
-	idmap where;
-	idmap_init(&where);
-	for (size_t i = 0; i < train->n; i++)
-		idmap_put(&where, train->id[i], i);
-	unsigned char *want = ecalloc(train->n, 1);
-	for (size_t i = 0; i < l.n; i++) {
-		size_t k;
-		if (!idmap_get(&where, l.v[i], &k))
-			die("%s: id %llu is not in the training set", path,
-			    (unsigned long long)l.v[i]);
-		want[k] = 1;
-	}
-	idmap_free(&where);
-	ids_free(&l);
-	return want;
 }
 
 int main(int argc, char **argv)
@@ -322,14 +249,7 @@ int main(int argc, char **argv)
 	if (!method)
 		method = DEFAULT_METHOD;
 	int m = -1, flow = 0, curv = 0;
-	for (size_t k = 0; k < sizeof methods / sizeof *methods; k++)
-		if (!strcmp(method, methods[k].name))
-			m = methods[k].m, flow = methods[k].flow, curv = methods[k].curv,
-			ref |= methods[k].ref;
-	if (m < 0)
-		die_usage("unknown --method '%s' (want sgd, sgd-flow, sgd-gn, sgd-last, "
-			  "sgd-last-ref, sgd-last-flow, sgd-last-gn, tracin-last, counterfactual "
-			  "or if)", method);
+	method_of(method, &m, &curv, &flow, &ref);
 	if (if_opt && m != M_IF)
 		die_usage("the Hessian subset and solver options go with --method if");
 	hsub_args_check(&ia);
@@ -347,26 +267,16 @@ int main(int argc, char **argv)
 		die_usage("only one of the cache, --train and --val can come from stdin");
 
 	/* the cache's header, the data as the network saw it, the cache */
-	FILE *cf = in_open_for(cache_path, "pipe a cache in (theta-cache ... | inf-score), or "
-			       "name the CACHE file");
 	cache c;
-	cache_open(&c, cf, cname);
-	const trace_header *th = &c.tr.h;
 	data train, val;
-	FILE *f = in_open(train_path);
-	data_load(&train, f, strcmp(train_path, "-") ? train_path : "stdin", th->input[0],
-		  th->input[1], th->input[2]);
-	in_close(f);
-	data_load_for(&val, val_path, th, "validation ");
-	cache_read(&c, &train);
-	in_close(cf);
-
+	cache_run_load(&c, &train, &val, cache_path, cname, train_path, val_path);
+	const trace_header *th = &c.tr.h;
 	nn_net net;
 	augment aug;
 	idset skip;
-	run_setup(&net, &aug, &skip, th, cname);
+	cache_run_setup(&net, &aug, &skip, &c);
 	check_method(m, &c, cname, quiet);
-	unsigned char *want = read_want(ids_path, &train);
+	unsigned char *want = ids_path ? ids_flags(ids_path, train.id, train.n) : NULL;
 
 	/* u = ∇L_val at θ_T; then the method. The validation pass runs at the
 	 * run's batch, as the walk does, so the engine's workspace (a, d, R{a},
@@ -391,17 +301,18 @@ int main(int argc, char **argv)
 	double t_all = progress_now(), walk_s = -1;
 	double *score = ecalloc(train.n, sizeof *score);
 	scores_stability stab = { 0 }, *st = NULL;
-	scores_kv kv[10];
+	scores_kv kv[HSUB_SCORES_KV + 1];
 	size_t nkv = 0;
 	if (m == M_IF) {
-		nkv = if_scores(score, eng, &net, &train, thT, u, th, th->nskip ? &skip : NULL, &ia,
-				quiet, kv);
+		nkv = hsub_scores(score, kv, eng, &train, thT, u, EB, th->weight_decay,
+				  th->nskip ? &skip : NULL, &ia, quiet);
 	} else if (m == M_CF) {
 		influence_counterfactual(score, &in, c.start_theta, c.start_state, c.theta_T, L0,
 					 want);
 	} else {
 		st = m != M_TRACIN && c.nsteps > 0 ? &stab : NULL;
-		walk_s = walk(score, u, &in, &c, thT, m, curv, ref, flow ? flow_steps : 1, st);
+		walk_s = cache_run_walk(score, u, &in, &c, thT, m == M_SGD, curv, ref,
+					flow ? flow_steps : 1, st);
 	}
 
 	/* a run with momentum: the estimate assumes plain SGD steps, and the
@@ -410,22 +321,11 @@ int main(int argc, char **argv)
 		kv[nkv++] = (scores_kv){ .key = "momentum", .f64 = 1, .f = th->momentum };
 
 	/* the scores, in training-set order */
-	out_file out;
-	out_open(&out, out_path, force);
 	scores_meta sm = { .method = method, .net = th->net, .train_n = train.n,
 			   .train_digest = train.digest, .val_n = val.n, .val_loss = L0,
 			   .ref_u_scale = ref, .stability = st, .nkv = nkv, .kv = kv };
-	size_t nwant = scores_write(out.f, out_path ? out_path : "stdout", &sm, train.n,
-				    train.id, train.y, score, want);
-	out_finish(&out);
-	if (csv_path) {
-		out_file co;
-		out_open(&co, csv_path, 1);
-		scores_write_csv_from(co.f, train.n, train.id, train.y, score, want, train_path,
-				      image_dir);
-		out_finish(&co);
-	}
-	out_commit();           /* -o and --csv together, or neither */
+	size_t nwant = write_scores(out_path, force, csv_path, image_dir, train_path, &sm, &train,
+				    score, want);
 	if (st)
 		note_stability(method, flow, &stab, quiet);
 	t_all = progress_now() - t_all;

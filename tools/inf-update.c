@@ -11,13 +11,13 @@
  * Without the examples of R it becomes R(θ) − (1/n) Σ_{j∈R} ℓ(z_j; θ),
  * whose gradient at θ_T is −(1/n) Σ_R ∇ℓ(z_j; θ_T) (∇R(θ_T) = 0); one
  * Newton step with the Hessian H of R, estimated by H_S on the subset S
- * (lib/hsub.h), moves θ_T by +(1/n) H⁻¹ Σ_R ∇ℓ — the sum of the examples'
+ * (lib/score/hsub.h), moves θ_T by +(1/n) H⁻¹ Σ_R ∇ℓ — the sum of the examples'
  * influence-function parameter changes, and positive: along the
  * examples' own loss gradients, i.e. raising their loss. --divisor kept
  * divides by n − |R| instead: the Newton step on the mean loss over the
  * examples kept (and the Hessian of R taken as theirs), as retraining on
  * them minimises.
- * Batch-norm: as lib/hsub.h says (training mode, batch statistics); the
+ * Batch-norm: as lib/score/hsub.h says (training mode, batch statistics); the
  * running statistics are carried over unchanged, so a batch-norm network's
  * evaluation mode sees θ' with θ_T's statistics.
  */
@@ -26,13 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/data.h"
-#include "../lib/engine.h"
-#include "../lib/hsub.h"
-#include "../lib/idset.h"
-#include "../lib/nn.h"
-#include "../lib/trace.h"
-#include "../lib/util.h"
+#include "../lib/nn/data.h"
+#include "../lib/nn/engine.h"
+#include "../lib/nn/nn.h"
+#include "../lib/score/hsub.h"
+#include "../lib/stream/idset.h"
+#include "../lib/stream/trace.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: inf-update (--class C | --remove IDS) --train TRAIN [options] [CACHE]\n"
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	hsub h;
 	hsub_init(&h, eng, &d, dth, rows, k, bs, th.weight_decay, ha.gn, ha.lissa_batch,
 		  ha.seed);
-	hsub_solve(&h, s, g, &ha.o, quiet);
+	hsub_solve_auto(&h, s, g, &ha.o, !ha.damping_set, quiet);
 	double sn = sqrt(engine_dot(eng, s, s, P)), tn = sqrt(engine_dot(eng, dth, dth, P));
 	engine_add(eng, dth, s, P);
 	engine_get(eng, theta, dth, P);

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/trace.h"
-#include "../lib/progress.h"
-#include "../lib/util.h"
+#include "../lib/stream/trace.h"
+#include "../lib/util/progress.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: theta-cache [--keep POLICY] [-o OUT] [-f] [-q] [TRACE]\n"

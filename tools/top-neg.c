@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/ids.h"
-#include "../lib/rand.h"
-#include "../lib/scores.h"
-#include "../lib/util.h"
+#include "../lib/stream/ids.h"
+#include "../lib/stream/scores.h"
+#include "../lib/util/rand.h"
+#include "../lib/util/util.h"
 
 static const char *usage_text =
 	"usage: top-neg (-n N | --frac F | --below T | --random N) [--seed S] [--text]\n"

@@ -1,4 +1,4 @@
-# Hostile input to the record reader (lib/rec.c): tiny streams announcing or
+# Hostile input to the record reader (lib/stream/rec.c): tiny streams announcing or
 # holding huge objects. Each must be refused (or, when valid, read) in time
 # linear in its bytes, before anything is reserved for what it announces.
 # The shapes come from tests/py/hostile.py. Every run is held to 10 s of CPU

@@ -165,6 +165,31 @@ t_fail "inf-update: --class and --remove" 2 "inf-update: --train and one of --cl
 	"inf-update --class 1 --remove class1.txt --train train.ds mlp.cache"
 t_fail "hess-sample: not the training set" 1 "hess-sample: val.ds: not the training set of mlp.cache*" \
 	"hess-sample -q --by random -k 4 --train val.ds mlp.cache"
+# ----- the documented command at its defaults (inf-score(1): CG with
+# auto-damping) on every network the project ships, each at a θ_T where
+# H_S is indefinite and damping 0.01 fails: finite scores, and the damping
+# it took recorded in the header; an explicit --damping is taken as given
+gen-data idx 96 28 28 3 im28 lb28 && ds-import -q idx im28 lb28 > m28.ds
+gen-data idx 48 28 28 4 vim28 vlb28 && ds-import -q --classes 10 idx vim28 vlb28 > m28v.ds
+gen-data blobs 16 1 > b16.ds
+gen-data blobs 8 2 > b8.ds
+cnn-train -q --net mlp:16 --batch 16 --epochs 3 --lr 0.1 m28.ds | theta-cache -q > d-mlp.c
+cnn-train -q --net hara-mnist --batch 16 --epochs 3 --lr 0.05 m28.ds | theta-cache -q > d-hara-mnist.c
+cnn-train -q --net conv6 --batch 8 --epochs 12 --lr 0.05 b16.ds | theta-cache -q > d-conv6.c
+for n in mlp hara-mnist conv6; do
+	case $n in conv6) t=b16.ds v=b8.ds ;; *) t=m28.ds v=m28v.ds ;; esac
+	t_ok "inf-score --method if at its defaults: $n" \
+		"inf-score --method if --train $t --val $v d-$n.c > d-$n.s 2> d-$n.err"
+	t_ok "... every score finite ($n)" \
+		"ds-view --csv d-$n.s | awk -F, 'NR > 1 { n++; if (\$3 !~ /^-?[0-9.]+(e[-+]?[0-9]+)?\$/) exit 1 } END { exit n != 16 && n != 96 }'"
+	t_ok "... the damping it took in the header, above 0.01 ($n)" \
+		"ds-view --header d-$n.s | grep -q '\"damping\":\\(0.1\\|1\\|10\\|100\\),' && grep -q 'cg: damping 0.01: H + damping\\*I is not positive definite; trying 0.1' d-$n.err"
+done
+t_fail "an explicit --damping is the one solved at" 1 "inf-score: cg: H_S + damping*I is not positive definite*raise --damping, or use --curvature gn" \
+	"inf-score -q --method if --damping 0.01 --train m28.ds --val m28v.ds d-hara-mnist.c"
+t_ok "inf-update at its defaults (auto-damping): hara-mnist" \
+	"inf-update -q --class 1 --train m28.ds d-hara-mnist.c > d-upd.tr"
+
 t_tty "hess-sample refuses a terminal" "hess-sample -q --by random -k 4 --train train.ds mlp.cache"
 t_tty "inf-update refuses a terminal" "inf-update -q --class 1 --curvature gn --train train.ds mlp.cache"
 t_done

@@ -1,5 +1,5 @@
 # All the outputs of one run commit together, after everything succeeded
-# (lib/util.c out_finish/out_commit): a run that fails after writing one
+# (lib/util/util.c out_finish/out_commit): a run that fails after writing one
 # output leaves every previous output as it was and no temporary file.
 # One line per tool with more than one output: the file that must stay
 # (its old content "old"), then the failing command; a new tool with

@@ -31,7 +31,7 @@ t_fail "scores: a train_digest over 32 bits is refused" 1 \
 	"top-neg: scores-digest.zst: bad scores header: train_digest 4294967297 is not a 32-bit digest" \
 	"top-neg -n 1 --text scores-digest.zst"
 
-# traces and caches (lib/trace.c): a header with nothing to train or no
+# traces and caches (lib/stream/trace.c): a header with nothing to train or no
 # classes, and step records a replay cannot trust; each made from a good
 # trace by tests/py/mutate.py, with an honest trailer
 M="$PY $ROOT/tests/py/mutate.py"

@@ -1,6 +1,6 @@
 # A tool killed while writing -o OUT (SIGINT, SIGTERM, SIGHUP, SIGPIPE) dies
 # by that signal (exit status 128+N), leaves the old OUT as it was, and
-# leaves no OUT.tmp.* behind (lib/util.c removes its pending temporary
+# leaves no OUT.tmp.* behind (lib/util/util.c removes its pending temporary
 # files, then re-raises). So does one that fails (die, exit 1).
 . "$(dirname "$0")/lib.sh"
 

@@ -1,6 +1,6 @@
 # the same bytes at any thread count, at sizes where the CPU backend's loops
 # and products do run on several threads (the small nets of the other tests
-# stay under the threshold, lib/nn_cpu.c PAR_MIN): conv6 on 28×28 images
+# stay under the threshold, lib/nn/cpu.c PAR_MIN): conv6 on 28×28 images
 # padded to 32×32 at batch 32 — training with batch-norm at 1, 2 and 3
 # threads (3 does not divide the blocks evenly), and inf-score's R-passes and
 # Hessian-vector products at 1 and 2; and the convolutions' chunks (below)
@@ -20,7 +20,7 @@ t_ok "inf-score sgd-last, 1 thread" \
 t_ok "inf-score sgd-last: 2 threads, the same bytes" \
 	"inf-score -q --threads 2 --method sgd-last --train train.ds --val val.ds c.final | cmp - s1"
 
-# the convolutions' chunks (lib/nn_dnnl.c: a batch cut into at most 8, the
+# the convolutions' chunks (lib/nn/cpu_dnnl.c: a batch cut into at most 8, the
 # last one smaller; the weight gradient's parts added in chunk order):
 # batches of 20 and 4 (20 = 3+3+3+3+3+3+2), at 1, 2 and 3 threads, and
 # the walks' R-passes on them; hara-mnist, whose 20 channels oneDNN pads to
@@ -43,7 +43,7 @@ t_ok "hara-mnist: 3 threads, the same bytes" \
 	"cnn-train -q --threads 3 --net hara-mnist --batch 64 --epochs 2 train.ds | cmp - h1.tr"
 
 # idle OpenMP threads sleep at once on a busy machine and spin 30,000 turns
-# first on an idle one, unless the user says otherwise (lib/engine.c: a
+# first on an idle one, unless the user says otherwise (lib/nn/engine.c: a
 # spinning thread takes the core a late one needs; a sleeping one is slow
 # to wake for the next loop). The machine as /proc/loadavg shows it: runnable
 # tasks (this program included) / all tasks

@@ -21,4 +21,4 @@ if [ $rc -ne 0 ] || [ "$(echo "$out" | grep -c '^ok')" -ne 10 ]; then
 	exit 1
 fi
 # dlopen("libcudnn.so.9") finds the emulated one (tests/emu/cudnn_emu.cc)
-LD_LIBRARY_PATH=$PWD/tests/emu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} sh tests/run-gpu.sh
+LD_LIBRARY_PATH=$PWD/build/tests/emu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} sh tests/run-gpu.sh

@@ -1,5 +1,5 @@
 /*
- * fuzz-cache.c — libFuzzer harness over the cache reader (lib/cache.c,
+ * fuzz-cache.c — libFuzzer harness over the cache reader (lib/score/cache.c,
  * formats/cache.md) as inf-score loads it. The training set it is checked
  * against is made to fit the header (ids 0..train_n-1, at most 4096, and
  * the header's digest), so the records are read rather than refused at
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/cache.h"
+#include "../../lib/score/cache.h"
 
 static void one(const uint8_t *d, size_t n)
 {

@@ -1,12 +1,12 @@
 /*
- * fuzz-ds.c — libFuzzer harness over the dataset reader (lib/ds.c,
+ * fuzz-ds.c — libFuzzer harness over the dataset reader (lib/stream/ds.c,
  * formats/dataset.md). See fuzz.h.
  */
 #include "fuzz.h"
 
 #include <stdlib.h>
 
-#include "../../lib/ds.h"
+#include "../../lib/stream/ds.h"
 
 static void one(const uint8_t *d, size_t n)
 {

@@ -1,5 +1,5 @@
 /*
- * fuzz-ids.c — libFuzzer harness over the id list reader (lib/ids.c): an
+ * fuzz-ids.c — libFuzzer harness over the id list reader (lib/stream/ids.c): an
  * ids stream or text, one id a line. An input whose first byte is 'z' is
  * the msgpack of a stream (the rest, compressed here); any other is read
  * as it is, text or zstd. See fuzz.h.
@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "../../lib/ids.h"
+#include "../../lib/stream/ids.h"
 
 static void one(const uint8_t *d, size_t n)
 {

@@ -1,11 +1,11 @@
 /*
  * fuzz-rec.c — libFuzzer harness over the record stream framing
- * (lib/rec.c): zstd frames, the msgpack objects inside, the header and
+ * (lib/stream/rec.c): zstd frames, the msgpack objects inside, the header and
  * part rules, and the typed getters. See fuzz.h.
  */
 #include "fuzz.h"
 
-#include "../../lib/rec.h"
+#include "../../lib/stream/rec.h"
 
 static void one(const uint8_t *d, size_t n)
 {

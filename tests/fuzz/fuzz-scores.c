@@ -1,10 +1,10 @@
 /*
- * fuzz-scores.c — libFuzzer harness over the scores reader (lib/scores.c,
+ * fuzz-scores.c — libFuzzer harness over the scores reader (lib/stream/scores.c,
  * formats/scores.md) as top-neg loads it. See fuzz.h.
  */
 #include "fuzz.h"
 
-#include "../../lib/scores.h"
+#include "../../lib/stream/scores.h"
 
 static void one(const uint8_t *d, size_t n)
 {

@@ -1,11 +1,11 @@
 /*
- * fuzz-trace.c — libFuzzer harness over the trace reader (lib/trace.c,
+ * fuzz-trace.c — libFuzzer harness over the trace reader (lib/stream/trace.c,
  * formats/trace.md): the header (trace_header_read) and the step, theta
  * and metric records, as theta-cache and cnn-eval read them. See fuzz.h.
  */
 #include "fuzz.h"
 
-#include "../../lib/trace.h"
+#include "../../lib/stream/trace.h"
 
 static void one(const uint8_t *d, size_t n)
 {

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "../../lib/util.h"
+#include "../../lib/util/util.h"
 
 void *__real_malloc(size_t);
 void *__real_calloc(size_t, size_t);

@@ -2,7 +2,7 @@
  * fuzz.h — what the libFuzzer harnesses in tests/fuzz/ share (fuzz.c).
  *
  * The readers exit through die() on bad input, as the programs must. Built
- * with -DCLEANSE_FUZZ, lib/util.c calls util_die_hook first; fuzz_call sets
+ * with -DCLEANSE_FUZZ, lib/util/util.c calls util_die_hook first; fuzz_call sets
  * it to a longjmp back into the harness, so an input that is refused is one
  * more execution, not the end of the run. What the reader had allocated or
  * opened when it died is released by fuzz_call: every malloc, calloc,

@@ -9,7 +9,7 @@ PATH="$ROOT/bin:$ROOT/bin/tests:$PATH"
 mkdir -p "$1"
 D=$(cd "$1" && pwd)
 rm -rf "$D"
-for h in rec ds ids trace cache scores idx cifar csv png; do mkdir -p "$D/$h"; done
+for h in rec ds ids trace cache scores idx cifar cifar-png csv png; do mkdir -p "$D/$h"; done
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
@@ -32,6 +32,11 @@ cp train.ds "$D/rec/stream.zst"; un run.tr "$D/rec/trace"; un s.sc "$D/rec/score
 gen-data idx 3 2 4 1 im lb
 { printf '\003'; cat im; cat lb; } > "$D/idx/three"
 gen-data cifar 1 1 "$D/cifar/one"
+# cifar-png: first byte k, then k*4 bytes of JSON labels (padded with
+# spaces), then the sheet
+gen-data cifar-png 2 1 sheet.png labels.json
+while [ $(($(wc -c < labels.json) % 4)) -ne 0 ]; do printf ' ' >> labels.json; done
+{ printf "\\$(printf %o $(($(wc -c < labels.json) / 4)))"; cat labels.json sheet.png; } > "$D/cifar-png/two"
 gen-data png 3 1 pngs
 printf 'x:image,y:label\na.png,0\nb.png,1\n"a.png",2\n' > "$D/csv/list"
 cp pngs/list.csv "$D/csv/gen" 2>/dev/null || true

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../kernels/nn_cuda.h"
-#include "../../lib/nn.h"
-#include "../../lib/util.h"
+#include "../../lib/nn/backend.h"
+#include "../../lib/nn/nn.h"
+#include "../../lib/util/util.h"
 
 int main(int argc, char **argv)
 {

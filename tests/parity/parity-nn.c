@@ -1,6 +1,6 @@
 /*
  * parity-nn.c — the CUDA backend (kernels/nn_cuda.cu) against the CPU
- * backend (lib/nn_cpu.c) on seeded random networks covering every layer.
+ * backend (lib/nn/cpu.c) on seeded random networks covering every layer.
  *
  * Layer by layer first (ggml's test-backend-ops): each of the four passes
  * of each layer runs on the GPU from the CPU's own inputs to that layer —
@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../kernels/nn_cuda.h"
-#include "../../lib/data.h"
-#include "../../lib/nn.h"
-#include "../../lib/rand.h"
-#include "../../lib/util.h"
+#include "../../lib/nn/backend.h"
+#include "../../lib/nn/data.h"
+#include "../../lib/nn/nn.h"
+#include "../../lib/util/rand.h"
+#include "../../lib/util/util.h"
 
 static const struct { const char *what; double tol; } tols[] = {
 	{ "loss", 1e-5 },         /* one reduction over the batch */
@@ -263,7 +263,7 @@ static void check(const char *spec, int c, int h, int w, int K, int B, uint64_t 
 	float *c1 = emalloc(P * 4), *g1 = emalloc(P * 4);
 	float *cl = emalloc((size_t)B * K * 4), *gl = emalloc((size_t)B * K * 4);
 	/* the training forward gathers its batch on the device: rows in another
-	 * order, shifted and mirrored as lib/data.c does it on the CPU */
+	 * order, shifted and mirrored as lib/nn/data.c does it on the CPU */
 	data dd = { .n = (size_t)B, .c = c, .h = h, .w = w, .classes = K,
 		    .dim = (size_t)c * h * w, .x = x, .y = y };
 	int *row = emalloc((size_t)B * sizeof *row), *ya = emalloc((size_t)B * sizeof *ya);

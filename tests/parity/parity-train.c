@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../kernels/nn_cuda.h"
-#include "../../lib/engine.h"
-#include "../../lib/rand.h"
-#include "../../lib/sgd.h"
-#include "../../lib/util.h"
+#include "../../lib/nn/backend.h"
+#include "../../lib/nn/engine.h"
+#include "../../lib/nn/sgd.h"
+#include "../../lib/util/rand.h"
+#include "../../lib/util/util.h"
 
 #define LOSS_TOL 1e-3
 #define THETA_TOL 1e-2

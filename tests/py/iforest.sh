@@ -1,4 +1,4 @@
-# lib/iforest.c against scikit-learn's IsolationForest (Debian python3-sklearn)
+# lib/score/iforest.c against scikit-learn's IsolationForest (Debian python3-sklearn)
 # on the same matrices: planted outliers found by both, and the Spearman rank
 # correlation of the anomaly scores with scikit-learn's (mean over 3 of our
 # seeds) at least 0.85 and no more than 0.03 below scikit-learn's agreement

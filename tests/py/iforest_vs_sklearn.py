@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""iforest_vs_sklearn.py MATRIX OUTLIERS OURS... — hold lib/iforest.c to
+"""iforest_vs_sklearn.py MATRIX OUTLIERS OURS... — hold lib/score/iforest.c to
 scikit-learn's IsolationForest on one matrix.
 
 MATRIX is text ("n d", then n rows); each OURS file has the anomaly scores

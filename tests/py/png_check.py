@@ -94,7 +94,7 @@ def sheet(png, ds, scale, cols, lines, ids):
     ex, (c, h, w) = examples(ds)
     if c != 1:
         fail("sheet check wants 1-channel examples")
-    gw, gh, cap = 6, 9, 15                      # lib/image.h, tools/ds-sheet.c
+    gw, gh, cap = 6, 9, 15                      # lib/show/image.h, tools/ds-sheet.c
     iw, ih = w * scale, h * scale
     cw = max(iw, cap * gw) + 12
     chh = 6 + ih + 6 + lines * gh + 6

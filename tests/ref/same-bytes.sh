@@ -16,7 +16,14 @@
 #     every-step, checkpoints:K), inf-score scores (sgd from every-step and
 #     from checkpoints, sgd-last, tracin-last, counterfactual, sgd with
 #     --ref-u-scale, --csv), cnn-eval metrics and --predictions, a --skip
-#     replay trace; for the mlp also top-neg and ds-view.
+#     replay trace; for the mlp also top-neg and ds-view;
+#   and every other program: ds-import of every format (idx, cifar,
+#     cifar-png, csv, dir), ds-noise --pairs and --matrix, ds-split,
+#     ds-remove, ds-view --csv and --stats, ds-sheet (PNG and HTML),
+#     cnn-train's schedules, --drop-last and --skip-from, cnn-eval --class,
+#     grad-outlier (every method, --layers all, --csv --image-dir),
+#     hess-sample (every --by), inf-update (CG, LiSSA, --remove), and
+#     inf-score's -flow, -gn and default methods and --method if.
 #
 # One line per output, "same  NET/OUTPUT" or "DIFF  NET/OUTPUT" ("FAIL" when
 # a run making it failed, its stderr below, or it is empty), then "N passed, N failed". Exit
@@ -72,6 +79,11 @@ mkdir "$T/raw" "$T/old" "$T/new"
 	printf '9\n33\n' > a-skip.txt
 	printf '4\n21\n' > c6-ids.txt        # counterfactual of conv6, hara: a few ids
 	printf '2\n13\n30\n61\n' > h-ids.txt
+	$G cifar 7 2 c1                      # ds-import's other formats
+	$G cifar 5 3 c2
+	$G cifar-png 7 2 s1.png l1.json
+	$G png 9 4 p
+	printf '0.5 0.25 0.25 0\n0 1 0 0\n0 0 0.5 0.5\n0.1 0.2 0.3 0.4\n' > matrix.txt
 )
 
 # ---------------------------------------------------------------- runs
@@ -147,6 +159,75 @@ runs() { # old|new BIN
 		--batch 20 --momentum 0.9 --snapshots every:3 -o mlp/trace.momentum data/mlp.ds
 	o mlp/top-neg -- top-neg -q -n 20 -o mlp/top-neg mlp/scores.sgd
 	o mlp/scores.jsonl -- sh -c 'ds-view mlp/scores.sgd > mlp/scores.jsonl'
+	others
+}
+
+# every other program, on the outputs above (the mlp's and conv6's)
+others() {
+	r=../raw
+	o import/cifar.ds -- ds-import -q -o import/cifar.ds cifar $r/c1 $r/c2
+	o import/cifar-png.ds -- ds-import -q -o import/cifar-png.ds cifar-png $r/l1.json $r/s1.png
+	o import/csv.ds -- ds-import -q -o import/csv.ds csv $r/p/list.csv
+	o import/csv-gray.ds -- ds-import -q --channels 1 --names a,b,c -o import/csv-gray.ds \
+		csv $r/p/list.csv
+	o import/dir.ds -- ds-import -q -o import/dir.ds dir $r/p/classes
+	o data/pairs.ds data/pairs.flipped -- ds-noise -q --pairs 0:1,1:0,2:3 --frac 0.3 --seed 4 \
+		--flipped data/pairs.flipped -o data/pairs.ds $r/m-clean.ds
+	o data/matrix.ds data/matrix.flipped -- ds-noise -q --matrix $r/matrix.txt --seed 5 \
+		--flipped data/matrix.flipped -o data/matrix.ds $r/m-clean.ds
+	o data/split.ds data/split-val.ds -- ds-split -q --val-frac 0.2 --stratify --seed 6 \
+		--val-out data/split-val.ds -o data/split.ds data/mlp.ds
+	o data/removed.ds data/missing.txt -- sh -c 'printf "3\n7\n9999\n" > rm.txt &&
+		ds-remove -q -i rm.txt --missing data/missing.txt -o data/removed.ds data/mlp.ds'
+	o data/mlp.csv -- sh -c 'ds-view --csv data/mlp.ds > data/mlp.csv'
+	o data/mlp.stats -- sh -c 'ds-view --stats data/mlp.ds > data/mlp.stats'
+	o show/sheet.png -- ds-sheet -q --train data/mlp.ds -k 24 --cols 6 --predictions mlp/predictions \
+		--flipped data/mlp.flipped -o show/sheet.png mlp/scores.sgd
+	o show/sheet.html -- ds-sheet -q --train data/mlp.ds -k 12 --html --predictions mlp/predictions \
+		--flipped data/mlp.flipped -o show/sheet.html mlp/scores.sgd
+	o show/sheet-ids.png -- ds-sheet -q --train data/mlp.ds --scale 3 -o show/sheet-ids.png mlp/top-neg
+	t="cnn-train -q --threads 2 --device cpu --net mlp:16 --batch 24 --lr 0.1"
+	o train/cosine -- $t --epochs 3 --schedule cosine --lr-min 0.01 --warmup 5 --drop-last \
+		--trace-epochs all --snapshots every:4 -o train/cosine data/mlp.ds
+	o train/linear -- $t --epochs 2 --schedule linear --momentum 0.5 --weight-decay 0.01 \
+		--augment crop:1,flip --seed 3 -o train/linear data/mlp.ds
+	o train/skip-from -- $t --epochs 3 --skip ../raw/m-skip.txt --skip-from 2 --trace-epochs 2 \
+		--snapshots every -o train/skip-from data/mlp.ds
+	o train/metrics-class -- cnn-eval -q --device cpu --trace mlp/trace --class 1 \
+		-o train/metrics-class ../raw/m-val.ds
+	g="grad-outlier -q --device cpu --threads 2 --train data/mlp.ds"
+	for m in oga-l2 oga-l1 oga-iforest loss self-confidence margin entropy; do
+		o go/$m -- $g --method $m -o go/$m mlp/cache.final
+	done
+	o go/all-l2 -- $g --method oga-l2 --layers all --dim 16 --count 10 -o go/all-l2 mlp/cache.final
+	o go/all-iforest -- $g --method oga-iforest --layers all --trees 20 --subsample 64 --seed 2 \
+		--contamination 0.05 -o go/all-iforest --trace mlp/trace
+	o go/conv6 -- grad-outlier -q --device cpu --threads 2 --train ../raw/c6-train.ds --method oga-l2 \
+		--layers all -o go/conv6 conv6/cache.final
+	o go/loss.csv go/images.sums -- sh -c "$g --method loss --csv go/loss.csv --image-dir go/img \
+		-o /dev/null mlp/cache.final && (cd go/img && cksum *) > go/images.sums"
+	h="hess-sample -q --device cpu --threads 2 --train data/mlp.ds -k 12"
+	for b in random features logits; do
+		o hs/$b -- $h --by $b --seed 1 -o hs/$b mlp/cache.final
+	done
+	o hs/nearest -- $h --by features --pick nearest --clusters 3 -o hs/nearest mlp/cache.final
+	u="inf-update -q --device cpu --threads 2 --train data/mlp.ds"
+	o upd/class -- $u --hessian-size 64 --class 1 --curvature gn -o upd/class mlp/cache.final
+	o upd/remove -- $u --hessian-size 64 --remove mlp/top-neg --divisor kept --damping 1 \
+		-o upd/remove mlp/cache.final
+	o upd/hessian-ids -- $u --class 2 --hessian-ids hs/logits --curvature gn -o upd/hessian-ids \
+		mlp/cache.final
+	o upd/lissa -- $u --hessian-size 64 --class 0 --curvature gn --solver lissa --lissa-depth 50 --lissa-batch 16 \
+		-o upd/lissa mlp/cache.final
+	s="inf-score -q --device cpu --threads 2 --train data/mlp.ds --val ../raw/m-val.ds"
+	for m in sgd-last-ref sgd-flow sgd-gn sgd-last-flow sgd-last-gn; do
+		o is/$m -- $s --method $m -o is/$m mlp/cache.every-step
+	done
+	o is/if-gn -- $s --method if --curvature gn --hessian-size 64 -o is/if-gn mlp/cache.final
+	o is/if-lissa -- $s --method if --curvature gn --solver lissa --lissa-depth 50 \
+		--hessian-ids hs/random -o is/if-lissa mlp/cache.final
+	o is/if-ids -- $s --method if --curvature gn --damping 0.1 --ids mlp/top-neg \
+		-o is/if-ids mlp/cache.final
 }
 
 ( runs old "$OLD" )

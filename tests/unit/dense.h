@@ -12,9 +12,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "../../lib/nn.h"
-#include "../../lib/rand.h"
-#include "../../lib/util.h"
+#include "../../lib/nn/nn.h"
+#include "../../lib/util/rand.h"
+#include "../../lib/util/util.h"
 #include "check.h"
 
 extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,

@@ -1,5 +1,5 @@
 /*
- * test-detect.c — grad-outlier's detectors (lib/detect.c) against the
+ * test-detect.c — grad-outlier's detectors (lib/score/detect.c) against the
  * network's own backward pass and against the gradient written out:
  *  - the outer product (p − onehot(y)) ⊗ h, from one batched forward pass
  *    in evaluation mode, equals the last affine layer's weight slice of
@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/data.h"
-#include "../../lib/detect.h"
-#include "../../lib/engine.h"
-#include "../../lib/nn.h"
-#include "../../lib/rand.h"
+#include "../../lib/nn/data.h"
+#include "../../lib/nn/engine.h"
+#include "../../lib/nn/nn.h"
+#include "../../lib/score/detect.h"
+#include "../../lib/util/rand.h"
 #include "check.h"
 
 enum { N = 24, C = 1, H = 16, W = 16, K = 4, BS = 16, KP = 64 };

@@ -1,5 +1,5 @@
 /*
- * test-grad.c — the finite-difference oracle for lib/nn.c, compiled in
+ * test-grad.c — the finite-difference oracle for lib/nn/nn.c, compiled in
  * double (-DNN_F64) from the same source. For small random networks that
  * cover every layer type, on random inputs, checks against central
  * differences:
@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/nn.h"
-#include "../../lib/rand.h"
-#include "../../lib/util.h"
+#include "../../lib/nn/nn.h"
+#include "../../lib/util/rand.h"
+#include "../../lib/util/util.h"
 #include "check.h"
 
 #ifndef NN_F64

@@ -1,5 +1,5 @@
 /*
- * test-iforest.c — the isolation forest (lib/iforest.c): c(n), the shape of
+ * test-iforest.c — the isolation forest (lib/score/iforest.c): c(n), the shape of
  * the trees, determinism whatever the thread count, planted outliers, and
  * degenerate matrices (duplicate rows, constant columns, fewer rows than ψ).
  *
@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/iforest.h"
-#include "../../lib/rand.h"
-#include "../../lib/util.h"
+#include "../../lib/score/iforest.h"
+#include "../../lib/util/rand.h"
+#include "../../lib/util/util.h"
 #include "check.h"
 
 typedef struct mat {

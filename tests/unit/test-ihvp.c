@@ -1,5 +1,5 @@
 /*
- * test-ihvp.c — lib/ihvp.c against a dense oracle, in double: the Hessian
+ * test-ihvp.c — lib/score/ihvp.c against a dense oracle, in double: the Hessian
  * of a tiny network's batch loss (with batch-norm, so it is indefinite) is
  * built column by column from Hessian-vector products, and
  * (H + λI) s = v is solved with LAPACK (dsyev: the spectrum, dposv: s).
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/ihvp.h"
+#include "../../lib/score/ihvp.h"
 #include "dense.h"
 
 extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,

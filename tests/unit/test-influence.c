@@ -1,5 +1,5 @@
 /*
- * test-influence.c — lib/influence.c on small seeded nets and data built
+ * test-influence.c — lib/score/influence.c on small seeded nets and data built
  * here, on the CPU engine: a run of SGD is trained and recorded in the test,
  * then
  *   - the validation loss is the mean of the per-example losses, and its
@@ -20,9 +20,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../lib/influence.h"
-#include "../../lib/rand.h"
-#include "../../lib/util.h"
+#include "../../lib/score/influence.h"
+#include "../../lib/util/rand.h"
+#include "../../lib/util/util.h"
 #include "check.h"
 
 enum { N = 30, NVAL = 12, K = 3, DIM = 16, BATCH = 5, EPOCHS = 2 };

@@ -1,5 +1,5 @@
 /*
- * test-kmeans.c — lib/kmeans.c: on four well-separated Gaussian blobs the
+ * test-kmeans.c — lib/score/kmeans.c: on four well-separated Gaussian blobs the
  * clusters are the blobs; at convergence every centroid is the mean of its
  * points (recomputed here in double) and every point is nearest its own
  * centroid (checked by brute force); the same seed gives the same bits;
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/kmeans.h"
-#include "../../lib/rand.h"
-#include "../../lib/util.h"
+#include "../../lib/score/kmeans.h"
+#include "../../lib/util/rand.h"
+#include "../../lib/util/util.h"
 #include "check.h"
 
 int main(int argc, char **argv)

@@ -8,10 +8,10 @@
 #include <zstd.h>
 
 #include "../../formats/formats.h"
-#include "../../lib/crc32.h"
-#include "../../lib/rand.h"
-#include "../../lib/rec.h"
-#include "../../lib/util.h"
+#include "../../lib/stream/rec.h"
+#include "../../lib/util/crc32.h"
+#include "../../lib/util/rand.h"
+#include "../../lib/util/util.h"
 #include "check.h"
 
 static const char *const binding[] = { "shape", NULL };

@@ -1,5 +1,5 @@
 /*
- * test-spectrum.c — lib/spectrum.c against a dense oracle, in double: the
+ * test-spectrum.c — lib/score/spectrum.c against a dense oracle, in double: the
  * Hessian of a tiny network's batch loss is built column by column from
  * Hessian-vector products (themselves checked against finite differences by
  * test-grad) and decomposed with LAPACK's dsyev (OpenBLAS ships it).
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/spectrum.h"
+#include "../../lib/score/spectrum.h"
 #include "dense.h"
 
 int main(int argc, char **argv)

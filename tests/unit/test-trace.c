@@ -1,5 +1,5 @@
 /*
- * test-trace.c — the trace and cache records of lib/trace.c over memory:
+ * test-trace.c — the trace and cache records of lib/stream/trace.c over memory:
  * every record written by trace_writer comes back from trace_reader field
  * for field and bit for bit; the XOR codec is lossless on awkward floats
  * (signed zeros, subnormals, huge values); a cache's XOR records decode to
@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "../../formats/formats.h"
-#include "../../lib/rand.h"
-#include "../../lib/trace.h"
-#include "../../lib/util.h"
+#include "../../lib/stream/trace.h"
+#include "../../lib/util/rand.h"
+#include "../../lib/util/util.h"
 #include "check.h"
 
 enum { NP = 37, NS = 5, NSTEP = 6, BATCH = 4 };

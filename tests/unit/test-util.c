@@ -10,10 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../lib/ids.h"
-#include "../../lib/idset.h"
-#include "../../lib/rand.h"
-#include "../../lib/util.h"
+#include "../../lib/stream/ids.h"
+#include "../../lib/stream/idset.h"
+#include "../../lib/util/rand.h"
+#include "../../lib/util/util.h"
 #include "check.h"
 
 static void test_idset(void)
