@@ -11,11 +11,12 @@
  * with H_t the exact Hessian of S_t's batch-mean loss and λ the weight decay.
  *   sgd            θ_t of every step (every-step cache, or exact replay from
  *                  checkpoints) — Hara et al.
- *   sgd-last       θ_T in place of every θ_t — Suzuki et al.
+ *   sgd-last       θ_T in place of every θ_t — Suzuki et al.: the default,
+ *                  chosen on converged training (docs/results.md: it finds
+ *                  the flipped labels and removing them raises accuracy)
  *   sgd-last-ref   sgd-last with u ← u − (η_t/|S_t|)(H_t u + λu), as both
- *                  published implementations do (--ref-u-scale): the default,
- *                  the best at finding mislabelled examples in
- *                  docs/stability.md
+ *                  published implementations do (--ref-u-scale): a u-walk
+ *                  |S_t| times shorter, nearer tracin-last
  *   tracin-last    the same sum without the u update (no Hessian)
  *   sgd-flow, sgd-last-flow  sgd and sgd-last with each u update replaced
  *                  by m sub-steps u ← u − (η_t/m)(H_t u + λu), i.e.
@@ -73,7 +74,7 @@
 
 static const char *usage_text =
 	"usage: inf-score [--method M] --train TRAIN --val VAL [options] [CACHE]\n"
-	"  --method M      sgd-last-ref (default), sgd, sgd-flow, sgd-gn, sgd-last,\n"
+	"  --method M      sgd-last (default), sgd, sgd-flow, sgd-gn, sgd-last-ref,\n"
 	"                  sgd-last-flow, sgd-last-gn, tracin-last, counterfactual or if\n"
 	"  --train TRAIN   the training set the cache was made from\n"
 	"  --val VAL       the validation set\n"
@@ -132,7 +133,7 @@ static void method_of(const char *name, int *m, int *curv, int *flow, int *ref)
 
 /* what inf-score runs when no --method is named: the method that found
  * mislabelled examples best in docs/stability.md's evidence */
-#define DEFAULT_METHOD "sgd-last-ref"
+#define DEFAULT_METHOD "sgd-last"
 
 /* the thresholds of the instability warning: |1 − ηλ| > 1 once ηλ > 2,
  * and a walk whose ‖u‖ grew a hundredfold is led by what it amplified */

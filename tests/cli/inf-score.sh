@@ -175,8 +175,8 @@ for meth in sgd-last-ref sgd; do
 		"inf-score -q --threads 1 --method $meth --train train.ds --val val.ds c.conv > t1.$meth && inf-score -q --threads 2 --method $meth --train train.ds --val val.ds c.conv | cmp - t1.$meth"
 done
 t_fail "two inputs on stdin" 2 "inf-score: only one of the cache, --train and --val can come from stdin*" "inf-score --method sgd --train - --val val.ds < c.final"
-t_ok "with no --method, inf-score runs the default, sgd-last-ref: sgd-last with the published 1/|S| u step" \
-	"inf-score -q --train train.ds --val val.ds c.final > s.def && ds-view --header s.def | grep -q '\"method\":\"sgd-last-ref\".*\"ref_u_scale\":true' && inf-score -q --method sgd-last --ref-u-scale --train train.ds --val val.ds c.final > s.lr && [ \"\$(ds-view --csv s.def)\" = \"\$(ds-view --csv s.lr)\" ]"
+t_ok "with no --method, inf-score runs the default, sgd-last: the papers' u step at theta_T" \
+	"inf-score -q --train train.ds --val val.ds c.final > s.def && ds-view --header s.def | grep -q '\"method\":\"sgd-last\"' && ! ds-view --header s.def | grep -q '\"ref_u_scale\":true' && inf-score -q --method sgd-last --train train.ds --val val.ds c.final > s.lr && [ \"\$(ds-view --csv s.def)\" = \"\$(ds-view --csv s.lr)\" ] && inf-score -q --method sgd-last-ref --train train.ds --val val.ds c.final > s.ref && [ \"\$(ds-view --csv s.def)\" != \"\$(ds-view --csv s.ref)\" ]"
 t_fail "unknown method" 2 "inf-score: unknown --method 'magic'*" "inf-score --method magic --train train.ds --val val.ds c.final"
 t_fail "theta-cache: every-step needs step snapshots" 1 "theta-cache: stdin: --keep every-step needs a trace written with --snapshots every*" \
 	"cnn-train -q --net linear --epochs 1 train.ds | theta-cache --keep every-step"
