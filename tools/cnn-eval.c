@@ -10,6 +10,10 @@
  * When stdout is a terminal the metrics record is not written (the summary
  * on stderr is the result); with -o or a pipe it is.
  *
+ * The predictions record whether the network had trained on the examples
+ * (header key sample: in, out, mixed or unknown), from the ids of the
+ * trace's step records, or exactly from --train, its training set.
+ *
  * --class C judges a network that was to forget class C (inf-update, or a
  * retraining without it): a_self, the accuracy on the examples of C (low
  * is good), a_rest, the accuracy on the others (high is good), and their
@@ -24,15 +28,18 @@
 #include "../lib/data.h"
 #include "../lib/engine.h"
 #include "../lib/nn.h"
+#include "../lib/preds.h"
 #include "../lib/trace.h"
 #include "../lib/util.h"
 
 static const char *usage_text =
-	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [--class C] [--device D] [-q]\n"
-	"                [--threads N] DATASET\n"
+	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [--train TRAIN] [--class C]\n"
+	"                [--device D] [-q] [--threads N] DATASET\n"
 	"  --trace TRACE       the training trace (default stdin)\n"
 	"  -o OUT              the metrics record (default stdout, unless a terminal)\n"
 	"  --predictions FILE  one record per example: id, label, prediction, loss, probabilities\n"
+	"  --train TRAIN       the trace's training set: whether each example was trained on\n"
+	"                      (the predictions' sample) by id; default: the trace's steps\n"
 	"  --class C           a forgotten class: a_self (accuracy on C), a_rest (on the rest)\n"
 	"                      and F1 = 2(1 - a_self) a_rest / ((1 - a_self) + a_rest)\n"
 	"  --threads N         CPU threads (default: all cores); the results do not depend on it\n"
@@ -44,13 +51,14 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "trace", required_argument, 0, 't' },
 		{ "predictions", required_argument, 0, 'P' },
+		{ "train", required_argument, 0, 'T' },
 		{ "device", required_argument, 0, 'd' },
 		{ "class", required_argument, 0, 'c' },
 		{ "threads", required_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL;
+	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL, *train_path = NULL;
 	int quiet = 0, device = DEV_AUTO, opt;
 	uint64_t cls = UINT64_MAX;
 	engine_start(argc, argv);
@@ -58,6 +66,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 't': trace_path = optarg; break;
 		case 'P': pred_path = optarg; break;
+		case 'T': train_path = optarg; break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'c': cls = estrtou64(optarg, 65535, "--class"); break;
 		case 'o': out_path = optarg; break;
@@ -78,11 +87,17 @@ int main(int argc, char **argv)
 				  "DATASET), or give --trace TRACE");
 	if ((!trace_path || !strcmp(trace_path, "-")) && !strcmp(ds_path, "-"))
 		die_usage("the trace and the dataset cannot both come from stdin");
+	if (train_path && !pred_path)
+		die_usage("--train goes with --predictions (it says what they are of)");
+	if (train_path && !strcmp(train_path, "-") &&
+	    (!trace_path || !strcmp(trace_path, "-") || !strcmp(ds_path, "-")))
+		die_usage("only one of the trace, the dataset and --train can come from stdin");
 
 	trace_header th;
 	real *theta, *state;
-	trace_read_final(trace_path, FMT_KIND_TRACE, "no final parameters in the trace", &th, &theta,
-			 &state);
+	idset trained;
+	idset_init(&trained);
+	int complete = preds_trace_final(trace_path, &th, &theta, &state, &trained);
 	nn_net net;
 	char err[256];
 	if (nn_init(&net, th.net, th.input[0], th.input[1], th.input[2], th.classes,
@@ -96,6 +111,17 @@ int main(int argc, char **argv)
 		die("--class %llu: the network has %d classes", (unsigned long long)cls, th.classes);
 	data d;
 	data_load_for(&d, ds_path, &th, "");
+	int sample = PREDS_UNKNOWN;
+	if (pred_path) {
+		if (train_path) {
+			idset_free(&trained);
+			idset_init(&trained);
+			preds_train_ids(&trained, train_path, &th);
+			complete = 1;
+		}
+		sample = preds_sample_of(&th, &trained, complete, d.id, d.n, d.digest, NULL);
+	}
+	idset_free(&trained);
 
 	int K = th.classes, BS = 256;
 	engine *eng = engine_new(&net, BS, device, quiet);
@@ -110,8 +136,15 @@ int main(int argc, char **argv)
 	if (pred_path) {
 		out_open(&po, pred_path, 1);
 		pw = rec_writer_open(po.f, pred_path);
-		rec_header_begin(pw, FMT_KIND_PREDICTIONS, FMT_VERSION_PREDICTIONS, 1);
-		pk_kv_u64(rec_writer_pk(pw), "classes", (uint64_t)K);
+		rec_header_begin(pw, FMT_KIND_PREDICTIONS, FMT_VERSION_PREDICTIONS, 7);
+		msgpack_packer *pk = rec_writer_pk(pw);
+		pk_kv_u64(pk, "classes", (uint64_t)K);
+		pk_kv_str(pk, "sample", preds_sample_name(sample));
+		pk_kv_str(pk, "net", th.net);
+		pk_kv_u64(pk, "train_n", th.train_n);
+		pk_kv_u64(pk, "train_digest", th.train_digest);
+		pk_kv_u64(pk, "data_n", d.n);
+		pk_kv_u64(pk, "data_digest", d.digest);
 		rec_writer_begin(pw);
 	}
 	float *pf = emalloc((size_t)K * sizeof *pf);
