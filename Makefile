@@ -9,6 +9,9 @@
 #   make demo       a real run on MNIST (see README)
 #   make exp DATASET=mnist|fashion|cifar10 [VAR=...]  the accuracy-vs-removed
 #                   and detection experiment (pipelines/experiment.mk; docs/results.md)
+#   make crossval DATASET=mnist|fashion|cifar10 [N=2000 K=5 ...]  out-of-sample
+#                   predictions by K-fold cross-validation and the label issues
+#                   confident learning finds in them (pipelines/crossval.mk)
 #   make bench      throughput figures, and cleanse against PyTorch eager on
 #                   the CPU when python3-torch is installed (needs make data)
 #   make bench-torch  install Debian's python3-torch (the baseline only), then
@@ -69,7 +72,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-torch bench-gpu data demo exp deps clean same-bytes install help fuzz fuzz-build
+.PHONY: all test test-gpu test-emu check check-cpu-only bench bench-torch bench-gpu data demo exp crossval deps clean same-bytes install help fuzz fuzz-build
 all: $(BINS) $(TESTBINS) $(EMU_LIBS)
 
 help:
@@ -174,6 +177,9 @@ demo: data
 
 exp: data
 	@$(MAKE) --no-print-directory -f pipelines/experiment.mk
+
+crossval: data
+	@$(MAKE) --no-print-directory -f pipelines/crossval.mk
 
 bench: data
 	@sh bench/stream.sh
