@@ -34,7 +34,7 @@ HASH := \#
 VERSION_H := $(shell mkdir -p build && v='$(HASH)define CLEANSE_VERSION "$(CLEANSE_VERSION)"' && \
 	{ [ "$$(cat build/version.h 2>/dev/null)" = "$$v" ] || echo "$$v" > build/version.h; } && echo build/version.h)
 
-TOOLS    = ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update label-issues
+TOOLS    = ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update label-issues ds-relabel
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:.c=.o)
 CU_SRC   = $(wildcard kernels/*.cu)

@@ -27,6 +27,7 @@ theta-cache -q --keep final run.tr > c.final
 inf-score -q --method sgd-last --train train.ds --val val.ds c.final > s.sc
 printf '1\n2\n999999\n' > drop.txt
 cnn-eval -q --trace run.tr --predictions val.pred val.ds > /dev/null
+label-issues -q --train val.ds val.pred > li.sc
 
 # at most 8 values of n from 1..$1, evenly spread, the first and last included
 pick() {
@@ -92,5 +93,6 @@ ds-sheet|OUT|ds-sheet -q --train train.ds -k 5 -o OUT s.sc
 hess-sample|OUT|hess-sample -q --by features -k 5 --seed 1 --train train.ds -o OUT c.final
 inf-update|OUT|inf-update -q --class 1 --curvature gn --hessian-size 10 --train train.ds -o OUT c.final
 label-issues|OUT|label-issues -q --train val.ds -o OUT val.pred
+ds-relabel|OUT C|ds-relabel -q --changed C -o OUT val.ds li.sc
 TABLE
 t_done

@@ -35,14 +35,13 @@ import os
 import struct
 import subprocess
 import sys
-import zlib
 
-import msgpack
 import numpy as np
 import zstandard
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import read_stream  # noqa: E402
+import write_stream  # noqa: E402
 
 FILTERS = ["prune_by_noise_rate", "prune_by_class", "both", "confident_learning"]
 RANKS = ["self_confidence", "normalized_margin", "confidence_weighted_entropy"]
@@ -53,19 +52,12 @@ SLACK = 1e-6
 
 def write_predictions(path, K, rows, sample="out"):
     """rows: (id, y, p) with p K floats, stored as f32 (one part)."""
-    pk = msgpack.Packer(use_bin_type=True)
-    body, crc = [], 0
+    recs = []
     for i, y, p in rows:
         p32 = np.asarray(p, dtype="<f4")
-        rec = pk.pack({"id": i, "y": y, "pred": int(np.argmax(p32)), "loss": 0.0,
-                       "p": p32.tobytes()})
-        crc = zlib.crc32(rec, crc)
-        body.append(rec)
-    head = pk.pack({"magic": "cleanse", "kind": "predictions", "version": 1,
-                    "writer": "cl_oracle.py", "classes": K, "sample": sample})
-    tail = pk.pack({"end": "cleanse", "count": len(rows), "crc32": crc})
-    with open(path, "wb") as f:
-        f.write(zstandard.ZstdCompressor().compress(head + b"".join(body) + tail))
+        recs.append({"id": i, "y": y, "pred": int(np.argmax(p32)), "loss": 0.0,
+                     "p": p32.tobytes()})
+    write_stream.write(path, "predictions", 1, {"classes": K, "sample": sample}, recs)
 
 
 def read(path):
