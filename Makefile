@@ -34,7 +34,7 @@ HASH := \#
 VERSION_H := $(shell mkdir -p build && v='$(HASH)define CLEANSE_VERSION "$(CLEANSE_VERSION)"' && \
 	{ [ "$$(cat build/version.h 2>/dev/null)" = "$$v" ] || echo "$$v" > build/version.h; } && echo build/version.h)
 
-TOOLS    = ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update label-issues ds-relabel
+TOOLS    = ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update label-issues ds-relabel dyn-score
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:.c=.o)
 CU_SRC   = $(wildcard kernels/*.cu)
@@ -217,7 +217,7 @@ same-bytes: all
 # (die() returns to the harness: lib/util.h), into build/fuzz/; one harness
 # per reader. Seeds come from the programs in bin/ (tests/fuzz/seeds.sh).
 FUZZ_CC    = clang
-FUZZ       = rec ds ids trace cache scores preds idx cifar csv png
+FUZZ       = rec ds ids trace cache scores preds dyn idx cifar csv png
 FUZZ_RUNS ?= 1000000
 FUZZ_FLAGS = -O1 -g -std=c11 -D_GNU_SOURCE -DCLEANSE_FUZZ -Wall -Wextra -Wno-unknown-pragmas \
 	     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \

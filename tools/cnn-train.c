@@ -6,6 +6,16 @@
  * the same batches and augmentation leaving those examples out, each batch
  * keeping its original divisor |S_t|: the true counterfactual that influence
  * estimates are judged against.
+ *
+ * --dynamics FILE records what each step's forward pass saw of each example
+ * of its batch (formats/dynamics.md): the margin of its logits, its loss and
+ * whether it was classified right, from the step's own forward pass (no
+ * second one; on a GPU the logits and losses come to the host once a step).
+ * The trace is the same bytes with it or without. --aum-fake N gives N
+ * examples (seeded) a fake extra class for the whole run, as Pleiss et al.
+ * (2020) do to set the threshold of the area under the margin (dyn-score):
+ * the network then has K + 1 outputs, and its trace models no dataset of K
+ * classes (cnn-eval and the replays refuse it).
  */
 #include <getopt.h>
 #include <math.h>
@@ -15,6 +25,7 @@
 #include <unistd.h>
 
 #include "../lib/data.h"
+#include "../lib/dynamics.h"
 #include "../lib/idset.h"
 #include "../lib/ids.h"
 #include "../lib/nn.h"
@@ -46,6 +57,9 @@ static const char *usage_text =
 	"  --skip IDS           leave these examples out (ids stream or text): counterfactual replay\n"
 	"  --skip-from E        leave them out from epoch E (0-based) on only: with the last\n"
 	"                       epoch, Hara et al.'s retraining of the last epoch from its start\n"
+	"  --dynamics FILE      each step's margins, losses and hits per example (dyn-score)\n"
+	"  --aum-fake N         with --dynamics: N examples (seeded) trained as a fake extra class\n"
+	"  --aum-seed S         which examples are fake (default: --seed)\n"
 	"  --threads N          CPU threads (default: all cores); the results do not depend on it\n"
 	"  --device D           auto (default: a CUDA GPU when there is one), cpu, cuda\n"
 	"  -o OUT               write the trace to OUT (default stdout)\n"
@@ -75,6 +89,39 @@ static int *parse_epochs(const char *s, int epochs, int *n)
 	}
 	free(copy);
 	return v;
+}
+
+/* --dynamics: each step's batch as the forward pass saw it (sgd's hook) */
+typedef struct dyn_ctx {
+	rec_writer *w;
+	int K;                  /* the network's outputs */
+	int epoch;
+	long step;
+	dyn_step st;            /* a batch's worth */
+	float *z;               /* (K) one example's logits */
+} dyn_ctx;
+
+static void dyn_seen(void *ctx, const sgd *s)
+{
+	dyn_ctx *c = ctx;
+	const real *z = engine_logits(s->eng), *l = engine_losses(s->eng);
+	const data *d = s->d;
+	int B = s->b.n, K = c->K;
+	for (int j = 0; j < B; j++) {
+		size_t i = s->row[j];
+		double m;
+		int hit;
+		for (int k = 0; k < K; k++)
+			c->z[k] = (float)z[(size_t)j * K + k];
+		dyn_margin(c->z, K, d->y[i], &m, &hit);
+		c->st.ids[j] = d->id[i];
+		c->st.y[j] = (uint32_t)d->y[i];
+		c->st.margin[j] = (float)m;
+		c->st.loss[j] = (float)l[j];
+		c->st.hit[j] = (unsigned char)hit;
+	}
+	c->st.n = B, c->st.epoch = c->epoch, c->st.step = c->step;
+	dyn_write_step(c->w, &c->st);
 }
 
 /* θ and state are engine vectors; hbuf holds np + ns host floats */
@@ -124,6 +171,8 @@ int main(int argc, char **argv)
 		{ "skip-from", required_argument, 0, 'F' },
 		{ "schedule", required_argument, 0, 'C' }, { "lr-min", required_argument, 0, 'M' },
 		{ "warmup", required_argument, 0, 'W' }, { "drop-last", no_argument, 0, 'L' },
+		{ "dynamics", required_argument, 0, 'Y' }, { "aum-fake", required_argument, 0, 'A' },
+		{ "aum-seed", required_argument, 0, 'E' },
 		{ "threads", required_argument, 0, 't' }, { "device", required_argument, 0, 'd' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -133,7 +182,9 @@ int main(int argc, char **argv)
 	const char *trace_opt = "last", *skip_path = NULL, *out_path = NULL;
 	int force = 0, quiet = 0, device = DEV_AUTO, opt, skip_from = -1, have_decay = 0;
 	int have_min = 0;
-	const char *sched = NULL;
+	const char *sched = NULL, *dyn_path = NULL;
+	uint64_t aum_fake = 0, aum_seed = 0;
+	int have_aum_seed = 0;
 	engine_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -144,6 +195,9 @@ int main(int argc, char **argv)
 		case 'M': th.lr_min = estrtod(optarg, 0, 1e3, "--lr-min"), have_min = 1; break;
 		case 'W': th.warmup = (long)estrtou64(optarg, 1ull << 40, "--warmup"); break;
 		case 'L': th.drop_last = 1; break;
+		case 'Y': dyn_path = optarg; break;
+		case 'A': aum_fake = estrtou64(optarg, UINT32_MAX, "--aum-fake"); break;
+		case 'E': aum_seed = estrtou64(optarg, UINT64_MAX, "--aum-seed"), have_aum_seed = 1; break;
 		case 'b': th.batch = (int)estrtou64(optarg, 1 << 16, "--batch"); break;
 		case 'e': th.epochs = (int)estrtou64(optarg, 100000, "--epochs"); break;
 		case 'm': th.momentum = estrtod(optarg, 0, 0.9999, "--momentum"); break;
@@ -170,6 +224,15 @@ int main(int argc, char **argv)
 	schedule_check(&th, sched, have_decay, have_min);
 	if (skip_from >= 0 && !skip_path)
 		die_usage("--skip-from needs --skip");
+	if (aum_fake && !dyn_path)
+		die_usage("--aum-fake goes with --dynamics FILE (the fake examples' margins set the "
+			  "threshold)");
+	if (have_aum_seed && !aum_fake)
+		die_usage("--aum-seed goes with --aum-fake N");
+	if (!have_aum_seed)
+		aum_seed = th.seed;
+	if (dyn_path && !strcmp(dyn_path, "-") && (!out_path || !strcmp(out_path, "-")))
+		die_usage("--dynamics and the trace cannot both go to stdout");
 	if (skip_from >= th.epochs)
 		die_usage("--skip-from %d: the run has epochs 0 to %d", skip_from, th.epochs - 1);
 	augment aug;
@@ -201,6 +264,26 @@ int main(int argc, char **argv)
 	if (d.n == 0)
 		die("%s: no training examples", in_name);
 	th.train_n = d.n;
+	/* --aum-fake: N examples trained as class K, the network one output
+	 * more; the digest stays the dataset's */
+	int K = d.classes;
+	if (aum_fake) {
+		if (aum_fake >= d.n)
+			die_usage("--aum-fake %llu: %s has %zu examples", (unsigned long long)aum_fake,
+				  in_name, d.n);
+		if ((unsigned)K + 1 > FMT_MAX_CLASSES)
+			die("%s: %d classes: no room for a fake one", in_name, K);
+		uint32_t *idx = emalloc(emul(d.n, sizeof *idx));
+		for (uint32_t i = 0; i < d.n; i++)
+			idx[i] = i;
+		rng r;
+		rng_init_for(&r, aum_seed, "aum fake");
+		rng_shuffle_u32(&r, idx, (uint32_t)d.n);
+		for (uint64_t q = 0; q < aum_fake; q++)
+			d.y[idx[q]] = K;
+		d.classes = K + 1;
+		free(idx);
+	}
 	if (th.drop_last && d.n < (size_t)th.batch)
 		die_usage("--drop-last: %s has %zu examples, fewer than a batch of %d", in_name, d.n,
 			  th.batch);
@@ -260,6 +343,25 @@ int main(int argc, char **argv)
 	out_open(&out, out_path, force);
 	trace_writer tw;
 	trace_writer_open(&tw, out.f, out_path ? out_path : "stdout", &th);
+	out_file dout;
+	dyn_ctx dc = { .K = d.classes };
+	if (dyn_path) {
+		out_open(&dout, dyn_path, force);
+		dyn_header dh = { .net = th.net, .classes = K, .outputs = d.classes,
+				  .fake = aum_fake > 0, .aum_fake = aum_fake, .aum_seed = aum_seed,
+				  .train_n = d.n, .train_digest = d.digest, .epochs = th.epochs,
+				  .batch = th.batch, .steps_per_epoch = trace_steps_per_epoch(&th),
+				  .seed = th.seed };
+		dc.w = dyn_writer_open(dout.f, strcmp(dyn_path, "-") ? dyn_path : "stdout", &dh);
+		dc.st.ids = emalloc((size_t)th.batch * sizeof *dc.st.ids);
+		dc.st.y = emalloc((size_t)th.batch * sizeof *dc.st.y);
+		dc.st.margin = emalloc((size_t)th.batch * sizeof *dc.st.margin);
+		dc.st.loss = emalloc((size_t)th.batch * sizeof *dc.st.loss);
+		dc.st.hit = emalloc((size_t)th.batch);
+		dc.z = emalloc((size_t)d.classes * sizeof *dc.z);
+		opt_sgd.seen = dyn_seen;
+		opt_sgd.seen_ctx = &dc;
+	}
 	uint64_t *sids = emalloc((size_t)th.batch * sizeof *sids);
 	if (!quiet) {
 		char desc[1024];
@@ -307,6 +409,7 @@ int main(int argc, char **argv)
 			}
 			for (int j = 0; j < full; j++)
 				bidx[j] = perm[at + (size_t)j];
+			dc.epoch = e, dc.step = step;
 			seen += (size_t)sgd_step(&opt_sgd, theta, state, bidx, full, e, lr, SIZE_MAX);
 			/* the loss is checked every 50 steps and at the end of the epoch:
 			 * on a GPU that is when the host waits for the device */
@@ -334,6 +437,12 @@ int main(int argc, char **argv)
 	put_theta(&tw, eng, hbuf, TRACE_AT_FINAL, th.epochs - 1, step, theta, net.nparams, state,
 		  net.nstate);
 	trace_writer_close(&tw);
+	if (dyn_path) {
+		rec_writer_close(dc.w);
+		out_finish(&dout);      /* committed with the trace */
+		free(dc.st.ids), free(dc.st.y), free(dc.st.margin), free(dc.st.loss);
+		free(dc.st.hit), free(dc.z);
+	}
 	out_close(&out);
 
 	free(perm), free(bidx), free(sids), free(th.trace_epochs), free(hbuf);

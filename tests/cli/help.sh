@@ -1,6 +1,6 @@
 # every program: --help on stdout with exit 0, bad flags exit 2, a man page
 . "$(dirname "$0")/lib.sh"
-for t in ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update label-issues ds-relabel; do
+for t in ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update label-issues ds-relabel dyn-score; do
 	t_ok "$t --help" "$t --help | grep -q '^usage: $t'"
 	t_ok "$t --version" "$t --version | grep -qx '$t (cleanse) [^ ]*'"
 	t_ok "$t --version wins over a missing argument" "$t -o x --version | grep -q '^$t (cleanse) '"
