@@ -29,10 +29,12 @@ void sheet_write_png(FILE *f, const char *name, const ds_set *d, const sheet_ite
 {
 	int iw = (int)d->h.w * scale, ih = (int)d->h.h * scale;
 	int cw = (iw > CAP_CHARS * IMAGE_GLYPH_W ? iw : CAP_CHARS * IMAGE_GLYPH_W) + 12;
-	int have_score = 0;
-	for (size_t q = 0; q < k; q++)
+	int have_score = 0, have_suggest = 0;
+	for (size_t q = 0; q < k; q++) {
 		have_score |= !isnan(it[q].score);
-	int lines = 2 + have_pred + have_score + have_flip;
+		have_suggest |= it[q].suggest >= 0;
+	}
+	int lines = 2 + have_pred + have_score + have_flip + have_suggest;
 	int ch = 6 + ih + 6 + lines * IMAGE_GLYPH_H + 6;
 	int rows = (int)((k + (size_t)cols - 1) / (size_t)cols);
 	if (rows == 0)
@@ -46,8 +48,8 @@ void sheet_write_png(FILE *f, const char *name, const ds_set *d, const sheet_ite
 	image_init(&im, W, top + rows * ch + 4, 0xFFFFFF);
 	image_text(&im, 8, 4, 1, 0x000000, title, (W - 16) / IMAGE_GLYPH_W);
 	char legend[256];
-	snprintf(legend, sizeof legend, "y: label%s%s%s", have_pred ? "; p: predicted, red if not y" : "",
-		 have_score ? "; s: score" : "",
+	snprintf(legend, sizeof legend, "y: label%s%s%s%s", have_pred ? "; p: predicted, red if not y" : "",
+		 have_score ? "; s: score" : "", have_suggest ? "; ->: suggested label" : "",
 		 have_flip ? "; orange frame: a known flip (was: its label before)" : "");
 	image_text(&im, 8, 4 + IMAGE_GLYPH_H, 1, 0x606060, legend, (W - 16) / IMAGE_GLYPH_W);
 	for (size_t q = 0; q < k; q++) {
@@ -85,6 +87,14 @@ void sheet_write_png(FILE *f, const char *name, const ds_set *d, const sheet_ite
 			else
 				snprintf(s, sizeof s, "s %.4g", e->score);
 			image_text(&im, tx, ty, 1, 0x404040, s, CAP_CHARS);
+			ty += IMAGE_GLYPH_H;
+		}
+		if (have_suggest) {
+			if (e->suggest >= 0) {
+				class_label(lab, sizeof lab, &d->h, (uint32_t)e->suggest);
+				snprintf(s, sizeof s, "-> %s", lab);
+				image_text(&im, tx, ty, 1, 0x0050C0, s, CAP_CHARS);
+			}
 			ty += IMAGE_GLYPH_H;
 		}
 		if (have_flip && e->flip != -1) {
@@ -205,6 +215,11 @@ void sheet_write_html(FILE *f, const ds_set *d, const sheet_item *it, size_t k, 
 	if (have_pred)
 		fputs("<th>predicted</th><th>p(predicted)</th>", f);
 	fputs("<th>score</th>", f);
+	int have_suggest = 0;
+	for (size_t q = 0; q < k; q++)
+		have_suggest |= it[q].suggest >= 0;
+	if (have_suggest)
+		fputs("<th>suggested label</th>", f);
 	if (have_flip)
 		fputs("<th>known flip (label before)</th>", f);
 	fputs("</tr></thead><tbody>\n", f);
@@ -242,6 +257,14 @@ void sheet_write_html(FILE *f, const ds_set *d, const sheet_item *it, size_t k, 
 			fputs("<td></td>", f);
 		else
 			fprintf(f, "<td>%.6g</td>", e->score);
+		if (have_suggest && e->suggest >= 0) {
+			class_label(lab, sizeof lab, &d->h, (uint32_t)e->suggest);
+			fprintf(f, "<td class=\"suggest\" data-v=\"%d\">", e->suggest);
+			html_esc(f, lab);
+			fputs("</td>", f);
+		} else if (have_suggest) {
+			fputs("<td></td>", f);
+		}
 		if (have_flip) {
 			if (e->flip >= 0) {
 				class_label(lab, sizeof lab, &d->h, (uint32_t)e->flip);

@@ -20,11 +20,13 @@ typedef struct sheet_item {
 	int pred;               /* -1: unknown */
 	double ppred;           /* probability of pred */
 	int flip;               /* -1: not a known flip; else the label before (or -2: unknown) */
+	int suggest;            /* -1: none; else the label the scores suggest (label-issues) */
 } sheet_item;
 
 /* the k examples it[] of d as a grid of `cols` columns, each pixel a
  * scale x scale block, under a title line; have_pred / have_flip: captions
- * carry the prediction / the label before a known flip. Exits on failure. */
+ * carry the prediction / the label before a known flip; a suggested label
+ * where an item has one. Exits on failure. */
 void sheet_write_png(FILE *f, const char *name, const ds_set *d, const sheet_item *it,
 		     size_t k, int cols, int scale, const char *title, int have_pred,
 		     int have_flip);

@@ -74,6 +74,21 @@ t_ok "one part: the digest of the dataset predicted" "label-issues -q p0 | ds-vi
 t_ok "parts without --train: told to give it" "label-issues oos.pred 2>&1 >/dev/null | grep -q 'give --train TRAIN'"
 t_ok "ds-view --csv and ds-sheet take the scores" "ds-view --csv s > /dev/null && ds-sheet -q --train all.ds -k 5 -o sheet.png s"
 
+# ds-sheet: the flagged examples with their suggested labels
+CHK="$PY $ROOT/tests/py/png_check.py"
+top-neg -q --flagged --text s > fl.txt
+t_ok "ds-sheet --flagged: the flagged examples in score order, a caption line more" \
+	"ds-sheet -q --flagged --train all.ds -k 500 --cols 8 --scale 2 -o f.png s && $CHK sheet f.png all.ds 2 8 4 \$(tr '\n' ' ' < fl.txt)"
+t_ok "ds-sheet --flagged: the title says so" "ds-sheet --flagged --train all.ds -k 5 -o f5.png s 2>&1 | grep -qx 'ds-sheet: 5 examples shown'"
+t_ok "ds-sheet --html: the suggested labels, the flagged ones'" "ds-sheet -q --flagged --html --train all.ds -k 500 -o f.html s"
+t_eq "one suggestion a flagged example" "$flagged" "$(grep -o '<td class="suggest" data-v="[0-9]*">' f.html | wc -l)"
+t_eq "the suggestions are label-issues'" \
+	"$(for i in $(cat fl.txt); do ds-view s | grep "^{\"id\":$i," | sed 's/.*"suggest":\([0-9]*\).*/\1/'; done | paste -sd' ')" \
+	"$(grep -o '<td class="suggest" data-v="[0-9]*">' f.html | sed 's/.*data-v="\([0-9]*\)".*/\1/' | paste -sd' ')"
+t_ok "ds-sheet without --flagged: the most negative, suggestions only where flagged" \
+	"ds-sheet -q --html --train all.ds -k 400 -o all.html s && [ \$(grep -c '<td class=\"suggest\"' all.html) = $flagged ]"
+t_fail "ds-sheet --flagged of ids" 2 'ds-sheet: --flagged takes a scores stream; fl.txt is ids*' 'ds-sheet --flagged --train all.ds -o x.png fl.txt'
+
 # top-neg --flagged on other scores
 grad-outlier -q --method loss --count 7 --trace t0.tr --train f1.ds > g.sc
 t_ok "top-neg --flagged: grad-outlier --count's flagged most negative" \
