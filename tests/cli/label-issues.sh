@@ -69,6 +69,9 @@ for r in normalized_margin confidence_weighted_entropy; do
 		top-neg -q --flagged --text r.sc | sort | cmp - r.txt"
 done
 t_ok "in-sample predictions: a warning" "label-issues pin 2>&1 >/dev/null | grep -q 'label-issues: the network trained on all of these examples'"
+t_ok "an in-sample part and an out-of-sample one: mixed, warned" \
+	"cat pin p0 | label-issues 2>&1 >/dev/null | grep -q 'the network trained on some of these examples' && cat pin p0 | label-issues -q | ds-view --header | grep -q '\"sample\":\"mixed\"'"
+t_ok "an unknown part makes the whole unknown" "cat punk p1 | label-issues -q | ds-view --header | grep -q '\"sample\":\"unknown\"'"
 t_ok "unknown: a note" "label-issues punk 2>&1 >/dev/null | grep -q 'whether the network trained on these examples is unknown'"
 t_ok "one part: the digest of the dataset predicted" "label-issues -q p0 | ds-view --header | grep -q \"\\\"train_digest\\\":\$(ds-view --header p0 | sed 's/.*\"data_digest\":\\([0-9]*\\).*/\\1/')\""
 t_ok "parts without --train: told to give it" "label-issues oos.pred 2>&1 >/dev/null | grep -q 'give --train TRAIN'"
