@@ -9,6 +9,9 @@
 #   make demo       a real run on MNIST (see README)
 #   make exp DATASET=mnist|fashion|cifar10 [VAR=...]  the accuracy-vs-removed
 #                   and detection experiment (pipelines/experiment.mk; docs/results.md)
+#   make crossval DATASET=mnist|fashion|cifar10 [N=2000 K=5 ...]  out-of-sample
+#                   predictions by K-fold cross-validation and the label issues
+#                   confident learning finds in them (pipelines/crossval.mk)
 #   make bench      throughput figures, and cleanse against PyTorch eager on
 #                   the CPU when python3-torch is installed (needs make data)
 #   make bench-torch  install Debian's python3-torch (the baseline only), then
@@ -31,7 +34,7 @@ HASH := \#
 VERSION_H := $(shell mkdir -p build && v='$(HASH)define CLEANSE_VERSION "$(CLEANSE_VERSION)"' && \
 	{ [ "$$(cat build/version.h 2>/dev/null)" = "$$v" ] || echo "$$v" > build/version.h; } && echo build/version.h)
 
-TOOLS    = ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update
+TOOLS    = ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update label-issues ds-relabel dyn-score
 # lib/ is in rooms (lib/README.md); every build product goes to build/,
 # the programs to bin/
 LIB_SRC  = $(wildcard lib/*/*.c)
@@ -83,7 +86,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-.PHONY: all test test-gpu test-emu check check-cpu-only check-layout bench bench-torch bench-gpu data demo exp deps clean same-bytes install help fuzz fuzz-build
+.PHONY: all test test-gpu test-emu check check-cpu-only check-layout bench bench-torch bench-gpu data demo exp crossval deps clean same-bytes install help fuzz fuzz-build
 all: $(BINS) $(TESTBINS) $(EMU_LIBS)
 
 help:
@@ -205,6 +208,9 @@ demo: data
 exp: data
 	@$(MAKE) --no-print-directory -f pipelines/experiment.mk
 
+crossval: data
+	@$(MAKE) --no-print-directory -f pipelines/crossval.mk
+
 bench: data
 	@sh bench/stream.sh
 	@sh bench/train.sh
@@ -241,7 +247,7 @@ same-bytes: all
 # (die() returns to the harness: lib/util/util.h), into build/fuzz/; one harness
 # per reader. Seeds come from the programs in bin/ (tests/fuzz/seeds.sh).
 FUZZ_CC    = clang
-FUZZ       = rec ds ids trace cache scores idx cifar cifar-png csv png
+FUZZ       = rec ds ids trace cache scores preds dyn idx cifar cifar-png csv png
 FUZZ_RUNS ?= 1000000
 FUZZ_FLAGS = -O1 -g -std=c11 -D_GNU_SOURCE -DCLEANSE_FUZZ -Wall -Wextra -Wno-unknown-pragmas \
 	     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \

@@ -24,6 +24,8 @@
 #define FMT_VERSION_METRICS 1
 #define FMT_KIND_PREDICTIONS "predictions"  /* cnn-eval --predictions */
 #define FMT_VERSION_PREDICTIONS 1
+#define FMT_KIND_DYNAMICS "dynamics"        /* cnn-train --dynamics -> dyn-score */
+#define FMT_VERSION_DYNAMICS 1
 
 /* limits a reader enforces before it allocates anything */
 #define FMT_MAX_OBJECT (1u << 30)            /* any single msgpack object */

@@ -10,6 +10,10 @@
  * When stdout is a terminal the metrics record is not written (the summary
  * on stderr is the result); with -o or a pipe it is.
  *
+ * The predictions record whether the network had trained on the examples
+ * (header key sample: in, out, mixed or unknown), from the ids of the
+ * trace's step records, or exactly from --train, its training set.
+ *
  * --class C judges a network that was to forget class C (inf-update, or a
  * retraining without it): a_self, the accuracy on the examples of C (low
  * is good), a_rest, the accuracy on the others (high is good), and their
@@ -30,11 +34,13 @@
 #include "../lib/util/util.h"
 
 static const char *usage_text =
-	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [--class C] [--device D] [-q]\n"
-	"                [--threads N] DATASET\n"
+	"usage: cnn-eval [--trace TRACE] [-o OUT] [--predictions FILE] [--train TRAIN] [--class C]\n"
+	"                [--device D] [-q] [--threads N] DATASET\n"
 	"  --trace TRACE       the training trace (default stdin)\n"
 	"  -o OUT              the metrics record (default stdout, unless a terminal)\n"
 	"  --predictions FILE  one record per example: id, label, prediction, loss, probabilities\n"
+	"  --train TRAIN       the trace's training set: whether each example was trained on\n"
+	"                      (the predictions' sample) by id; default: the trace's steps\n"
 	"  --class C           a forgotten class: a_self (accuracy on C), a_rest (on the rest)\n"
 	"                      and F1 = 2(1 - a_self) a_rest / ((1 - a_self) + a_rest)\n"
 	"  --threads N         CPU threads (default: all cores); the results do not depend on it\n"
@@ -67,13 +73,14 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "trace", required_argument, 0, 't' },
 		{ "predictions", required_argument, 0, 'P' },
+		{ "train", required_argument, 0, 'T' },
 		{ "device", required_argument, 0, 'd' },
 		{ "class", required_argument, 0, 'c' },
 		{ "threads", required_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL;
+	const char *trace_path = NULL, *out_path = NULL, *pred_path = NULL, *train_path = NULL;
 	int quiet = 0, device = DEV_AUTO, opt;
 	uint64_t cls = UINT64_MAX;
 	engine_start(argc, argv);
@@ -81,6 +88,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 't': trace_path = optarg; break;
 		case 'P': pred_path = optarg; break;
+		case 'T': train_path = optarg; break;
 		case 'd': device = engine_parse(optarg); break;
 		case 'c': cls = estrtou64(optarg, 65535, "--class"); break;
 		case 'o': out_path = optarg; break;
@@ -101,11 +109,17 @@ int main(int argc, char **argv)
 				  "DATASET), or give --trace TRACE");
 	if ((!trace_path || !strcmp(trace_path, "-")) && !strcmp(ds_path, "-"))
 		die_usage("the trace and the dataset cannot both come from stdin");
+	if (train_path && !pred_path)
+		die_usage("--train goes with --predictions (it says what they are of)");
+	if (train_path && !strcmp(train_path, "-") &&
+	    (!trace_path || !strcmp(trace_path, "-") || !strcmp(ds_path, "-")))
+		die_usage("only one of the trace, the dataset and --train can come from stdin");
 
 	trace_header th;
 	real *theta, *state;
-	trace_read_final(trace_path, FMT_KIND_TRACE, "no final parameters in the trace", &th, &theta,
-			 &state);
+	idset trained;
+	idset_init(&trained);
+	int complete = predictions_trace_final(trace_path, &th, &theta, &state, &trained);
 	nn_net net;
 	char err[256];
 	if (nn_init(&net, th.net, th.input[0], th.input[1], th.input[2], th.classes,
@@ -119,6 +133,9 @@ int main(int argc, char **argv)
 		die("--class %llu: the network has %d classes", (unsigned long long)cls, th.classes);
 	data d;
 	data_load_for(&d, ds_path, &th, "");
+	int sample = pred_path ? predictions_sample(&th, &trained, complete, train_path, d.id, d.n,
+						    d.digest) : PREDICTIONS_UNKNOWN;
+	idset_free(&trained);
 
 	int K = th.classes;
 	engine *eng = engine_new(&net, EVAL_BATCH, device, quiet);
@@ -126,7 +143,10 @@ int main(int argc, char **argv)
 	rec_writer *pw = NULL;
 	if (pred_path) {
 		out_open(&po, pred_path, 1);
-		pw = predictions_writer_open(po.f, pred_path, K);
+		predictions_header ph = { .K = K, .sample = sample, .net = th.net,
+					  .train_n = th.train_n, .train_digest = th.train_digest,
+					  .data_n = d.n, .data_digest = d.digest };
+		pw = predictions_writer_open(po.f, pred_path, &ph);
 	}
 	metrics_eval me = { .net = th.net, .dataset = ds_name };
 	eval_run(&me, eng, &net, &d, theta, state, pw);

@@ -6,6 +6,16 @@
  * the same batches and augmentation leaving those examples out, each batch
  * keeping its original divisor |S_t|: the true counterfactual that influence
  * estimates are judged against.
+ *
+ * --dynamics FILE records what each step's forward pass saw of each example
+ * of its batch (formats/dynamics.md): the margin of its logits, its loss and
+ * whether it was classified right, from the step's own forward pass (no
+ * second one; on a GPU the logits and losses come to the host once a step).
+ * The trace is the same bytes with it or without. --aum-fake N gives N
+ * examples (seeded) a fake extra class for the whole run, as Pleiss et al.
+ * (2020) do to set the threshold of the area under the margin (dyn-score):
+ * the network then has K + 1 outputs, and its trace models no dataset of K
+ * classes (cnn-eval and the replays refuse it).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -40,6 +50,9 @@ static const char *usage_text =
 	"  --skip IDS           leave these examples out (ids stream or text): counterfactual replay\n"
 	"  --skip-from E        leave them out from epoch E (0-based) on only: with the last\n"
 	"                       epoch, Hara et al.'s retraining of the last epoch from its start\n"
+	"  --dynamics FILE      each step's margins, losses and hits per example (dyn-score)\n"
+	"  --aum-fake N         with --dynamics: N examples (seeded) trained as a fake extra class\n"
+	"  --aum-seed S         which examples are fake (default: --seed)\n"
 	"  --threads N          CPU threads (default: all cores); the results do not depend on it\n"
 	"  --device D           auto (default: a CUDA GPU when there is one), cpu, cuda\n"
 	"  -o OUT               write the trace to OUT (default stdout)\n"
@@ -71,6 +84,34 @@ static int *parse_epochs(const char *s, int epochs, int *n)
 	return v;
 }
 
+/* --snapshots: none or final (0), every (1) or every:K (K) */
+static int parse_snapshots(const char *s)
+{
+	int every = 0;
+	if (!strcmp(s, "every"))
+		every = 1;
+	else if (!strncmp(s, "every:", 6))
+		every = (int)estrtou64(s + 6, 1 << 30, "--snapshots every:K");
+	else if (strcmp(s, "none") && strcmp(s, "final"))
+		die_usage("bad --snapshots '%s' (want none, final, every or every:K)", s);
+	if (every < 0 || (!strncmp(s, "every:", 6) && every == 0))
+		die_usage("--snapshots every:K needs K >= 1");
+	return every;
+}
+
+/* --dynamics, --aum-fake and --aum-seed, checked against each other */
+static void dynamics_check(const char *dyn_path, const char *out_path, uint64_t aum_fake,
+			   int have_aum_seed)
+{
+	if (aum_fake && !dyn_path)
+		die_usage("--aum-fake goes with --dynamics FILE (the fake examples' margins set the "
+			  "threshold)");
+	if (have_aum_seed && !aum_fake)
+		die_usage("--aum-seed goes with --aum-fake N");
+	if (dyn_path && !strcmp(dyn_path, "-") && (!out_path || !strcmp(out_path, "-")))
+		die_usage("--dynamics and the trace cannot both go to stdout");
+}
+
 /* the schedule options, checked against each other, into th */
 static void schedule_check(trace_header *th, const char *sched, int have_decay, int have_min)
 {
@@ -97,9 +138,10 @@ int main(int argc, char **argv)
 		{ "weight-decay", required_argument, 0, 'w' }, { "seed", required_argument, 0, 's' },
 		{ "augment", required_argument, 0, 'a' }, { "trace-epochs", required_argument, 0, 'T' },
 		{ "snapshots", required_argument, 0, 'S' }, { "skip", required_argument, 0, 'k' },
-		{ "skip-from", required_argument, 0, 'F' },
+		{ "skip-from", required_argument, 0, 'F' }, { "aum-seed", required_argument, 0, 'E' },
 		{ "schedule", required_argument, 0, 'C' }, { "lr-min", required_argument, 0, 'M' },
 		{ "warmup", required_argument, 0, 'W' }, { "drop-last", no_argument, 0, 'L' },
+		{ "dynamics", required_argument, 0, 'Y' }, { "aum-fake", required_argument, 0, 'A' },
 		{ "threads", required_argument, 0, 't' }, { "device", required_argument, 0, 'd' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -108,8 +150,9 @@ int main(int argc, char **argv)
 			    .epochs = 20, .augment = "none", .snapshots = "final" };
 	const char *trace_opt = "last", *skip_path = NULL, *out_path = NULL;
 	int force = 0, quiet = 0, device = DEV_AUTO, opt, skip_from = -1, have_decay = 0;
-	int have_min = 0;
-	const char *sched = NULL;
+	int have_min = 0, have_aum_seed = 0;
+	const char *sched = NULL, *dyn_path = NULL;
+	uint64_t aum_fake = 0, aum_seed = 0;
 	engine_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "o:fqh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -120,6 +163,9 @@ int main(int argc, char **argv)
 		case 'M': th.lr_min = estrtod(optarg, 0, 1e3, "--lr-min"), have_min = 1; break;
 		case 'W': th.warmup = (long)estrtou64(optarg, 1ull << 40, "--warmup"); break;
 		case 'L': th.drop_last = 1; break;
+		case 'Y': dyn_path = optarg; break;
+		case 'A': aum_fake = estrtou64(optarg, UINT32_MAX, "--aum-fake"); break;
+		case 'E': aum_seed = estrtou64(optarg, UINT64_MAX, "--aum-seed"), have_aum_seed = 1; break;
 		case 'b': th.batch = (int)estrtou64(optarg, 1 << 16, "--batch"); break;
 		case 'e': th.epochs = (int)estrtou64(optarg, 100000, "--epochs"); break;
 		case 'm': th.momentum = estrtod(optarg, 0, 0.9999, "--momentum"); break;
@@ -146,37 +192,26 @@ int main(int argc, char **argv)
 	schedule_check(&th, sched, have_decay, have_min);
 	if (skip_from >= 0 && !skip_path)
 		die_usage("--skip-from needs --skip");
+	dynamics_check(dyn_path, out_path, aum_fake, have_aum_seed);
+	if (!have_aum_seed)
+		aum_seed = th.seed;
 	if (skip_from >= th.epochs)
 		die_usage("--skip-from %d: the run has epochs 0 to %d", skip_from, th.epochs - 1);
 	augment aug;
 	if (augment_parse(&aug, th.augment) < 0)
 		die_usage("bad --augment '%s' (want none, crop:P, flip or crop:P,flip)", th.augment);
-	int every = 0;
-	if (!strcmp(th.snapshots, "every"))
-		every = 1;
-	else if (!strncmp(th.snapshots, "every:", 6))
-		every = (int)estrtou64(th.snapshots + 6, 1 << 30, "--snapshots every:K");
-	else if (strcmp(th.snapshots, "none") && strcmp(th.snapshots, "final"))
-		die_usage("bad --snapshots '%s' (want none, final, every or every:K)", th.snapshots);
-	if (every < 0 || (!strncmp(th.snapshots, "every:", 6) && every == 0))
-		die_usage("--snapshots every:K needs K >= 1");
+	int every = parse_snapshots(th.snapshots);
 	th.trace_epochs = parse_epochs(trace_opt, th.epochs, &th.ntrace);
 
 	/* the data, padded to the network's input */
 	const char *in_path = optind < argc ? argv[optind] : NULL;
 	const char *in_name = in_path && strcmp(in_path, "-") ? in_path : "stdin";
-	FILE *in = in_open(in_path);
 	data d;
-	ds_set s;
-	ds_set_load(&s, in, in_name);
-	int ic = (int)s.h.c, ih = (int)s.h.h, iw = (int)s.h.w;
-	nn_input_shape(th.net, &ic, &ih, &iw);
-	data_from_set(&d, &s, in_name, ic, ih, iw);
-	ds_set_free(&s);
-	in_close(in);
-	if (d.n == 0)
-		die("%s: no training examples", in_name);
+	train_data(&d, in_path, in_name, th.net);
 	th.train_n = d.n;
+	int K = d.classes;      /* the dataset's; --aum-fake adds one */
+	if (aum_fake)
+		train_aum_fake(&d, aum_fake, aum_seed, in_name);
 	if (th.drop_last && d.n < (size_t)th.batch)
 		die_usage("--drop-last: %s has %zu examples, fewer than a batch of %d", in_name, d.n,
 			  th.batch);
@@ -193,12 +228,8 @@ int main(int argc, char **argv)
 	/* counterfactual: which examples are left out */
 	idset skip;
 	id_list skip_ids = { 0 };
-	if (skip_path)
-		train_skip(&skip_ids, &skip, skip_path, &d);
-	else
-		idset_init(&skip);
-	th.skip = skip_ids.v;
-	th.nskip = skip_ids.n;
+	train_skip(&skip_ids, &skip, skip_path, &d);
+	th.skip = skip_ids.v, th.nskip = skip_ids.n;
 	th.skip_from = skip_from > 0 ? skip_from : 0;
 
 	trainer t;
@@ -207,6 +238,13 @@ int main(int argc, char **argv)
 	out_open(&out, out_path, force);
 	trace_writer tw;
 	trace_writer_open(&tw, out.f, out_path ? out_path : "stdout", &th);
+	out_file dout;
+	rec_writer *dw = NULL;
+	if (dyn_path) {
+		out_open(&dout, dyn_path, force);
+		dw = train_dynamics(&t, dout.f, strcmp(dyn_path, "-") ? dyn_path : "stdout", K,
+				    aum_fake, aum_seed);
+	}
 	if (!quiet) {
 		char desc[1024];
 		nn_describe(&net, desc, sizeof desc);
@@ -225,6 +263,10 @@ int main(int argc, char **argv)
 	}
 	train_final(&t, &tw);
 	trace_writer_close(&tw);
+	if (dw) {
+		rec_writer_close(dw);
+		out_finish(&dout);      /* committed with the trace */
+	}
 	out_close(&out);
 
 	train_free(&t);

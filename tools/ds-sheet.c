@@ -3,16 +3,17 @@
  * scores stream (the k most negative) or an ids list (in its order), a
  * contact sheet, one PNG of the examples in a grid, each captioned with its
  * id, label (and class name), predicted label and probability where
- * cnn-eval's predictions are given, score, and the label it had before a
- * known flip; or (--html) one self-contained HTML report: the same examples
- * as inlined images in a sortable table, the counts per class, and how many
- * of the flagged are known flips.
+ * cnn-eval's predictions are given, score, the label the scores suggest
+ * (label-issues), and the label it had before a known flip; or (--html)
+ * one self-contained HTML report: the same examples as inlined images in a
+ * sortable table, the counts per class, and how many of the flagged are
+ * known flips. --flagged takes the examples the scores flag, as top-neg
+ * --flagged does.
  *
  *   top-neg -n 100 < scores | ds-sheet --train train.ds -o flagged.png
  *   ds-sheet --train train.ds --html --flipped flipped.ids -o report.html scores
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,12 +26,13 @@
 #include "../lib/util/util.h"
 
 static const char *usage_text =
-	"usage: ds-sheet --train DATASET [-k K] [--cols C] [--scale S] [--predictions FILE]\n"
-	"                [--flipped IDS] [--html] [-o OUT] [-f] [-q] [SCORES | IDS]\n"
+	"usage: ds-sheet --train DATASET [-k K] [--flagged] [--cols C] [--scale S]\n"
+	"                [--predictions FILE] [--flipped IDS] [--html] [-o OUT] [-f] [-q] [SCORES | IDS]\n"
 	"  --train DATASET     the dataset the scores or ids are of\n"
 	"  SCORES | IDS        a scores stream (its K most negative are shown) or ids\n"
 	"                      (stream or text, shown in their order); default stdin\n"
 	"  -k K                at most K examples (default 100)\n"
+	"  --flagged           of SCORES, the flagged examples (top-neg --flagged), most negative first\n"
 	"  --cols C            examples per row of the PNG (default 10)\n"
 	"  --scale S           pixels per example pixel (default: about 84 pixels a side)\n"
 	"  --predictions FILE  cnn-eval --predictions: predicted label and probability\n"
@@ -69,10 +71,11 @@ int main(int argc, char **argv)
 		{ "train", required_argument, 0, 'T' }, { "cols", required_argument, 0, 'C' },
 		{ "scale", required_argument, 0, 'S' }, { "predictions", required_argument, 0, 'P' },
 		{ "flipped", required_argument, 0, 'F' }, { "html", no_argument, 0, 'H' },
+		{ "flagged", no_argument, 0, 'g' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *train_path = NULL, *out_path = NULL, *pred_path = NULL, *flip_path = NULL;
-	int force = 0, quiet = 0, html = 0, cols = 10, scale = 0, opt;
+	int force = 0, quiet = 0, html = 0, cols = 10, scale = 0, flagged = 0, opt;
 	uint64_t kmax = 100;
 	util_start(argc, argv);
 	while ((opt = getopt_long(argc, argv, "k:o:fqh", longopts, NULL)) != -1) {
@@ -84,6 +87,7 @@ int main(int argc, char **argv)
 		case 'P': pred_path = optarg; break;
 		case 'F': flip_path = optarg; break;
 		case 'H': html = 1; break;
+		case 'g': flagged = 1; break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
@@ -141,28 +145,24 @@ int main(int argc, char **argv)
 		if (s.train_digest != digest)
 			warn("%s: scores of another training set (digest %08x; %s has %08x)",
 			     in_name, s.train_digest, train_path, digest);
-		size_t *ord = emalloc(emul(s.n ? s.n : 1, sizeof *ord));
-		for (size_t i = 0; i < s.n; i++)
-			ord[i] = i;
-		scores_order(ord, s.n, s.score, s.id);
-		k = s.n < kmax ? s.n : (size_t)kmax;
-		it = ecalloc(k ? k : 1, sizeof *it);
-		for (size_t q = 0; q < k; q++)
-			it[q] = (sheet_item){ .id = s.id[ord[q]], .score = s.score[ord[q]] };
-		snprintf(title, sizeof title, "%s: the %zu most negative of %zu %s scores", train_path,
-			 k, s.n, s.method);
-		free(ord);
+		size_t m;
+		it = sheet_from_scores(&s, flagged, kmax, in_name, &k, &m);
+		if (flagged)
+			snprintf(title, sizeof title, "%s: %zu of the %zu flagged by %s (of %zu)",
+				 train_path, k, m, s.method, s.n);
+		else
+			snprintf(title, sizeof title, "%s: the %zu most negative of %zu %s scores",
+				 train_path, k, s.n, s.method);
 		scores_free(&s);
 	} else {
+		if (flagged)
+			die_usage("--flagged takes a scores stream; %s is ids", in_name);
 		id_list l;
 		ids_read(&l, mf, in_name);
 		if (l.has_train && (l.train_n != d.n || l.train_digest != digest))
 			warn("%s: ids cut from the scores of another training set (digest %08x; "
 			     "%s has %08x)", in_name, l.train_digest, train_path, digest);
-		k = l.n < kmax ? l.n : (size_t)kmax;
-		it = ecalloc(k ? k : 1, sizeof *it);
-		for (size_t q = 0; q < k; q++)
-			it[q] = (sheet_item){ .id = l.v[q], .score = l.score ? l.score[q] : NAN };
+		it = sheet_from_ids(&l, kmax, &k);
 		snprintf(title, sizeof title, "%s: %zu of %zu ids%s%s", train_path, k, l.n,
 			 l.method ? " from " : "", l.method ? l.method : "");
 		ids_free(&l);

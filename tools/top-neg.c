@@ -1,7 +1,8 @@
 /*
  * top-neg — pick from a scores stream the examples to remove: the n most
- * negative scores (or a fraction of them, or all below a threshold), or, as
- * the control, n chosen at random (seeded) from the same examples. Writes an
+ * negative scores (or a fraction of them, or all below a threshold, or the
+ * ones the scores flag), or, as the control, n chosen at random (seeded)
+ * from the same examples. Writes an
  * ids stream (formats/ids.md) with each id's score, or plain text.
  *
  *   top-neg -n 500 < scores | ds-remove train.ds > cleaned.ds
@@ -17,11 +18,13 @@
 #include "../lib/util/util.h"
 
 static const char *usage_text =
-	"usage: top-neg (-n N | --frac F | --below T | --random N) [--seed S] [--text]\n"
+	"usage: top-neg (-n N | --frac F | --below T | --flagged | --random N) [--seed S] [--text]\n"
 	"               [-o OUT] [-f] [-q] [SCORES]\n"
 	"  -n N          the N most negative scores (ties: smaller id first)\n"
 	"  --frac F      the round(F * count) most negative\n"
 	"  --below T     every example scoring below T\n"
+	"  --flagged     the examples the scores flag (label-issues, dyn-score, grad-outlier\n"
+	"                --count), most negative first\n"
 	"  --random N    N examples at random (seeded): the random-removal control\n"
 	"  --text        plain text, one id per line, instead of an ids stream\n";
 
@@ -30,10 +33,11 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "frac", required_argument, 0, 'F' }, { "below", required_argument, 0, 'B' },
 		{ "random", required_argument, 0, 'r' }, { "seed", required_argument, 0, 's' },
-		{ "text", no_argument, 0, 't' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "text", no_argument, 0, 't' }, { "flagged", no_argument, 0, 'g' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *out_path = NULL;
-	int force = 0, quiet = 0, text = 0, modes = 0, opt;
+	int force = 0, quiet = 0, text = 0, modes = 0, flagged = 0, opt;
 	uint64_t n = 0, seed = 0, nrand = 0;
 	double frac = -1, below = NAN;
 	util_start(argc, argv);
@@ -45,6 +49,7 @@ int main(int argc, char **argv)
 		case 'r': nrand = estrtou64(optarg, UINT64_MAX, "--random"); modes++; break;
 		case 's': seed = estrtou64(optarg, UINT64_MAX, "--seed"); break;
 		case 't': text = 1; break;
+		case 'g': flagged = 1; modes++; break;
 		case 'o': out_path = optarg; break;
 		case 'f': force = 1; break;
 		case 'q': quiet = 1; break;
@@ -53,7 +58,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (modes != 1)
-		die_usage("give exactly one of -n, --frac, --below and --random");
+		die_usage("give exactly one of -n, --frac, --below, --flagged and --random");
 	if (argc - optind > 1)
 		die_usage("at most one SCORES");
 	const char *in_path = optind < argc ? argv[optind] : NULL;
@@ -86,7 +91,23 @@ int main(int argc, char **argv)
 		what = "random";
 	} else {
 		scores_order(ord, s.n, s.score, s.id);
-		if (frac >= 0)
+		if (flagged && s.has_flag) {
+			/* the flagged records, in score order */
+			for (size_t q = k = 0; q < s.n; q++)
+				if (s.flag[ord[q]])
+					ord[k++] = ord[q];
+			what = "flagged";
+		} else if (flagged) {
+			/* grad-outlier --count: the `flagged` most negative */
+			if (s.flagged < 0)
+				die("%s: no example is flagged: no record has a flag and the header no "
+				    "flagged count", in_name);
+			if ((uint64_t)s.flagged > s.n)
+				die("%s: the header flags %lld examples, the stream has %zu", in_name,
+				    (long long)s.flagged, s.n);
+			k = (size_t)s.flagged;
+			what = "flagged";
+		} else if (frac >= 0)
 			k = (size_t)(frac * (double)s.n + 0.5);
 		else if (!isnan(below))
 			for (k = 0; k < s.n && s.score[ord[k]] < below; k++)
@@ -122,8 +143,8 @@ int main(int argc, char **argv)
 	out_close(&out);
 	if (!quiet) {
 		warn("%s %zu of %zu examples (%s scores)", nrand ? "picked at random" :
-		     "kept the most negative", k, s.n, s.method);
-		if (nonneg && !nrand)
+		     flagged ? "kept the flagged" : "kept the most negative", k, s.n, s.method);
+		if (nonneg && !nrand && !flagged)
 			warn("%zu of them score >= 0 (not predicted harmful)", nonneg);
 	}
 	free(ord);

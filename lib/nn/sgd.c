@@ -59,6 +59,8 @@ int sgd_step(sgd *s, real *theta, real *state, const size_t *idx, int n, int epo
 		return 0;               /* every example left out: no update */
 	engine_forward(s->eng, theta, state, &s->b, n, NN_TRAIN);
 	engine_tally(s->eng, tag);
+	if (s->seen)
+		s->seen(s->seen_ctx, s);
 	engine_backward(s->eng, theta, s->grad);
 	engine_sgd(s->eng, theta, s->grad, s->vel, net->nparams, lr, s->weight_decay,
 		   s->momentum);

@@ -32,6 +32,12 @@ typedef struct sgd {
 	batch b;                /* the two as the engine takes them */
 	int batch;
 	long nstep;             /* sgd_step calls since sgd_reset: the tally's tags */
+	/* called by sgd_step after the forward pass, before the backward (NULL:
+	 * not called): the batch is b, its rows row, and the engine's last
+	 * forward (engine_logits, engine_losses) the step's own, so what the
+	 * step saw costs no second pass (cnn-train --dynamics) */
+	void (*seen)(void *ctx, const struct sgd *s);
+	void *seen_ctx;
 } sgd;
 
 void sgd_init(sgd *s, engine *eng, const nn_net *net, const data *d, int batch,

@@ -18,6 +18,39 @@ static double now(void)
 	return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+void train_data(data *d, const char *path, const char *name, const char *net)
+{
+	FILE *in = in_open(path);
+	ds_set s;
+	ds_set_load(&s, in, name);
+	int ic = (int)s.h.c, ih = (int)s.h.h, iw = (int)s.h.w;
+	nn_input_shape(net, &ic, &ih, &iw);
+	data_from_set(d, &s, name, ic, ih, iw);
+	ds_set_free(&s);
+	in_close(in);
+	if (d->n == 0)
+		die("%s: no training examples", name);
+}
+
+void train_aum_fake(data *d, uint64_t n, uint64_t seed, const char *name)
+{
+	int K = d->classes;
+	if (n >= d->n)
+		die_usage("--aum-fake %llu: %s has %zu examples", (unsigned long long)n, name, d->n);
+	if ((unsigned)K + 1 > FMT_MAX_CLASSES)
+		die("%s: %d classes: no room for a fake one", name, K);
+	uint32_t *idx = emalloc(emul(d->n, sizeof *idx));
+	for (uint32_t i = 0; i < d->n; i++)
+		idx[i] = i;
+	rng r;
+	rng_init_for(&r, seed, "aum fake");
+	rng_shuffle_u32(&r, idx, (uint32_t)d->n);
+	for (uint64_t q = 0; q < n; q++)
+		d->y[idx[q]] = K;
+	d->classes = K + 1;
+	free(idx);
+}
+
 void train_header(trace_header *th, const nn_net *net, const data *d)
 {
 	th->input[0] = d->c, th->input[1] = d->h, th->input[2] = d->w;
@@ -31,6 +64,8 @@ void train_header(trace_header *th, const nn_net *net, const data *d)
 void train_skip(id_list *ids, idset *skip, const char *path, const data *d)
 {
 	idset_init(skip);
+	if (!path)
+		return;
 	FILE *f = in_open(path);
 	ids_read(ids, f, path);
 	in_close(f);
@@ -66,6 +101,54 @@ void train_init(trainer *t, const trace_header *th, const nn_net *net, const dat
 	t->sids = emalloc((size_t)th->batch * sizeof *t->sids);
 }
 
+/* sgd's seen hook: the step's batch as its forward pass saw it */
+static void dyn_seen(void *ctx, const sgd *s)
+{
+	trainer *t = ctx;
+	const real *z = engine_logits(s->eng), *l = engine_losses(s->eng);
+	const data *d = s->d;
+	int B = s->b.n, K = d->classes;
+	dyn_step *st = &t->dst;
+	for (int j = 0; j < B; j++) {
+		size_t i = s->row[j];
+		double m;
+		int hit;
+		for (int k = 0; k < K; k++)
+			t->z[k] = (float)z[(size_t)j * K + k];
+		dyn_margin(t->z, K, d->y[i], &m, &hit);
+		st->ids[j] = d->id[i];
+		st->y[j] = (uint32_t)d->y[i];
+		st->margin[j] = (float)m;
+		st->loss[j] = (float)l[j];
+		st->hit[j] = (unsigned char)hit;
+	}
+	st->n = B, st->epoch = t->epoch, st->step = t->step;
+	dyn_write_step(t->dyn, st);
+}
+
+rec_writer *train_dynamics(trainer *t, FILE *f, const char *name, int K, uint64_t aum_fake,
+			   uint64_t aum_seed)
+{
+	const trace_header *th = t->th;
+	const data *d = t->d;
+	size_t B = (size_t)th->batch;
+	dyn_header dh = { .net = th->net, .classes = K, .outputs = d->classes,
+			  .fake = aum_fake > 0, .aum_fake = aum_fake, .aum_seed = aum_seed,
+			  .train_n = d->n, .train_digest = d->digest, .epochs = th->epochs,
+			  .batch = th->batch, .steps_per_epoch = trace_steps_per_epoch(th),
+			  .seed = th->seed };
+	t->dyn = dyn_writer_open(f, name, &dh);
+	t->dst.ids = emalloc(B * sizeof *t->dst.ids);
+	t->dst.y = emalloc(B * sizeof *t->dst.y);
+	t->dst.margin = emalloc(B * sizeof *t->dst.margin);
+	t->dst.loss = emalloc(B * sizeof *t->dst.loss);
+	t->dst.hit = emalloc(B);
+	t->z = emalloc((size_t)d->classes * sizeof *t->z);
+	t->sg.seen = dyn_seen;
+	t->sg.seen_ctx = t;
+	return t->dyn;
+}
+
 /* θ and the state into tw as a snapshot */
 static void put_theta(trainer *t, trace_writer *tw, int at, int epoch)
 {
@@ -89,6 +172,7 @@ void train_epoch(trainer *t, trace_writer *tw, int e, train_stats *st)
 	progress_begin(&pg, pwhat, (uint64_t)steps_per_epoch, "steps", t->quiet);
 	size_t seen = 0, correct = 0;
 	int traced = trace_has_epoch(th, e);
+	t->epoch = e;
 	rng r;
 	rng_init_for(&r, rng_key(th->seed, (uint64_t)e, 0), "batch order");
 	/* before skip_from the run is the original one, bit for bit */
@@ -147,6 +231,8 @@ void train_final(trainer *t, trace_writer *tw)
 void train_free(trainer *t)
 {
 	free(t->perm), free(t->bidx), free(t->sids), free(t->hbuf);
+	free(t->dst.ids), free(t->dst.y), free(t->dst.margin), free(t->dst.loss), free(t->dst.hit);
+	free(t->z);
 	sgd_free(&t->sg);
 	engine_release(t->eng, t->theta);
 	engine_release(t->eng, t->state);

@@ -31,10 +31,12 @@ void sheet_write_png(FILE *f, const char *name, const ds_set *d, const sheet_ite
 {
 	int iw = (int)d->h.w * scale, ih = (int)d->h.h * scale;
 	int cw = (iw > CAP_CHARS * IMAGE_GLYPH_W ? iw : CAP_CHARS * IMAGE_GLYPH_W) + 12;
-	int have_score = 0;
-	for (size_t q = 0; q < k; q++)
+	int have_score = 0, have_suggest = 0;
+	for (size_t q = 0; q < k; q++) {
 		have_score |= !isnan(it[q].score);
-	int lines = 2 + have_pred + have_score + have_flip;
+		have_suggest |= it[q].suggest >= 0;
+	}
+	int lines = 2 + have_pred + have_score + have_flip + have_suggest;
 	int ch = 6 + ih + 6 + lines * IMAGE_GLYPH_H + 6;
 	int rows = (int)((k + (size_t)cols - 1) / (size_t)cols);
 	if (rows == 0)
@@ -48,8 +50,8 @@ void sheet_write_png(FILE *f, const char *name, const ds_set *d, const sheet_ite
 	image_init(&im, W, top + rows * ch + 4, 0xFFFFFF);
 	image_text(&im, 8, 4, 1, 0x000000, title, (W - 16) / IMAGE_GLYPH_W);
 	char legend[256];
-	snprintf(legend, sizeof legend, "y: label%s%s%s", have_pred ? "; p: predicted, red if not y" : "",
-		 have_score ? "; s: score" : "",
+	snprintf(legend, sizeof legend, "y: label%s%s%s%s", have_pred ? "; p: predicted, red if not y" : "",
+		 have_score ? "; s: score" : "", have_suggest ? "; ->: suggested label" : "",
 		 have_flip ? "; orange frame: a known flip (was: its label before)" : "");
 	image_text(&im, 8, 4 + IMAGE_GLYPH_H, 1, 0x606060, legend, (W - 16) / IMAGE_GLYPH_W);
 	for (size_t q = 0; q < k; q++) {
@@ -87,6 +89,14 @@ void sheet_write_png(FILE *f, const char *name, const ds_set *d, const sheet_ite
 			else
 				snprintf(s, sizeof s, "s %.4g", e->score);
 			image_text(&im, tx, ty, 1, 0x404040, s, CAP_CHARS);
+			ty += IMAGE_GLYPH_H;
+		}
+		if (have_suggest) {
+			if (e->suggest >= 0) {
+				class_label(lab, sizeof lab, &d->h, (uint32_t)e->suggest);
+				snprintf(s, sizeof s, "-> %s", lab);
+				image_text(&im, tx, ty, 1, 0x0050C0, s, CAP_CHARS);
+			}
 			ty += IMAGE_GLYPH_H;
 		}
 		if (have_flip && e->flip != -1) {
@@ -207,6 +217,11 @@ void sheet_write_html(FILE *f, const ds_set *d, const sheet_item *it, size_t k, 
 	if (have_pred)
 		fputs("<th>predicted</th><th>p(predicted)</th>", f);
 	fputs("<th>score</th>", f);
+	int have_suggest = 0;
+	for (size_t q = 0; q < k; q++)
+		have_suggest |= it[q].suggest >= 0;
+	if (have_suggest)
+		fputs("<th>suggested label</th>", f);
 	if (have_flip)
 		fputs("<th>known flip (label before)</th>", f);
 	fputs("</tr></thead><tbody>\n", f);
@@ -244,6 +259,14 @@ void sheet_write_html(FILE *f, const ds_set *d, const sheet_item *it, size_t k, 
 			fputs("<td></td>", f);
 		else
 			fprintf(f, "<td>%.6g</td>", e->score);
+		if (have_suggest && e->suggest >= 0) {
+			class_label(lab, sizeof lab, &d->h, (uint32_t)e->suggest);
+			fprintf(f, "<td class=\"suggest\" data-v=\"%d\">", e->suggest);
+			html_esc(f, lab);
+			fputs("</td>", f);
+		} else if (have_suggest) {
+			fputs("<td></td>", f);
+		}
 		if (have_flip) {
 			if (e->flip >= 0) {
 				class_label(lab, sizeof lab, &d->h, (uint32_t)e->flip);
@@ -260,6 +283,56 @@ void sheet_write_html(FILE *f, const ds_set *d, const sheet_item *it, size_t k, 
 	fputs(html_js, f);
 	fputs("</body></html>\n", f);
 }
+
+/* ------------------------------------------------------------ the items */
+
+sheet_item *sheet_from_scores(const score_set *s, int flagged, uint64_t kmax, const char *name,
+			      size_t *k, size_t *m)
+{
+	size_t *ord = emalloc(emul(s->n ? s->n : 1, sizeof *ord));
+	*m = s->n;
+	for (size_t i = 0; i < s->n; i++)
+		ord[i] = i;
+	scores_order(ord, s->n, s->score, s->id);
+	if (flagged) {
+		/* as top-neg --flagged: the records flagged, or grad-outlier
+		 * --count's `flagged` most negative */
+		if (s->has_flag) {
+			size_t n = 0;
+			for (size_t q = 0; q < s->n; q++)
+				if (s->flag[ord[q]])
+					ord[n++] = ord[q];
+			*m = n;
+		} else if (s->flagged >= 0 && (uint64_t)s->flagged <= s->n) {
+			*m = (size_t)s->flagged;
+		} else {
+			die("%s: no example is flagged: no record has a flag and the header no "
+			    "flagged count", name);
+		}
+	}
+	*k = *m < kmax ? *m : (size_t)kmax;
+	sheet_item *it = ecalloc(*k ? *k : 1, sizeof *it);
+	for (size_t q = 0; q < *k; q++) {
+		size_t i = ord[q];
+		/* a suggestion is for the flagged, where the scores flag */
+		int sg = s->suggest[i] >= 0 && (!s->has_flag || s->flag[i]) ? s->suggest[i] : -1;
+		it[q] = (sheet_item){ .id = s->id[i], .score = s->score[i], .suggest = sg };
+	}
+	free(ord);
+	return it;
+}
+
+sheet_item *sheet_from_ids(const id_list *l, uint64_t kmax, size_t *k)
+{
+	*k = l->n < kmax ? l->n : (size_t)kmax;
+	sheet_item *it = ecalloc(*k ? *k : 1, sizeof *it);
+	for (size_t q = 0; q < *k; q++)
+		it[q] = (sheet_item){ .id = l->v[q], .score = l->score ? l->score[q] : NAN,
+				      .suggest = -1 };
+	return it;
+}
+
+/* ------------------------------------------------------------------------ */
 
 void sheet_locate(sheet_item *it, size_t k, const idmap *where, const char *in_name,
 		  const char *train_path)

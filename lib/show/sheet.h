@@ -11,7 +11,9 @@
 #include <stdio.h>
 
 #include "../stream/ds.h"
+#include "../stream/ids.h"
 #include "../stream/idset.h"
+#include "../stream/scores.h"
 
 /* one example shown */
 typedef struct sheet_item {
@@ -21,7 +23,22 @@ typedef struct sheet_item {
 	int pred;               /* -1: unknown */
 	double ppred;           /* probability of pred */
 	int flip;               /* -1: not a known flip; else the label before (or -2: unknown) */
+	int suggest;            /* -1: none; else the label the scores suggest (label-issues) */
 } sheet_item;
+
+/* the items of scores s, most negative first (scores_order): all of them,
+ * or with flagged those the scores flag, as top-neg --flagged takes them
+ * (the records with a flag set, or with no flag the header's `flagged`
+ * most negative); at most kmax. *m gets how many there were to choose
+ * from, *k how many the array (k ≥ 1 long, calloc'd) holds; each item its
+ * id, score and the label the scores suggest where they flag it (or flag
+ * nothing), -1 elsewhere. Exits with "NAME: no example is flagged: ..."
+ * when flagged and the stream flags nothing. */
+sheet_item *sheet_from_scores(const score_set *s, int flagged, uint64_t kmax, const char *name,
+			      size_t *k, size_t *m);
+/* the first kmax ids of l, in their order, with their scores (NAN where
+ * l has none) and no suggestion; *k how many */
+sheet_item *sheet_from_ids(const id_list *l, uint64_t kmax, size_t *k);
 
 /* each item's row of the dataset (it[q].at, where mapping ids to rows),
  * and no prediction or flip known yet; exits with "IN: example id N is
@@ -39,7 +56,8 @@ size_t sheet_mark_flips(sheet_item *it, size_t k, const char *path, uint32_t cla
 
 /* the k examples it[] of d as a grid of `cols` columns, each pixel a
  * scale x scale block, under a title line; have_pred / have_flip: captions
- * carry the prediction / the label before a known flip. Exits on failure. */
+ * carry the prediction / the label before a known flip; a suggested label
+ * where an item has one. Exits on failure. */
 void sheet_write_png(FILE *f, const char *name, const ds_set *d, const sheet_item *it,
 		     size_t k, int cols, int scale, const char *title, int have_pred,
 		     int have_flip);

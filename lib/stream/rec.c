@@ -242,6 +242,9 @@ struct rec_reader {
 	uint64_t part_n;
 	uint64_t part_count;
 	uint64_t count;
+	uint64_t parts;         /* part headers seen */
+	void (*on_part)(void *ctx, const msgpack_object *hdr);
+	void *on_part_ctx;
 	char err[512];
 };
 
@@ -607,6 +610,7 @@ static void r_read_header(rec_reader *r)
 	    MSGPACK_UNPACK_SUCCESS)
 		die("internal error: header does not re-parse");
 	r->have_hdr = 1;
+	r->parts = 1;
 	r->state = R_RECORDS;
 }
 
@@ -658,6 +662,9 @@ int rec_reader_next(rec_reader *r, const msgpack_object **rec)
 		if (r->state == R_BETWEEN) {
 			if (r_check_header(r, obj) < 0)
 				return -1;
+			r->parts++;
+			if (r->on_part)
+				r->on_part(r->on_part_ctx, obj);
 			r->state = R_RECORDS;
 			r->crc = 0;
 			r->part_count = 0;
@@ -691,6 +698,17 @@ const char *rec_reader_error(const rec_reader *r)
 uint64_t rec_reader_count(const rec_reader *r)
 {
 	return r->count;
+}
+
+uint64_t rec_reader_parts(const rec_reader *r)
+{
+	return r->parts;
+}
+
+void rec_reader_on_part(rec_reader *r, void (*fn)(void *ctx, const msgpack_object *hdr),
+			void *ctx)
+{
+	r->on_part = fn, r->on_part_ctx = ctx;
 }
 
 void rec_reader_close(rec_reader *r)

@@ -83,6 +83,13 @@ int rec_reader_next(rec_reader *r, const msgpack_object **rec);
 const char *rec_reader_error(const rec_reader *r);
 /* records delivered so far */
 uint64_t rec_reader_count(const rec_reader *r);
+/* parts (headers) read so far: 1 after a successful open */
+uint64_t rec_reader_parts(const rec_reader *r);
+/* call fn(ctx, header) for each later part's header, once it has passed
+ * the checks (the first part's is rec_reader_header); the header is valid
+ * only during the call */
+void rec_reader_on_part(rec_reader *r, void (*fn)(void *ctx, const msgpack_object *hdr),
+			void *ctx);
 /* set an error from a caller's own check of a record, so later calls fail
  * too; fmt as printf; returns -1 */
 int rec_reader_fail(rec_reader *r, const char *fmt, ...)

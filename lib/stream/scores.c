@@ -31,6 +31,9 @@ void scores_load(score_set *s, FILE *f, const char *name)
 	s->train_digest = (uint32_t)dg;
 	if (rec_get_u64(h, "train_n", &s->train_n) != 1)
 		s->train_n = 0;
+	uint64_t flagged;
+	s->flagged = rec_get_u64(h, "flagged", &flagged) == 1 && flagged <= FMT_MAX_RECORDS ?
+		     (int64_t)flagged : -1;
 	idset seen;
 	idset_init(&seen);
 	size_t cap = 0;
@@ -49,14 +52,28 @@ void scores_load(score_set *s, FILE *f, const char *name)
 			die("%s: example id %llu: score is not finite", name, (unsigned long long)id);
 		if (!idset_add(&seen, id))
 			die("%s: duplicate example id %llu", name, (unsigned long long)id);
+		const msgpack_object *fl = rec_get(o, "flag");
+		if (fl && fl->type != MSGPACK_OBJECT_BOOLEAN)
+			die("%s: example id %llu: flag is not true or false", name,
+			    (unsigned long long)id);
+		uint64_t sg = UINT64_MAX;
+		int rs = rec_get_u64(o, "suggest", &sg);
+		if (rs < 0 || (rs == 1 && sg >= FMT_MAX_CLASSES))
+			die("%s: example id %llu: suggested label out of range (at most %u)", name,
+			    (unsigned long long)id, FMT_MAX_CLASSES - 1);
 		if (s->n == cap) {
 			cap = cap ? 2 * cap : 1024;
 			s->id = erealloc(s->id, cap * sizeof *s->id);
 			s->y = erealloc(s->y, cap * sizeof *s->y);
 			s->score = erealloc(s->score, cap * sizeof *s->score);
+			s->flag = erealloc(s->flag, cap);
+			s->suggest = erealloc(s->suggest, cap * sizeof *s->suggest);
 		}
 		s->id[s->n] = id;
 		s->y[s->n] = (uint32_t)y;
+		s->flag[s->n] = fl && fl->via.boolean;
+		s->has_flag |= fl != NULL;
+		s->suggest[s->n] = rs == 1 ? (int32_t)sg : -1;
 		s->score[s->n++] = v;
 	}
 	idset_free(&seen);
@@ -65,7 +82,7 @@ void scores_load(score_set *s, FILE *f, const char *name)
 
 void scores_free(score_set *s)
 {
-	free(s->id), free(s->y), free(s->score), free(s->method);
+	free(s->id), free(s->y), free(s->score), free(s->method), free(s->flag), free(s->suggest);
 	memset(s, 0, sizeof *s);
 }
 

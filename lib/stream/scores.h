@@ -18,9 +18,17 @@ typedef struct score_set {
 	char *method;
 	uint32_t train_digest;
 	uint64_t train_n;       /* the header's train_n: the training set's size */
+	/* the optional per-record keys (formats/scores.md): flag, 0 or 1
+	 * (has_flag: some record has the key), and suggest, the suggested
+	 * label (-1 where absent) */
+	unsigned char *flag;
+	int has_flag;
+	int32_t *suggest;
+	int64_t flagged;        /* the header's flagged count, -1 when absent */
 } score_set;
 
-/* exits with a message naming `name` on bad input (NaN scores, duplicate ids) */
+/* exits with a message naming `name` on bad input (NaN scores, duplicate
+ * ids, a flag that is not a bool, a suggested label out of range) */
 void scores_load(score_set *s, FILE *f, const char *name);
 void scores_free(score_set *s);
 /* one more header key: a number, u64 or f64 */

@@ -2,7 +2,7 @@
 . "$(dirname "$0")/lib.sh"
 # the version the build wrote (build/version.h), not the fallback "unknown"
 V=$(sed -n 's/^#define CLEANSE_VERSION "\(.*\)"$/\1/p' "$ROOT/build/version.h")
-for t in ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update; do
+for t in ds-import ds-split ds-remove ds-noise ds-view ds-sheet cnn-train cnn-eval theta-cache inf-score grad-outlier top-neg hess-sample inf-update label-issues ds-relabel dyn-score; do
 	t_ok "$t --help" "$t --help | grep -q '^usage: $t'"
 	t_ok "$t --version" "$t --version | grep -qx '$t (cleanse) [^ ]*'"
 	t_eq "$t --version is the build's" "$t (cleanse) $V" "$($t --version)"

@@ -26,6 +26,9 @@ cnn-train -q --net linear --batch 10 --epochs 2 --snapshots every train.ds > run
 theta-cache -q --keep final run.tr > c.final
 inf-score -q --method sgd-last --train train.ds --val val.ds c.final > s.sc
 printf '1\n2\n999999\n' > drop.txt
+cnn-eval -q --trace run.tr --predictions val.pred val.ds > /dev/null
+label-issues -q --train val.ds val.pred > li.sc
+cnn-train -q --net linear --batch 10 --epochs 2 --dynamics run.dyn --aum-fake 5 train.ds > /dev/null
 
 # at most 8 values of n from 1..$1, evenly spread, the first and last included
 pick() {
@@ -90,5 +93,9 @@ top-neg|OUT|top-neg -q -n 3 -o OUT s.sc
 ds-sheet|OUT|ds-sheet -q --train train.ds -k 5 -o OUT s.sc
 hess-sample|OUT|hess-sample -q --by features -k 5 --seed 1 --train train.ds -o OUT c.final
 inf-update|OUT|inf-update -q --class 1 --curvature gn --hessian-size 10 --train train.ds -o OUT c.final
+label-issues|OUT|label-issues -q --train val.ds -o OUT val.pred
+ds-relabel|OUT C|ds-relabel -q --changed C -o OUT val.ds li.sc
+cnn-train --dynamics|OUT D|cnn-train -q --net linear --batch 10 --epochs 2 --dynamics D -o OUT train.ds
+dyn-score|OUT|dyn-score -q --method aum -o OUT run.dyn
 TABLE
 t_done

@@ -11,6 +11,8 @@ gen-data blobs 20 2 > val.ds
 cnn-train -q --net linear --batch 10 --epochs 2 --snapshots every train.ds > run.tr
 theta-cache -q --keep final run.tr > c.final
 printf '1\n2\n999999\n' > drop.txt
+cnn-eval -q --trace run.tr --predictions val.pred val.ds > /dev/null
+label-issues -q --train val.ds val.pred > li.sc
 
 while IFS='|' read -r name keep cmd; do
 	[ -n "$name" ] || continue
@@ -29,6 +31,8 @@ ds-remove: --strict fails after --missing|M|ds-remove -q --strict -i drop.txt --
 ds-remove: --strict leaves -o too|O|ds-remove -q --strict -i drop.txt --missing M2 -o O train.ds
 cnn-eval: -o fails after --predictions|P|cnn-eval -q --trace run.tr --predictions P -o nodir/m val.ds
 inf-score: --csv fails after -o|S|inf-score -q --method sgd-last --train train.ds --val val.ds -o S --csv nodir/s.csv c.final
+cnn-train: -o fails after --dynamics|D|cnn-train -q --net linear --batch 10 --epochs 1 --dynamics D -o nodir/t train.ds
+ds-relabel: -o fails after --changed|C|ds-relabel -q --changed C -o nodir/o val.ds li.sc
 grad-outlier: --csv fails after -o|S|grad-outlier -q --method oga-l2 --train train.ds -o S --csv nodir/s.csv c.final
 TABLE
 

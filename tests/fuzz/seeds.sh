@@ -9,7 +9,7 @@ PATH="$ROOT/bin:$ROOT/bin/tests:$PATH"
 mkdir -p "$1"
 D=$(cd "$1" && pwd)
 rm -rf "$D"
-for h in rec ds ids trace cache scores idx cifar cifar-png csv png; do mkdir -p "$D/$h"; done
+for h in rec ds ids trace cache scores preds dyn idx cifar cifar-png csv png; do mkdir -p "$D/$h"; done
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
@@ -27,6 +27,16 @@ printf '# ids\n1\n2\n18446744073709551615\n' > "$D/ids/text"
 un run.tr "$D/trace/every"
 un every.c "$D/cache/every-step"; un final.c "$D/cache/final"
 un s.sc "$D/scores/scores"
+ds-split -q --val 5 --val-out a.ds train.ds > b.ds
+cnn-eval -q --trace run.tr --predictions p0 --train train.ds a.ds > /dev/null
+cnn-eval -q --trace run.tr --predictions p1 b.ds > /dev/null
+label-issues -q p1 > li.sc
+un p1 "$D/preds/one"; cat p0 p1 | zstd -qdc > "$D/preds/two-parts"
+un li.sc "$D/scores/label-issues"
+cnn-train -q --net linear --batch 4 --lr 0.1 --epochs 2 --dynamics plain.dyn train.ds > /dev/null
+cnn-train -q --net linear --batch 4 --lr 0.1 --epochs 2 --dynamics fake.dyn --aum-fake 3 train.ds > /dev/null
+dyn-score -q --method aum fake.dyn > aum.sc
+un plain.dyn "$D/dyn/plain"; un fake.dyn "$D/dyn/fake"; un aum.sc "$D/scores/aum"
 cp train.ds "$D/rec/stream.zst"; un run.tr "$D/rec/trace"; un s.sc "$D/rec/scores"
 # idx: first byte k, then k*8 bytes of images, then the labels
 gen-data idx 3 2 4 1 im lb
