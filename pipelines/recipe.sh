@@ -34,7 +34,7 @@ case $ds in fashion|cifar10) ;; *) ds=mnist ;; esac
 # dataset net: batch lr epochs schedule drop_last augment
 case "$ds $net" in
 "mnist hara-mnist")   set -- 64 0.1 15 cosine 1 none ;;
-"fashion hara-mnist") set -- 64 0.1 15 cosine 1 none ;;
+"fashion hara-mnist") set -- 64 0.1 40 cosine 1 none ;;
 "cifar10 hara-mnist") set -- 64 0.05 30 cosine 1 crop:4,flip ;;
 "mnist conv6")        set -- 32 0.05 8 cosine 1 none ;;
 "fashion conv6")      set -- 32 0.05 8 cosine 1 none ;;
