@@ -28,10 +28,17 @@ def main():
     for i in order:
         found += i in flipped
         cum.append(found)
-    with open(sys.argv[3] + ".tmp", "w") as f:
-        for p in range(101):
-            f.write("%.2f %.6f\n" % (p / 100, cum[round(p / 100 * n)] / k if k else float("nan")))
-    os.replace(sys.argv[3] + ".tmp", sys.argv[3])
+    curve = "".join("%.2f %.6f\n" % (p / 100, cum[round(p / 100 * n)] / k if k else float("nan"))
+                    for p in range(101))
+    out = sys.argv[3]
+    if os.path.exists(out) and not os.path.isfile(out):
+        # a device or FIFO (/dev/null): written in place, never replaced
+        with open(out, "w") as f:
+            f.write(curve)
+    else:
+        with open(out + ".tmp", "w") as f:
+            f.write(curve)
+        os.replace(out + ".tmp", out)
     r10 = cum[max(1, n // 10)] / k if k else float("nan")
     pk = cum[k] / k if k else float("nan")
     print("%.4f,%.4f,%.4f,%d" % (auroc(s, flipped), r10, pk, k))

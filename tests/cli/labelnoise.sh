@@ -20,10 +20,12 @@ t_ok "the table: the actions beside none, the ceiling and the experiment's arms"
 	"grep -q '^| label-issues flagged, removed |' o/labelnoise.md && grep -q '^| label-issues flagged, relabelled' o/labelnoise.md && grep -q '^| ceiling (clean labels) |' o/labelnoise.md && grep -q '^| random, first 15 removed | 15 (' o/labelnoise.md"
 t_ok "every seed: 5 folds, each example predicted once, out of sample" \
 	"for s in 1 2; do [ \$(ls o/s\$s/cv/f?.pred | wc -l) = 5 ] && [ \"\$(ds-view --csv o/s\$s/cv/oos.pred | tail -n +2 | cut -d, -f1 | sort -n)\" = \"\$(ds-view --csv o/s\$s/train.ds | tail -n +2 | cut -d, -f1 | sort -n)\" ] || exit 1; done"
-want=$(for s in 1 2; do $PY "$ROOT/pipelines/detect.py" o/s$s/aum.scores o/s$s/flipped.ds /dev/null | cut -d, -f1; done |
+want=$(for s in 1 2; do $PY "$ROOT/pipelines/detect.py" o/s$s/aum.scores o/s$s/flipped.ds curve.txt | cut -d, -f1; done |
 	$PY -c 'import statistics as s, sys; v = [float(x) for x in sys.stdin.read().split()]; print("%.3f ± %.3f" % (s.fmean(v), s.stdev(v)))')
 t_ok "AUM's AUROC in the table is detect.py's, mean ± std over the seeds ($want)" \
 	"grep '^| AUM (dyn-score) |' o/labelnoise.md | grep -qF '| $want |'"
+t_ok "detect.py writes a device in place: /dev/null stays a device" \
+	"$PY $ROOT/pipelines/detect.py o/s1/aum.scores o/s1/flipped.ds /dev/null > /dev/null && [ -c /dev/null ]"
 t_ok "the removal arm is the flagged set removed and the recipe retrained: the same accuracy by hand" \
 	"top-neg -q --flagged o/s1/cl-self_confidence.scores | ds-remove -q o/s1/train.ds | cnn-train -q \$(cat o/stamps/train) --seed 1 --trace-epochs none | cnn-eval -q test.ds | ds-view --csv | tail -1 | cut -d, -f3 | cmp - o/s1/ln-cl-remove.acc"
 t_ok "the relabel arm changed exactly the flagged examples" \
