@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 	trace_header th;
 	real *theta, *state;
 	trace_read_final(net_path, trace_path ? FMT_KIND_TRACE : FMT_KIND_CACHE, "no final parameters",
-			 &th, &theta, &state);
+			 NULL, NULL, &th, &theta, &state);
 	const char *nname = net_path && strcmp(net_path, "-") ? net_path : "stdin";
 	nn_net net;
 	data_net_init(&net, &th, nname);

@@ -66,47 +66,41 @@ int predictions_sample(const trace_header *th, idset *trained, int complete,
 	return predictions_sample_of(th, trained, complete, id, n, digest, NULL);
 }
 
+/* predictions_trace_final's step hook: every id a step names, and those
+ * trained on (not left out from epoch 0 by --skip) */
+struct step_ids {
+	idset named, skip, *trained;
+	int have_skip;
+};
+
+static void note_step(const trace_reader *tr, void *arg)
+{
+	struct step_ids *s = arg;
+	if (!s->have_skip) {
+		/* ids left out from epoch 0 on were never trained on */
+		if (tr->h.skip_from == 0)
+			for (size_t i = 0; i < tr->h.nskip; i++)
+				idset_add(&s->skip, tr->h.skip[i]);
+		s->have_skip = 1;
+	}
+	for (int j = 0; j < tr->step.n; j++)
+		if (idset_add(&s->named, tr->step.ids[j]) && !idset_has(&s->skip, tr->step.ids[j]))
+			idset_add(s->trained, tr->step.ids[j]);
+}
+
 int predictions_trace_final(const char *path, trace_header *th, float **theta, float **state,
 		      idset *trained)
 {
-	const char *name = path && strcmp(path, "-") ? path : "stdin";
-	FILE *f = in_open(path);
-	trace_reader tr;
-	trace_reader_open(&tr, f, name, FMT_KIND_TRACE);
-	*theta = emalloc(tr.h.nparams * sizeof **theta + 1);
-	*state = emalloc((tr.h.nstate + 1) * sizeof **state);
-	idset named, skip;
-	idset_init(&named);
-	idset_init(&skip);
-	/* ids left out from epoch 0 on were never trained on */
-	if (tr.h.skip_from == 0)
-		for (size_t i = 0; i < tr.h.nskip; i++)
-			idset_add(&skip, tr.h.skip[i]);
-	int have = 0, rt;
-	while ((rt = trace_reader_next(&tr))) {
-		if (rt == TRACE_REC_STEP) {
-			for (int j = 0; j < tr.step.n; j++)
-				if (idset_add(&named, tr.step.ids[j]) && !idset_has(&skip, tr.step.ids[j]))
-					idset_add(trained, tr.step.ids[j]);
-			continue;
-		}
-		if (rt != TRACE_REC_THETA || tr.theta.at != TRACE_AT_FINAL)
-			continue;
-		memcpy(*theta, tr.theta.theta, tr.h.nparams * sizeof **theta);
-		memcpy(*state, tr.theta.state, tr.h.nstate * sizeof **state);
-		have = 1;
-	}
-	if (!have)
-		die("%s: no final parameters in the trace", name);
+	struct step_ids s = { .trained = trained };
+	idset_init(&s.named);
+	idset_init(&s.skip);
+	trace_read_final(path, FMT_KIND_TRACE, "no final parameters in the trace", note_step, &s,
+			 th, theta, state);
 	/* the step records name the skipped ids too: all of them named is
 	 * every training example */
-	int complete = idset_count(&named) == tr.h.train_n;
-	idset_free(&named);
-	idset_free(&skip);
-	*th = tr.h;     /* the header is the caller's now */
-	memset(&tr.h, 0, sizeof tr.h);
-	trace_reader_close(&tr);
-	in_close(f);
+	int complete = idset_count(&s.named) == th->train_n;
+	idset_free(&s.named);
+	idset_free(&s.skip);
 	return complete;
 }
 

@@ -554,6 +554,7 @@ int trace_reader_next(trace_reader *tr)
 }
 
 void trace_read_final(const char *path, const char *kind, const char *missing,
+		      void (*on_step)(const trace_reader *tr, void *arg), void *arg,
 		      trace_header *th, float **theta, float **state)
 {
 	const char *name = path && strcmp(path, "-") ? path : "stdin";
@@ -564,6 +565,8 @@ void trace_read_final(const char *path, const char *kind, const char *missing,
 	*state = emalloc((tr.h.nstate + 1) * sizeof **state);
 	int have = 0, rt;
 	while ((rt = trace_reader_next(&tr))) {
+		if (rt == TRACE_REC_STEP && on_step)
+			on_step(&tr, arg);
 		if (rt != TRACE_REC_THETA || tr.theta.at != TRACE_AT_FINAL)
 			continue;
 		memcpy(*theta, tr.theta.theta, tr.h.nparams * sizeof **theta);

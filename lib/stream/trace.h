@@ -156,9 +156,11 @@ void trace_reader_close(trace_reader *tr);
 /* θ_T and the running statistics (the final theta record) of the stream of
  * kind `kind` at path ("-" or NULL: stdin), read to its end; *theta and
  * *state are allocated, *th is the caller's to free with
- * trace_header_free. Exits with "NAME: missing" when there is no final
- * theta record. */
+ * trace_header_free. on_step (NULL: none) is called with the reader on
+ * each step record (tr->h, tr->step), with arg. Exits with "NAME: missing"
+ * when there is no final theta record. */
 void trace_read_final(const char *path, const char *kind, const char *missing,
+		      void (*on_step)(const trace_reader *tr, void *arg), void *arg,
 		      trace_header *th, float **theta, float **state);
 
 #endif
