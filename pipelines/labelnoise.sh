@@ -43,7 +43,7 @@ opts=$(cat "${exp%/s[0-9]*}/stamps/train")
 export OMP_NUM_THREADS=1
 
 # CPU seconds (user + system) of a command into FILE: cpu FILE CMD...
-cpu() { f=$1; shift; /usr/bin/time -f '%U %S' -o "$f.t" "$@" && awk '{ printf "%.1f\n", $1 + $2 }' "$f.t" > "$f" && rm -f "$f.t"; }
+cpu() { sh "$ROOT/pipelines/cpu.sh" "$@"; }
 # test accuracy of a trace into FILE: acc TRACE FILE
 acc() {
 	"$B/cnn-eval" -q --trace "$1" -o "$2.metrics" "$test"

@@ -16,30 +16,14 @@ removal with its 95 % t-interval, and the gap recovered, (arm - none) /
 (ceiling - none) per seed, mean and t-interval."""
 import csv
 import glob
-import math
 import os
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from eval_scores import auroc, records, scores  # noqa: E402
+from eval_scores import auroc, records  # noqa: E402
 from flagged import header  # noqa: E402
-from scipy import stats  # noqa: E402
-
-
-def ci(v):
-    m = statistics.fmean(v)
-    if len(v) < 2:
-        return m, float("nan")
-    return m, stats.t.ppf(0.975, len(v) - 1) * statistics.stdev(v) / math.sqrt(len(v))
-
-
-def fmt_ci(v, scale=1.0):
-    m, h = ci([x * scale for x in v])
-    if math.isnan(h):
-        return "%+.2f" % m, "n/a"
-    lo, hi = m - h, m + h
-    return "%+.2f [%+.2f, %+.2f]" % (m, lo, hi), "within noise" if lo <= 0 <= hi else ("higher" if lo > 0 else "lower")
+from report import fmt_diff  # noqa: E402  (the experiment's paired interval)
 
 
 def msd(v, fmt="%.2f"):
@@ -66,19 +50,22 @@ def pct(v):
 
 
 def detect(path, flipped):
-    sc = scores(path)
+    """detection figures of one scores stream, read once"""
+    recs = list(records(path))
+    sc = {r["id"]: r["score"] if "score" in r else -r["loss"] for r in recs if "score" in r or "loss" in r}
     pos = {i for i in sc if i in flipped}
     order = sorted(sc, key=lambda i: (sc[i], i))
     k = len(flipped)
     prec = sum(1 for i in order[:k] if i in pos) / k
     out = {"auroc": auroc(sc, pos), "pk": prec}
-    flag = [r for r in records(path) if r.get("flag")]
-    if flag or "issues" in header(path):
+    flag = [r for r in recs if r.get("flag")]
+    hdr = header(path)
+    if flag or "issues" in hdr:
         f = {r["id"] for r in flag}
         hit = len(f & flipped)
         p = hit / len(f) if f else float("nan")
         r = hit / len(flipped)
-        out.update(flagged=len(f), est=header(path).get("issues"), true=len(flipped), fp=p, fr=r,
+        out.update(flagged=len(f), est=hdr.get("issues"), true=len(flipped), fp=p, fr=r,
                    f1=2 * p * r / (p + r) if p + r > 0 else 0.0)
     return out
 
@@ -121,6 +108,7 @@ def main():
           % ", ".join(str(len(flips(s))) for s in seeds))
     print("| method | AUROC | precision of the first k | flagged: precision | recall | F1 | flagged / estimated / true | extra CPU s |")
     print("|---|---|---|---|---|---|---|---:|")
+    det = {}
     for key, label, cpuf in methods:
         res = []
         cpus = []
@@ -128,7 +116,8 @@ def main():
             p = os.path.join(s, key + ".scores")
             if not os.path.exists(p):
                 continue
-            res.append(detect(p, flips(s)))
+            det[key, s] = detect(p, flips(s))
+            res.append(det[key, s])
             c = readnum(os.path.join(s, cpuf)) if cpuf else None
             if c is not None:
                 cpus.append(c)
@@ -159,7 +148,7 @@ def main():
     none = [rows.get(("none", 0, n)) for n in names]
     ceil = [rows.get(("ceiling", 0, n)) for n in names]
     print("| none | 0 | %s | | | |" % msd(none))
-    print("| ceiling (clean labels) | 0 | %s | %s | %s | 1 |" % ((msd(ceil),) + fmt_ci([c - a for c, a in zip(ceil, none)])))
+    print("| ceiling (clean labels) | 0 | %s | %s | %s | 1 |" % ((msd(ceil),) + fmt_diff([c - a for c, a in zip(ceil, none)])))
 
     def arm(label, accs, removed):
         ok = [i for i, a in enumerate(accs) if a is not None]
@@ -168,15 +157,14 @@ def main():
         a = [accs[i] for i in ok]
         d = [accs[i] - none[i] for i in ok]
         g = [(accs[i] - none[i]) / (ceil[i] - none[i]) for i in ok if ceil[i] != none[i]]
-        dd, v = fmt_ci(d)
-        gg, _ = fmt_ci(g)
+        dd, v = fmt_diff(d)
+        gg, _ = fmt_diff(g)
         print("| %s | %s | %s | %s | %s | %s |" % (label, removed, msd(a), dd, v, gg))
 
     fl = []
     for s in seeds:
-        p = os.path.join(s, "cl-self_confidence.scores")
-        if os.path.exists(p):
-            r = detect(p, flips(s))
+        r = det.get(("cl-self_confidence", s))
+        if r:
             fl.append("%d (%d)" % (r["flagged"], round(r["flagged"] * r["fp"])))
     arm("label-issues flagged, removed", [pct(readnum(os.path.join(s, "ln-cl-remove.acc"))) for s in seeds],
         "per seed: " + ", ".join(fl))
